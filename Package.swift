@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+// fieldnotes: an offline field recorder with CRDT sync. No package dependencies:
+// only the toolchain, plus SQLite and OpenSSL's libcrypto as system libraries.
+import PackageDescription
+
+let package = Package(
+    name: "fieldnotes",
+    products: [
+        .executable(name: "fieldnotes", targets: ["fieldnotes"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(name: "Crypto", dependencies: ["CCrypto"]),
+        .target(name: "CRDT"),
+        .target(name: "Store", dependencies: ["SQLite", "Crypto", "CRDT"]),
+        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto"]),
+        .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
+        .testTarget(name: "CLITests", dependencies: ["Store"]),
+    ]
+)

@@ -1,0 +1,133 @@
+/// The CRDT in memory: the set of operations a replica holds and the state
+/// they imply. Pure values, no I/O; the store materialises exactly the same
+/// rules in SQLite, and the tests hold the two against each other.
+///
+/// Rules (Shapiro et al., *A comprehensive study of Convergent and Commutative
+/// Replicated Data Types*, 2011):
+/// - a field is a multi-value register: its heads are the writes no other
+///   known write names in `replaces`;
+/// - a set is an observed-remove set with operation ids as add tags (Bieniusa
+///   et al., *An optimized conflict-free replicated set*, 2012): an element is
+///   present while some add of it is not named by a remove;
+/// - erase purges the record's values, now and for operations arriving later.
+/// Each rule depends only on which operations are held, so merging is
+/// commutative, associative and idempotent.
+public struct ReplicaState: Sendable {
+    public let replica: ReplicaID
+    public private(set) var clock: HybridLogicalClock
+    public private(set) var vector = VersionVector()
+    /// Every operation held, by id (purged where its record is erased).
+    public private(set) var operations: [OperationID: Operation] = [:]
+    /// Ids named by some write's `replaces` or some remove's `observed`.
+    private var covered: Set<OperationID> = []
+    private var records: [RecordID: MutableRecord] = [:]
+
+    private struct MutableRecord: Sendable {
+        var type: String?
+        var erased = false
+        var fields: [String: [FieldHead]] = [:]
+        /// Set name → live add tag → element.
+        var sets: [String: [OperationID: Value]] = [:]
+    }
+
+    public init(replica: ReplicaID, clock: HybridLogicalClock = HybridLogicalClock()) {
+        self.replica = replica
+        self.clock = clock
+    }
+
+    // MARK: Merging
+
+    /// Applies an operation from anywhere; returns false if it was already held.
+    @discardableResult
+    public mutating func apply(_ operation: Operation, wallMillis: UInt64 = 0) -> Bool {
+        guard operations[operation.id] == nil else { return false }
+        clock.observe(operation.timestamp, wallMillis: wallMillis)
+        var record = records[operation.record] ?? MutableRecord()
+        let stored = record.erased ? operation.purged : operation
+        operations[operation.id] = stored
+        advanceVector(past: operation.id)
+        if !record.erased { materialise(stored, into: &record) }
+        records[operation.record] = record
+        return true
+    }
+
+    /// Applies every operation of `other` this replica lacks.
+    public mutating func merge(_ other: ReplicaState, wallMillis: UInt64 = 0) {
+        for operation in other.operations.values.sorted(by: { $0.timestamp < $1.timestamp }) {
+            apply(operation, wallMillis: wallMillis)
+        }
+    }
+
+    private mutating func advanceVector(past id: OperationID) {
+        var seq = vector[id.origin]
+        while operations[OperationID(origin: id.origin, seq: seq + 1)] != nil { seq += 1 }
+        vector[id.origin] = seq
+    }
+
+    private mutating func materialise(_ operation: Operation, into record: inout MutableRecord) {
+        switch operation.action {
+        case .create(let type):
+            // Two creates of one id (only a buggy or hostile peer makes them)
+            // settle on the byte-wise smaller type, whatever the order.
+            if let existing = record.type, !type.utf8.lexicographicallyPrecedes(existing.utf8) { break }
+            record.type = type
+        case .assign(let field, let value, let replaces):
+            covered.formUnion(replaces)
+            var heads = record.fields[field] ?? []
+            if !replaces.isEmpty { heads.removeAll { replaces.contains($0.id) } }
+            if !covered.contains(operation.id) {
+                heads.append(FieldHead(id: operation.id, timestamp: operation.timestamp, value: value))
+            }
+            record.fields[field] = heads
+        case .add(let set, let element):
+            if !covered.contains(operation.id) { record.sets[set, default: [:]][operation.id] = element }
+        case .remove(let set, _, let observed):
+            covered.formUnion(observed)
+            for tag in observed { record.sets[set]?[tag] = nil }
+        case .erase:
+            record.erased = true
+            record.fields = [:]
+            record.sets = [:]
+            let id = operation.record
+            for (key, held) in operations where held.record == id { operations[key] = held.purged }
+        }
+    }
+
+    // MARK: Reading
+
+    public func record(_ id: RecordID) -> VisibleRecord? {
+        guard let record = records[id], let type = record.type else { return nil }
+        return VisibleRecord(id: id, type: type, erased: record.erased, fields: record.fields,
+                             sets: record.sets.mapValues { Set($0.values) })
+    }
+
+    /// Every visible record, in id order.
+    public var visibleRecords: [VisibleRecord] {
+        records.keys.sorted().compactMap { record($0) }
+    }
+
+    // MARK: Local changes
+
+    /// Makes and applies a local operation: the next seq of this replica and
+    /// a clock tick.
+    public mutating func makeLocal(_ record: RecordID, _ action: Action, wallMillis: UInt64) -> Operation {
+        let id = OperationID(origin: replica, seq: vector[replica] + 1)
+        let operation = Operation(id: id, timestamp: clock.tick(wallMillis: wallMillis), record: record, action: action)
+        apply(operation, wallMillis: wallMillis)
+        return operation
+    }
+
+    /// Writes a field, replacing every head this replica sees.
+    @discardableResult
+    public mutating func assign(_ record: RecordID, _ field: String, _ value: Value, wallMillis: UInt64) -> Operation {
+        let replaces = (records[record]?.fields[field] ?? []).map(\.id).sorted()
+        return makeLocal(record, .assign(field: field, value: value, replaces: replaces), wallMillis: wallMillis)
+    }
+
+    /// Removes an element by naming every add of it this replica sees.
+    @discardableResult
+    public mutating func remove(_ record: RecordID, _ set: String, _ element: Value, wallMillis: UInt64) -> Operation {
+        let observed = (records[record]?.sets[set] ?? [:]).filter { $0.value == element }.map(\.key).sorted()
+        return makeLocal(record, .remove(set: set, element: element, observed: observed), wallMillis: wallMillis)
+    }
+}

@@ -1,0 +1,106 @@
+/// One write that no other known write overwrites.
+public struct FieldHead: Hashable, Sendable {
+    public let id: OperationID
+    public let timestamp: Timestamp
+    public let value: Value
+
+    public init(id: OperationID, timestamp: Timestamp, value: Value) {
+        self.id = id
+        self.timestamp = timestamp
+        self.value = value
+    }
+
+    /// The order in which heads are shown: the greatest `(timestamp, origin)`
+    /// wins, so every replica shows the same winner. `seq` only breaks ties a
+    /// well-behaved origin never makes (it never reuses a timestamp).
+    public static func showsBefore(_ a: FieldHead, _ b: FieldHead) -> Bool {
+        (a.timestamp, a.id.origin, a.id.seq) > (b.timestamp, b.id.origin, b.id.seq)
+    }
+}
+
+/// What a replica shows of one record: its type, whether it was erased, each
+/// field's heads (winner first; more than one is a conflict) and each set's
+/// present elements. Built the same way by the in-memory model and the store,
+/// and serialised canonically for the state digest.
+public struct VisibleRecord: Hashable, Sendable {
+    public let id: RecordID
+    public let type: String
+    public let erased: Bool
+    /// Field name → heads, winner first, names in byte order. A field whose
+    /// only head is `.null` is unset and left out.
+    public let fields: [(name: String, heads: [FieldHead])]
+    /// Set name → present elements in canonical order; empty sets left out.
+    public let sets: [(name: String, elements: [Value])]
+
+    public init(id: RecordID, type: String, erased: Bool,
+                fields: [String: [FieldHead]], sets: [String: Set<Value>]) {
+        self.id = id
+        self.type = type
+        self.erased = erased
+        if erased {
+            self.fields = []
+            self.sets = []
+            return
+        }
+        self.fields = fields
+            .filter { !$0.value.isEmpty && !($0.value.count == 1 && $0.value[0].value.isNull) }
+            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { (name: $0.key, heads: $0.value.sorted(by: FieldHead.showsBefore)) }
+        self.sets = sets
+            .filter { !$0.value.isEmpty }
+            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { (name: $0.key, elements: $0.value.sorted { $0.canonicalBytes.lexicographicallyPrecedes($1.canonicalBytes) }) }
+    }
+
+    /// The shown value of a field (its winner), or nil when unset.
+    public func value(_ field: String) -> Value? {
+        guard let heads = fields.first(where: { $0.name == field })?.heads, let winner = heads.first,
+              !winner.value.isNull else { return nil }
+        return winner.value
+    }
+
+    public func heads(_ field: String) -> [FieldHead] {
+        fields.first(where: { $0.name == field })?.heads ?? []
+    }
+
+    public func elements(_ set: String) -> [Value] {
+        sets.first(where: { $0.name == set })?.elements ?? []
+    }
+
+    public var isDeleted: Bool { value("deleted") == .bool(true) }
+
+    /// Fields with concurrent heads.
+    public var conflicts: [(name: String, heads: [FieldHead])] {
+        fields.filter { $0.heads.count > 1 }
+    }
+
+    /// Canonical bytes: every part with an explicit length, in a fixed order.
+    /// Two replicas produce the same bytes exactly when they show the same record.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.append(contentsOf: id.bytes)
+        out.appendLengthPrefixed(Array(type.utf8))
+        out.append(erased ? 1 : 0)
+        out.appendBigEndian(UInt64(fields.count))
+        for field in fields {
+            out.appendLengthPrefixed(Array(field.name.utf8))
+            out.appendBigEndian(UInt64(field.heads.count))
+            for head in field.heads {
+                out.append(contentsOf: head.id.origin.bytes)
+                out.appendBigEndian(head.id.seq)
+                out.appendBigEndian(head.timestamp.packed)
+                head.value.appendCanonical(to: &out)
+            }
+        }
+        out.appendBigEndian(UInt64(sets.count))
+        for set in sets {
+            out.appendLengthPrefixed(Array(set.name.utf8))
+            out.appendBigEndian(UInt64(set.elements.count))
+            for element in set.elements { element.appendCanonical(to: &out) }
+        }
+        return out
+    }
+
+    public static func == (a: VisibleRecord, b: VisibleRecord) -> Bool { a.canonicalBytes == b.canonicalBytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(canonicalBytes) }
+}

@@ -1,0 +1,113 @@
+import CSQLite
+
+/// One SQLite connection (`sqlite3_open_v2`). Owns the `sqlite3*` handle and
+/// closes it in `deinit`; not `Sendable`: one owner uses it at a time.
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+
+    public enum Mode: Sendable { case readWrite, readWriteCreate, readOnly }
+
+    public init(path: String, mode: Mode = .readWrite) throws {
+        var handle: OpaquePointer?
+        let flags: Int32
+        switch mode {
+        case .readWrite: flags = SQLITE_OPEN_READWRITE
+        case .readWriteCreate: flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly: flags = SQLITE_OPEN_READONLY
+        }
+        let result = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        guard let handle else { throw SQLiteError(code: .init(rawValue: result), message: "cannot allocate a connection") }
+        guard result == SQLITE_OK else {
+            // "Whether or not an error occurs when it is opened, resources associated
+            // with the database connection handle should be released by passing it
+            // to sqlite3_close() when it is no longer required."
+            let error = SQLiteError(code: .init(rawValue: result), message: String(cString: sqlite3_errmsg(handle)))
+            sqlite3_close_v2(handle)
+            throw error
+        }
+        self.handle = handle
+        self.path = path
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Waits up to `milliseconds` for another connection's lock before SQLITE_BUSY.
+    public func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    func error(_ code: Int32, sql: String? = nil) -> SQLiteError {
+        SQLiteError(code: .init(rawValue: code), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements that take no parameters (`sqlite3_exec`).
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let result = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard result == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(result))
+            sqlite3_free(message)
+            throw SQLiteError(code: .init(rawValue: result), message: text, sql: sql)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(database: self, sql: sql)
+    }
+
+    /// Runs a statement with parameters and no result rows.
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws {
+        let statement = try prepare(sql)
+        try statement.run(values)
+    }
+
+    /// The rows of a query, each read by `read`.
+    public func query<T>(_ sql: String, _ values: [SQLValue] = [], _ read: (Row) throws -> T) throws -> [T] {
+        try prepare(sql).query(values, read)
+    }
+
+    /// The first row of a query, if any.
+    public func first<T>(_ sql: String, _ values: [SQLValue] = [], _ read: (Row) throws -> T) throws -> T? {
+        try prepare(sql).first(values, read)
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE (`sqlite3_changes64`).
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, taking the write lock
+    /// up front so that two writers never deadlock on a lock upgrade; any
+    /// error thrown rolls the whole transaction back and is rethrown.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// `PRAGMA user_version`, the schema version.
+    public var userVersion: Int64 {
+        get throws { try first("PRAGMA user_version") { $0.int64(0) } ?? 0 }
+    }
+
+    public func setUserVersion(_ version: Int64) throws {
+        try execute("PRAGMA user_version = \(version)")
+    }
+
+    /// Copies the WAL into the database and truncates the WAL file to zero bytes
+    /// (`sqlite3_wal_checkpoint_v2` with SQLITE_CHECKPOINT_TRUNCATE).
+    public func checkpointTruncate() throws {
+        var logFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)
+        guard result == SQLITE_OK else { throw error(result, sql: "checkpoint") }
+    }
+}
+
+@available(*, unavailable)
+extension Database: Sendable {}

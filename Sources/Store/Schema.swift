@@ -1,0 +1,60 @@
+import SQLite
+
+/// The store's schema and its forward migrations, versioned by `PRAGMA user_version`.
+enum Schema {
+    /// `PRAGMA application_id`: "FNTS", marking a file as a fieldnotes store.
+    static let applicationID: Int64 = 0x464E_5453
+
+    /// Migration N takes a store from version N-1 to N. Append, never edit.
+    static let migrations: [String] = [
+        // 1: the operation log, the materialised state and the text index.
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+        -- The operation log, the source of truth. `record` is records.rid;
+        -- `name` is the type (create), field (assign) or set (add, remove);
+        -- `value` the value, element or erase reason; `refs` the packed ids of
+        -- replaced writes or observed adds (16-byte origin + 8-byte seq each).
+        CREATE TABLE ops (
+            origin BLOB NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
+            record INTEGER NOT NULL, kind INTEGER NOT NULL, name TEXT NOT NULL,
+            value, refs BLOB,
+            PRIMARY KEY (origin, seq)) WITHOUT ROWID;
+        CREATE INDEX ops_record ON ops(record);
+        -- origin -> highest contiguous seq held.
+        CREATE TABLE vector (origin BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+        -- Every record any operation names; `type` is NULL until its create arrives.
+        CREATE TABLE records (
+            rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT,
+            erased INTEGER NOT NULL DEFAULT 0);
+        -- Ids some write replaces or some remove observed: never heads or members.
+        CREATE TABLE covered (origin BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (origin, seq)) WITHOUT ROWID;
+        -- Each field's heads; `wins` marks the shown one.
+        CREATE TABLE heads (
+            record INTEGER NOT NULL, field TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL,
+            ts INTEGER NOT NULL, value, wins INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (record, field, origin, seq)) WITHOUT ROWID;
+        CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1;
+        -- Each set's live adds.
+        CREATE TABLE members (
+            record INTEGER NOT NULL, name TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL, element,
+            PRIMARY KEY (record, name, origin, seq)) WITHOUT ROWID;
+        CREATE INDEX members_element ON members(name, element);
+        -- Full-text index over notes; rowid = records.rid.
+        CREATE VIRTUAL TABLE note_text USING fts5(title, body, tags);
+        """,
+    ]
+
+    static var currentVersion: Int64 { Int64(migrations.count) }
+
+    /// Brings a store up to `currentVersion`, each step in its own transaction.
+    static func migrate(_ database: Database) throws {
+        let version = try database.userVersion
+        guard version < currentVersion else { return }
+        for index in Int(version)..<migrations.count {
+            try database.transaction {
+                try database.execute(migrations[index])
+                try database.setUserVersion(Int64(index + 1))
+            }
+        }
+    }
+}

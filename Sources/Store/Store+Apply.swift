@@ -1,0 +1,334 @@
+import CRDT
+import SQLite
+
+/// A change made on this replica; `commit` turns each into an operation,
+/// filling in what its author sees (the heads it replaces, the adds it removes).
+public enum Change: Sendable {
+    case create(RecordID, type: String)
+    case assign(RecordID, field: String, value: Value)
+    case add(RecordID, set: String, element: Value)
+    case remove(RecordID, set: String, element: Value)
+    case erase(RecordID, reason: String)
+}
+
+/// What one transaction has touched, so the derived state (winners, the text
+/// index, the version vector, the clock) is recomputed once per batch, not per op.
+final class Batch {
+    var clock: HybridLogicalClock
+    var records: [RecordID: (rid: Int64, erased: Bool)] = [:]
+    /// Per origin: highest contiguous seq held, and the highest seq stored.
+    var vector: [ReplicaID: (held: UInt64, stored: UInt64)] = [:]
+    var dirtyOrigins: Set<ReplicaID> = []
+    var touchedFields: Set<FieldKey> = []
+    var touchedText: Set<Int64> = []
+    var erased = false
+
+    struct FieldKey: Hashable {
+        let rid: Int64
+        let field: String
+    }
+
+    init(clock: HybridLogicalClock) { self.clock = clock }
+}
+
+extension Store {
+    /// Fields whose text the full-text index holds.
+    static let indexedFields: Set<String> = ["title", "body"]
+    static let indexedSet = "tags"
+
+    /// Makes one operation per change and applies them in one transaction:
+    /// all of them are on disk when this returns, or none.
+    @discardableResult
+    public func commit(_ changes: [Change]) throws -> [Operation] {
+        try guarded {
+            let (operations, erased) = try database.transaction { () -> ([Operation], Bool) in
+                let batch = try beginBatch()
+                var made: [Operation] = []
+                for change in changes {
+                    let operation = try makeOperation(change, batch)
+                    _ = try applyOne(operation, batch)
+                    made.append(operation)
+                }
+                try finish(batch)
+                return (made, batch.erased)
+            }
+            if erased { try database.checkpointTruncate() }
+            return operations
+        }
+    }
+
+    /// Applies operations from another replica in one transaction: all or
+    /// none. Operations already held are skipped, so re-applying is harmless.
+    /// Returns how many were new.
+    @discardableResult
+    public func apply(_ operations: [Operation]) throws -> Int {
+        try guarded {
+            let (count, erased) = try database.transaction { () -> (Int, Bool) in
+                let batch = try beginBatch()
+                let wall = wallClock()
+                var applied = 0
+                for operation in operations {
+                    batch.clock.observe(operation.timestamp, wallMillis: wall)
+                    if try applyOne(operation, batch) { applied += 1 }
+                }
+                try finish(batch)
+                return (applied, batch.erased)
+            }
+            if erased { try database.checkpointTruncate() }
+            return count
+        }
+    }
+
+    // MARK: Local operations
+
+    private func makeOperation(_ change: Change, _ batch: Batch) throws -> Operation {
+        let record: RecordID
+        let action: Action
+        switch change {
+        case .create(let id, let type):
+            record = id
+            action = .create(type: type)
+        case .assign(let id, let field, let value):
+            record = id
+            let rid = try recordRow(id, batch).rid
+            let replaces = try statement("SELECT origin, seq FROM heads WHERE record = ? AND field = ? ORDER BY origin, seq")
+                .query([.integer(rid), .text(field)], Store.readOperationID).compactMap { $0 }
+            action = .assign(field: field, value: value, replaces: replaces)
+        case .add(let id, let set, let element):
+            record = id
+            action = .add(set: set, element: element)
+        case .remove(let id, let set, let element):
+            record = id
+            let rid = try recordRow(id, batch).rid
+            let observed = try statement("SELECT origin, seq FROM members WHERE record = ? AND name = ? AND element = ? ORDER BY origin, seq")
+                .query([.integer(rid), .text(set), SQLValue(element)], Store.readOperationID).compactMap { $0 }
+            action = .remove(set: set, element: element, observed: observed)
+        case .erase(let id, let reason):
+            record = id
+            action = .erase(reason: reason)
+        }
+        let seq = try vectorEntry(replica, batch).held + 1
+        let timestamp = batch.clock.tick(wallMillis: wallClock())
+        return Operation(id: OperationID(origin: replica, seq: seq), timestamp: timestamp, record: record, action: action)
+    }
+
+    static func readOperationID(_ row: Row) -> OperationID? {
+        ReplicaID(bytes: row.blob(0)).map { OperationID(origin: $0, seq: UInt64(row.int64(1))) }
+    }
+
+    // MARK: The batch
+
+    func beginBatch() throws -> Batch {
+        var clock = HybridLogicalClock()
+        if case .integer(let packed) = try meta("clock") {
+            clock = HybridLogicalClock(latest: Timestamp(packed: UInt64(bitPattern: packed)))
+        }
+        return Batch(clock: clock)
+    }
+
+    private func recordRow(_ id: RecordID, _ batch: Batch) throws -> (rid: Int64, erased: Bool) {
+        if let cached = batch.records[id] { return cached }
+        let row = try statement("SELECT rid, erased FROM records WHERE id = ?").first([.text(id.hex)]) { ($0.int64(0), $0.int64(1) != 0) }
+        let found: (rid: Int64, erased: Bool)
+        if let row {
+            found = (row.0, row.1)
+        } else {
+            let rid = try statement("INSERT INTO records(id) VALUES (?) RETURNING rid").first([.text(id.hex)]) { $0.int64(0) } ?? 0
+            found = (rid, false)
+        }
+        batch.records[id] = found
+        return found
+    }
+
+    private func vectorEntry(_ origin: ReplicaID, _ batch: Batch) throws -> (held: UInt64, stored: UInt64) {
+        if let cached = batch.vector[origin] { return cached }
+        let held = try statement("SELECT seq FROM vector WHERE origin = ?").first([.blob(origin.bytes)]) { UInt64($0.int64(0)) } ?? 0
+        let stored = try statement("SELECT max(seq) FROM ops WHERE origin = ?").first([.blob(origin.bytes)]) { UInt64($0.int64(0)) } ?? 0
+        let entry = (held: held, stored: max(held, stored))
+        batch.vector[origin] = entry
+        return entry
+    }
+
+    /// Appends one operation to the log and updates the materialised state in
+    /// place. Returns false if the operation was already held.
+    private func applyOne(_ operation: Operation, _ batch: Batch) throws -> Bool {
+        let (rid, erased) = try recordRow(operation.record, batch)
+        let stored = erased ? operation.purged : operation
+        let (kind, name, value, refs) = Store.columns(of: stored.action)
+        try statement("INSERT OR IGNORE INTO ops(origin, seq, ts, record, kind, name, value, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .run([.blob(operation.id.origin.bytes), .integer(Int64(operation.id.seq)), .integer(Int64(bitPattern: operation.timestamp.packed)),
+                  .integer(rid), .integer(Int64(kind.rawValue)), .text(name), value, refs])
+        guard database.changes > 0 else { return false }
+        try advanceVector(past: operation.id, batch)
+
+        let origin = SQLValue.blob(operation.id.origin.bytes)
+        let seq = SQLValue.integer(Int64(operation.id.seq))
+        switch stored.action {
+        case .create(let type):
+            // Two creates of one id settle on the byte-wise smaller type, whatever the order.
+            try statement("UPDATE records SET type = ?2 WHERE rid = ?1 AND (type IS NULL OR type > ?2)").run([.integer(rid), .text(type)])
+            batch.touchedText.insert(rid)
+        case _ where erased:
+            break
+        case .assign(let field, let value, let replaces):
+            for id in replaces {
+                try cover(id)
+                try statement("DELETE FROM heads WHERE record = ? AND field = ? AND origin = ? AND seq = ?")
+                    .run([.integer(rid), .text(field), .blob(id.origin.bytes), .integer(Int64(id.seq))])
+            }
+            if try !isCovered(operation.id) {
+                try statement("INSERT INTO heads(record, field, origin, seq, ts, value) VALUES (?, ?, ?, ?, ?, ?)")
+                    .run([.integer(rid), .text(field), origin, seq, .integer(Int64(bitPattern: operation.timestamp.packed)), SQLValue(value)])
+            }
+            batch.touchedFields.insert(.init(rid: rid, field: field))
+            if Store.indexedFields.contains(field) { batch.touchedText.insert(rid) }
+        case .add(let set, let element):
+            if try !isCovered(operation.id) {
+                try statement("INSERT INTO members(record, name, origin, seq, element) VALUES (?, ?, ?, ?, ?)")
+                    .run([.integer(rid), .text(set), origin, seq, SQLValue(element)])
+            }
+            if set == Store.indexedSet { batch.touchedText.insert(rid) }
+        case .remove(let set, _, let observed):
+            for id in observed {
+                try cover(id)
+                try statement("DELETE FROM members WHERE record = ? AND name = ? AND origin = ? AND seq = ?")
+                    .run([.integer(rid), .text(set), .blob(id.origin.bytes), .integer(Int64(id.seq))])
+            }
+            if set == Store.indexedSet { batch.touchedText.insert(rid) }
+        case .erase:
+            try purge(rid)
+            batch.records[operation.record] = (rid, true)
+            batch.touchedText.remove(rid)
+            batch.erased = true
+        }
+        return true
+    }
+
+    private func cover(_ id: OperationID) throws {
+        try statement("INSERT OR IGNORE INTO covered(origin, seq) VALUES (?, ?)").run([.blob(id.origin.bytes), .integer(Int64(id.seq))])
+    }
+
+    private func isCovered(_ id: OperationID) throws -> Bool {
+        try statement("SELECT 1 FROM covered WHERE origin = ? AND seq = ?").first([.blob(id.origin.bytes), .integer(Int64(id.seq))]) { _ in true } ?? false
+    }
+
+    /// Erase: removes every value of the record from the state, the log's
+    /// payloads and the text index. With `secure_delete` the freed bytes are
+    /// zeroed; `finish` then merges the index segments and the caller
+    /// checkpoints the WAL, so the text is gone from every file.
+    private func purge(_ rid: Int64) throws {
+        try statement("UPDATE records SET erased = 1 WHERE rid = ?").run([.integer(rid)])
+        try statement("DELETE FROM heads WHERE record = ?").run([.integer(rid)])
+        try statement("DELETE FROM members WHERE record = ?").run([.integer(rid)])
+        try statement("UPDATE ops SET value = NULL WHERE record = ? AND kind IN (2, 3, 4)").run([.integer(rid)])
+        try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
+    }
+
+    private func advanceVector(past id: OperationID, _ batch: Batch) throws {
+        var entry = try vectorEntry(id.origin, batch)
+        entry.stored = max(entry.stored, id.seq)
+        if id.seq == entry.held + 1 {
+            entry.held = id.seq
+            // Operations past a gap may already be here; walk over them.
+            while entry.held < entry.stored,
+                  try statement("SELECT 1 FROM ops WHERE origin = ? AND seq = ?")
+                    .first([.blob(id.origin.bytes), .integer(Int64(entry.held + 1))], { _ in true }) != nil {
+                entry.held += 1
+            }
+            batch.dirtyOrigins.insert(id.origin)
+        }
+        batch.vector[id.origin] = entry
+    }
+
+    /// Recomputes what the batch touched: each field's shown head, each
+    /// note's text index row, the vector and the clock.
+    func finish(_ batch: Batch) throws {
+        for key in batch.touchedFields {
+            let values: [SQLValue] = [.integer(key.rid), .text(key.field)]
+            try statement("UPDATE heads SET wins = 0 WHERE record = ?1 AND field = ?2 AND wins = 1").run(values)
+            try statement("""
+                UPDATE heads SET wins = 1 WHERE record = ?1 AND field = ?2 AND (origin, seq) =
+                  (SELECT origin, seq FROM heads WHERE record = ?1 AND field = ?2 ORDER BY ts DESC, origin DESC, seq DESC LIMIT 1)
+                """).run(values)
+        }
+        for rid in batch.touchedText { try reindexText(rid) }
+        for origin in batch.dirtyOrigins {
+            guard let entry = batch.vector[origin] else { continue }
+            try statement("INSERT INTO vector(origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq")
+                .run([.blob(origin.bytes), .integer(Int64(entry.held))])
+        }
+        try setMeta("clock", .integer(Int64(bitPattern: batch.clock.latest.packed)))
+        if batch.erased {
+            // Merging every segment drops the erased rows' tokens from the index.
+            try database.execute("INSERT INTO note_text(note_text) VALUES ('optimize')")
+        }
+    }
+
+    private func reindexText(_ rid: Int64) throws {
+        try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
+        let type = try statement("SELECT type FROM records WHERE rid = ? AND erased = 0").first([.integer(rid)]) { $0.text(0) }
+        guard type == "note" else { return }
+        let shown = try statement("SELECT field, value FROM heads WHERE record = ? AND wins = 1 AND field IN ('title', 'body')")
+            .query([.integer(rid)]) { ($0.text(0), $0.value(1)) }
+        func text(_ field: String) -> SQLValue {
+            if let value = shown.first(where: { $0.0 == field })?.1, case .text = value { return value }
+            return .text("")
+        }
+        let tags = try statement("SELECT DISTINCT element FROM members WHERE record = ? AND name = 'tags' ORDER BY element")
+            .query([.integer(rid)]) { $0.text(0) }
+        try statement("INSERT INTO note_text(rowid, title, body, tags) VALUES (?, ?, ?, ?)")
+            .run([.integer(rid), text("title"), text("body"), .text(tags.joined(separator: " "))])
+    }
+
+    /// The log columns of an action: kind, name, value and packed refs.
+    static func columns(of action: Action) -> (Action.Kind, String, SQLValue, SQLValue) {
+        switch action {
+        case .create(let type): return (.create, type, .null, .null)
+        case .assign(let field, let value, let replaces): return (.assign, field, SQLValue(value), packRefs(replaces))
+        case .add(let set, let element): return (.add, set, SQLValue(element), .null)
+        case .remove(let set, let element, let observed): return (.remove, set, SQLValue(element), packRefs(observed))
+        case .erase(let reason): return (.erase, "", .text(reason), .null)
+        }
+    }
+
+    static func packRefs(_ ids: [OperationID]) -> SQLValue {
+        guard !ids.isEmpty else { return .null }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 24)
+        for id in ids {
+            bytes.append(contentsOf: id.origin.bytes)
+            bytes.appendBigEndian(id.seq)
+        }
+        return .blob(bytes)
+    }
+
+    static func unpackRefs(_ bytes: [UInt8]) -> [OperationID] {
+        stride(from: 0, to: bytes.count - bytes.count % 24, by: 24).compactMap { start in
+            guard let origin = ReplicaID(bytes: bytes[start..<start + 16]) else { return nil }
+            let seq = bytes[start + 16..<start + 24].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return OperationID(origin: origin, seq: seq)
+        }
+    }
+}
+
+extension SQLValue {
+    /// How a CRDT value is stored: NULL, 0/1, REAL or TEXT. The columns have no
+    /// declared type, so SQLite keeps each storage class as given.
+    init(_ value: Value) {
+        switch value {
+        case .null: self = .null
+        case .bool(let bool): self = .integer(bool ? 1 : 0)
+        case .number(let number): self = .real(number)
+        case .text(let text): self = .text(text)
+        }
+    }
+
+    var crdtValue: Value {
+        switch self {
+        case .null, .blob: return .null
+        case .integer(let int): return .bool(int != 0)
+        case .real(let double): return .number(double)
+        case .text(let text): return .text(text)
+        }
+    }
+}

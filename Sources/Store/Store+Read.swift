@@ -1,0 +1,254 @@
+import CRDT
+import Crypto
+import SQLite
+
+/// Which records `list` returns.
+public struct RecordFilter: Sendable {
+    public var type: String
+    /// Field name → the shown value it must have.
+    public var fields: [String: Value] = [:]
+    /// Set name → an element it must contain.
+    public var elements: [String: Value] = [:]
+    /// A field whose shown text must fall in `range` (ISO 8601 UTC strings compare in time order).
+    public var rangeField: String?
+    public var from: String?
+    public var before: String?
+    public var includeDeleted = false
+    public var limit: Int?
+
+    public init(type: String) { self.type = type }
+}
+
+/// What `status` reports.
+public struct StoreStatus: Sendable {
+    public let replica: ReplicaID
+    public let name: String
+    /// Record type → (live, deleted, erased) counts.
+    public let counts: [String: (live: Int, deleted: Int, erased: Int)]
+    public let operations: Int
+    public let localOperations: Int
+    public let conflicts: Int
+    public let digest: String
+}
+
+extension Store {
+    // MARK: Records
+
+    /// The record as this replica shows it, or nil if no create for it is held.
+    public func record(_ id: RecordID) throws -> VisibleRecord? {
+        try guarded {
+            guard let (rid, type, erased) = try statement("SELECT rid, type, erased FROM records WHERE id = ? AND type IS NOT NULL")
+                .first([.text(id.hex)], { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }) else { return nil }
+            return try visibleRecord(rid: rid, id: id, type: type, erased: erased)
+        }
+    }
+
+    func visibleRecord(rid: Int64, id: RecordID, type: String, erased: Bool) throws -> VisibleRecord {
+        var fields: [String: [FieldHead]] = [:]
+        try statement("SELECT field, origin, seq, ts, value FROM heads WHERE record = ?").forEach([.integer(rid)]) { row in
+            if let origin = ReplicaID(bytes: row.blob(1)) {
+                fields[row.text(0), default: []].append(FieldHead(
+                    id: OperationID(origin: origin, seq: UInt64(row.int64(2))),
+                    timestamp: Timestamp(packed: UInt64(bitPattern: row.int64(3))),
+                    value: row.value(4).crdtValue))
+            }
+            return true
+        }
+        var sets: [String: Set<Value>] = [:]
+        try statement("SELECT name, element FROM members WHERE record = ?").forEach([.integer(rid)]) { row in
+            sets[row.text(0), default: []].insert(row.value(1).crdtValue)
+            return true
+        }
+        return VisibleRecord(id: id, type: type, erased: erased, fields: fields, sets: sets)
+    }
+
+    /// Resolves a full id or a unique prefix of at least 6 hex digits.
+    public func resolve(_ text: String, type: String? = nil) throws -> RecordID {
+        let prefix = text.lowercased()
+        guard prefix.utf8.count >= 6, prefix.utf8.count <= 32, prefix.allSatisfy(\.isHexDigit) else {
+            throw StoreError.invalid("'\(text)' is not a record id", "give the id, or at least its first 6 hex digits, as 'fieldnotes list' shows")
+        }
+        return try guarded {
+            let upper = prefix + String(repeating: "g", count: 1)
+            var sql = "SELECT id FROM records WHERE id >= ? AND id < ? AND type IS NOT NULL"
+            var values: [SQLValue] = [.text(prefix), .text(upper)]
+            if let type {
+                sql += " AND type = ?"
+                values.append(.text(type))
+            }
+            let matches = try statement(sql + " ORDER BY id LIMIT 10").query(values) { $0.text(0) }
+            guard let first = matches.first, let id = RecordID(hex: first) else {
+                throw StoreError.notFound("'\(text)'" + (type.map { " among \($0)s" } ?? ""))
+            }
+            guard matches.count == 1 else { throw StoreError.ambiguous(text, matches) }
+            return id
+        }
+    }
+
+    /// Records matching `filter`, ordered by the range field (if any) then id.
+    public func list(_ filter: RecordFilter) throws -> [VisibleRecord] {
+        try guarded {
+            var sql = "SELECT r.rid, r.id, r.erased FROM records r"
+            var conditions = ["r.type = ?"]
+            var values: [SQLValue] = [.text(filter.type)]
+            if let rangeField = filter.rangeField {
+                sql += " LEFT JOIN heads o ON o.record = r.rid AND o.field = ? AND o.wins = 1"
+                values.insert(.text(rangeField), at: 0)
+                if let from = filter.from { conditions.append("o.value >= ?"); values.append(.text(from)) }
+                if let before = filter.before { conditions.append("o.value < ?"); values.append(.text(before)) }
+            }
+            if !filter.includeDeleted {
+                conditions.append("r.erased = 0")
+                conditions.append("NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1)")
+            }
+            for (field, value) in filter.fields.sorted(by: { $0.key < $1.key }) {
+                conditions.append("r.rid IN (SELECT record FROM heads WHERE field = ? AND value = ? AND wins = 1)")
+                values += [.text(field), SQLValue(value)]
+            }
+            for (set, element) in filter.elements.sorted(by: { $0.key < $1.key }) {
+                conditions.append("r.rid IN (SELECT record FROM members WHERE name = ? AND element = ?)")
+                values += [.text(set), SQLValue(element)]
+            }
+            sql += " WHERE " + conditions.joined(separator: " AND ")
+            sql += filter.rangeField != nil ? " ORDER BY o.value, r.id" : " ORDER BY r.id"
+            if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
+            let rows = try statement(sql).query(values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
+            return try rows.compactMap { rid, hex, erased in
+                guard let id = RecordID(hex: hex) else { return nil }
+                return try visibleRecord(rid: rid, id: id, type: filter.type, erased: erased)
+            }
+        }
+    }
+
+    /// A search hit: the note and a snippet of the matching text.
+    public struct SearchHit: Sendable {
+        public let record: VisibleRecord
+        public let snippet: String
+        public let rank: Double
+    }
+
+    /// Full-text search over notes' titles, bodies and tags, best match first
+    /// (FTS5's bm25). Each word of `query` must appear; a trailing `*` matches
+    /// a prefix. Deleted notes are left out unless asked for.
+    public func search(_ query: String, limit: Int = 50, includeDeleted: Bool = false) throws -> [SearchHit] {
+        let terms = query.split(whereSeparator: { $0.isWhitespace }).map { word -> String in
+            var word = String(word)
+            let prefix = word.hasSuffix("*") && word.count > 1
+            if prefix { word.removeLast() }
+            return "\"" + word.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" + (prefix ? "*" : "")
+        }
+        guard !terms.isEmpty else { throw StoreError.invalid("the search query is empty", "give one or more words to look for") }
+        return try guarded {
+            var sql = """
+                SELECT r.rid, r.id, r.type, snippet(note_text, -1, '[', ']', '…', 12), bm25(note_text)
+                FROM note_text JOIN records r ON r.rid = note_text.rowid
+                WHERE note_text MATCH ? AND r.erased = 0
+                """
+            if !includeDeleted {
+                sql += " AND NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1)"
+            }
+            sql += " ORDER BY bm25(note_text) LIMIT ?"
+            let rows = try statement(sql).query([.text(terms.joined(separator: " ")), .integer(Int64(limit))]) {
+                ($0.int64(0), $0.text(1), $0.text(2), $0.text(3), $0.double(4))
+            }
+            return try rows.compactMap { rid, hex, type, snippet, rank in
+                guard let id = RecordID(hex: hex) else { return nil }
+                return SearchHit(record: try visibleRecord(rid: rid, id: id, type: type, erased: false), snippet: snippet, rank: rank)
+            }
+        }
+    }
+
+    /// Every record with at least one field holding concurrent values.
+    public func conflicted() throws -> [VisibleRecord] {
+        try guarded {
+            let rows = try statement("""
+                SELECT r.rid, r.id, r.type FROM records r WHERE r.type IS NOT NULL AND r.erased = 0 AND r.rid IN
+                  (SELECT record FROM heads GROUP BY record, field HAVING count(*) > 1) ORDER BY r.id
+                """).query { ($0.int64(0), $0.text(1), $0.text(2)) }
+            return try rows.compactMap { rid, hex, type in
+                guard let id = RecordID(hex: hex) else { return nil }
+                return try visibleRecord(rid: rid, id: id, type: type, erased: false)
+            }
+        }
+    }
+
+    // MARK: Whole-store figures
+
+    /// SHA-256 over the canonical bytes of every visible record in id order:
+    /// equal on two stores exactly when they show the same data.
+    public func digest() throws -> String {
+        try guarded {
+            let hash = SHA256()
+            let rows = try statement("SELECT rid, id, type, erased FROM records WHERE type IS NOT NULL ORDER BY id")
+                .query { ($0.int64(0), $0.text(1), $0.text(2), $0.int64(3) != 0) }
+            for (rid, hex, type, erased) in rows {
+                guard let id = RecordID(hex: hex) else { continue }
+                hash.update(try visibleRecord(rid: rid, id: id, type: type, erased: erased).canonicalBytes)
+            }
+            return Hex.encode(hash.finalize())
+        }
+    }
+
+    public func versionVector() throws -> VersionVector {
+        try guarded {
+            var entries: [ReplicaID: UInt64] = [:]
+            try statement("SELECT origin, seq FROM vector").forEach { row in
+                if let origin = ReplicaID(bytes: row.blob(0)) { entries[origin] = UInt64(row.int64(1)) }
+                return true
+            }
+            return VersionVector(entries)
+        }
+    }
+
+    public func status() throws -> StoreStatus {
+        try guarded {
+            var counts: [String: (live: Int, deleted: Int, erased: Int)] = [:]
+            try statement("""
+                SELECT r.type, r.erased,
+                       EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1),
+                       count(*)
+                FROM records r WHERE r.type IS NOT NULL GROUP BY 1, 2, 3
+                """).forEach { row in
+                var entry = counts[row.text(0)] ?? (0, 0, 0)
+                let count = Int(row.int64(3))
+                if row.int64(1) != 0 { entry.erased += count } else if row.int64(2) != 0 { entry.deleted += count } else { entry.live += count }
+                counts[row.text(0)] = entry
+                return true
+            }
+            let operations = try statement("SELECT count(*) FROM ops").first { Int($0.int64(0)) } ?? 0
+            let local = try statement("SELECT count(*) FROM ops WHERE origin = ?").first([.blob(replica.bytes)]) { Int($0.int64(0)) } ?? 0
+            let conflicts = try statement("SELECT count(*) FROM (SELECT 1 FROM heads GROUP BY record, field HAVING count(*) > 1)").first { Int($0.int64(0)) } ?? 0
+            return StoreStatus(replica: replica, name: try name, counts: counts, operations: operations,
+                               localOperations: local, conflicts: conflicts, digest: try digest())
+        }
+    }
+
+    // MARK: The log
+
+    /// Operations of one origin with seq in `range`, in seq order, at most `limit`.
+    public func operations(_ range: SeqRange, limit: Int) throws -> [Operation] {
+        try guarded {
+            try statement("""
+                SELECT o.seq, o.ts, r.id, o.kind, o.name, o.value, o.refs FROM ops o JOIN records r ON r.rid = o.record
+                WHERE o.origin = ? AND o.seq BETWEEN ? AND ? ORDER BY o.seq LIMIT ?
+                """).query([.blob(range.origin.bytes), .integer(Int64(range.first)), .integer(Int64(range.last)), .integer(Int64(limit))]) { row in
+                guard let record = RecordID(hex: row.text(2)), let kind = Action.Kind(rawValue: UInt8(clamping: row.int64(3))) else {
+                    throw StoreError.invalid("the operation log of \(path) holds an unreadable row", "the store may be damaged")
+                }
+                let name = row.text(4)
+                let value = row.value(5).crdtValue
+                let refs = Store.unpackRefs(row.blob(6))
+                let action: Action
+                switch kind {
+                case .create: action = .create(type: name)
+                case .assign: action = .assign(field: name, value: value, replaces: refs)
+                case .add: action = .add(set: name, element: value)
+                case .remove: action = .remove(set: name, element: value, observed: refs)
+                case .erase: action = .erase(reason: value.text ?? "")
+                }
+                return Operation(id: OperationID(origin: range.origin, seq: UInt64(row.int64(0))),
+                                 timestamp: Timestamp(packed: UInt64(bitPattern: row.int64(1))), record: record, action: action)
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import CRDT
+import Crypto
+import Glibc
+import SQLite
+
+/// A fieldnotes store: one SQLite file holding a replica's operation log and
+/// the state materialised from it. The only module that writes domain SQL.
+///
+/// Not `Sendable`: one owner at a time. Several processes may open the same
+/// file; every write runs in a `BEGIN IMMEDIATE` transaction.
+public final class Store {
+    public let path: String
+    public let replica: ReplicaID
+    let database: Database
+    private var statements: [String: Statement] = [:]
+    /// Milliseconds since the Unix epoch; injected so tests can skew clocks.
+    let wallClock: () -> UInt64
+
+    /// Creates a new store at `path`; refuses to touch an existing file.
+    public static func create(at path: String, name: String, wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+        if access(path, F_OK) == 0 { throw StoreError.exists(path) }
+        let database: Database
+        do {
+            database = try Database(path: path, mode: .readWriteCreate)
+            try Store.configure(database)
+            try database.execute("PRAGMA journal_mode = WAL")
+            try database.execute("PRAGMA application_id = \(Schema.applicationID)")
+            try Schema.migrate(database)
+        } catch let error as SQLiteError {
+            unlink(path)
+            throw StoreError.unwritable(path, error.message)
+        }
+        let replica = try ReplicaID(bytes: SecureRandom.bytes(16)) ?? ReplicaID(high: 0, low: 0)
+        let store = Store(path: path, database: database, replica: replica, wallClock: wallClock)
+        try store.guarded {
+            try database.transaction {
+                try store.setMeta("replica", .blob(replica.bytes))
+                try store.setMeta("name", .text(name))
+                try store.setMeta("created_ms", .integer(Int64(wallClock())))
+                try store.setMeta("clock", .integer(0))
+            }
+        }
+        return store
+    }
+
+    /// Opens an existing store, migrating it forward if it is older; refuses
+    /// files that are not fieldnotes stores and stores from a newer version.
+    public static func open(at path: String, wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+        guard access(path, F_OK) == 0 else { throw StoreError.noStore(path) }
+        do {
+            let database = try Database(path: path, mode: .readWrite)
+            try configure(database)
+            let application = try database.first("PRAGMA application_id") { $0.int64(0) } ?? 0
+            let version = try database.userVersion
+            guard application == Schema.applicationID else {
+                throw StoreError.notAStore(path, application == 0 && version == 0 ? "an SQLite file with no fieldnotes schema" : "an SQLite file of another application")
+            }
+            guard version <= Schema.currentVersion else {
+                throw StoreError.newerSchema(path, found: version, known: Schema.currentVersion)
+            }
+            try Schema.migrate(database)
+            guard let bytes = try database.first("SELECT value FROM meta WHERE key = 'replica'", [], { $0.blob(0) }),
+                  let replica = ReplicaID(bytes: bytes) else {
+                throw StoreError.notAStore(path, "it has no replica id")
+            }
+            return Store(path: path, database: database, replica: replica, wallClock: wallClock)
+        } catch let error as SQLiteError {
+            switch error.code.primary {
+            case .notADatabase: throw StoreError.notAStore(path, "not an SQLite database")
+            case .cantOpen, .readOnly: throw StoreError.unwritable(path, error.message)
+            default: throw StoreError.sqlite(path, error)
+            }
+        }
+    }
+
+    private init(path: String, database: Database, replica: ReplicaID, wallClock: @escaping () -> UInt64) {
+        self.path = path
+        self.database = database
+        self.replica = replica
+        self.wallClock = wallClock
+    }
+
+    /// Per-connection settings: durability on every commit, waiting for other
+    /// writers, and zeroing deleted content so erased text leaves no trace.
+    private static func configure(_ database: Database) throws {
+        database.setBusyTimeout(milliseconds: 10_000)
+        try database.execute("""
+            PRAGMA synchronous = FULL;
+            PRAGMA foreign_keys = ON;
+            PRAGMA secure_delete = ON;
+            """)
+    }
+
+    public static func systemMillis() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(max(0, spec.tv_sec)) * 1000 + UInt64(max(0, spec.tv_nsec)) / 1_000_000
+    }
+
+    // MARK: Plumbing
+
+    /// A cached prepared statement.
+    func statement(_ sql: String) throws -> Statement {
+        if let cached = statements[sql] { return cached }
+        let prepared = try database.prepare(sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    /// Turns SQLite failures into errors a person can act on.
+    func guarded<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SQLiteError {
+            throw StoreError.sqlite(path, error)
+        }
+    }
+
+    func meta(_ key: String) throws -> SQLValue? {
+        try statement("SELECT value FROM meta WHERE key = ?").first([.text(key)]) { $0.value(0) }
+    }
+
+    func setMeta(_ key: String, _ value: SQLValue) throws {
+        try statement("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .run([.text(key), value])
+    }
+
+    public var name: String {
+        get throws {
+            try guarded {
+                if case .text(let name) = try meta("name") { return name }
+                return ""
+            }
+        }
+    }
+
+    /// A new random record id.
+    public static func newRecordID() throws -> RecordID {
+        guard let id = RecordID(bytes: try SecureRandom.bytes(16)) else { throw SecureRandom.Failure() }
+        return id
+    }
+}
+
+@available(*, unavailable)
+extension Store: Sendable {}
