@@ -172,6 +172,21 @@ extension Store {
         }
     }
 
+    /// Every replica's name as it named itself, from the "device" records.
+    public func replicaNames() throws -> [ReplicaID: String] {
+        try guarded {
+            var names: [ReplicaID: String] = [:]
+            try statement("""
+                SELECT r.id, h.value FROM records r JOIN heads h ON h.record = r.rid AND h.field = 'name' AND h.wins = 1
+                WHERE r.type = ? AND r.erased = 0
+                """).forEach([.text(Store.deviceType)]) { row in
+                if let replica = ReplicaID(hex: row.text(0)), case .text(let name) = row.value(1) { names[replica] = name }
+                return true
+            }
+            return names
+        }
+    }
+
     // MARK: Whole-store figures
 
     /// SHA-256 over the canonical bytes of every visible record in id order:

@@ -40,6 +40,11 @@ public final class Store {
                 try store.setMeta("clock", .integer(0))
             }
         }
+        // The replica names itself with a record of type "device" whose id is
+        // the replica id, so other replicas can say who wrote what once they sync.
+        if let device = RecordID(bytes: replica.bytes) {
+            try store.commit([.create(device, type: Store.deviceType), .assign(device, field: "name", value: .text(name))])
+        }
         return store
     }
 
@@ -124,6 +129,9 @@ public final class Store {
         try statement("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .run([.text(key), value])
     }
+
+    /// The record type that names a replica; its id is the replica id's bytes.
+    public static let deviceType = "device"
 
     public var name: String {
         get throws {

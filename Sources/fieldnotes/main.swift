@@ -1,1 +1,3 @@
-print("wip")
+import Glibc
+
+exit(runCommandLine(Array(CommandLine.arguments.dropFirst())))

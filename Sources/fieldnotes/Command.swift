@@ -1,0 +1,23 @@
+/// One subcommand: its declaration and what it does.
+protocol Command {
+    static var spec: CommandSpec { get }
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws
+}
+
+/// Every command, in the order `fieldnotes --help` lists them.
+var commands: [any Command.Type] {
+    [
+    InitCommand.self, AddCommand.self, EditCommand.self, ShowCommand.self, ListCommand.self,
+    SearchCommand.self, DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
+    ImportCommand.self, ConflictsCommand.self, StatusCommand.self,
+    ]
+}
+
+/// The shared `--format` option.
+let formatOption = OptionSpec.option("format", "table|json", "table for people (default), json for scripts: one array, stable keys")
+
+extension ParsedArguments {
+    var json: Bool {
+        get throws { try choice("format", ["table", "json"]) == "json" }
+    }
+}

@@ -1,0 +1,34 @@
+import Store
+
+struct ImportCommand: Command {
+    static let spec = CommandSpec(
+        name: "import", abstract: "Import notes from NDJSON, JSON or CSV in one transaction",
+        arguments: [("FILE", "a .ndjson/.jsonl/.json or .csv file", true)],
+        discussion: """
+            Keys and columns are those of 'show --format json': id (optional; 32 hex digits), title, body,
+            kind, area, occurred_at, participant, consent, tags, measures. In JSON, tags is an array and
+            measures an object ({"ucla3": 6}); a .json file may hold one array, as 'list --format json' prints.
+            In CSV, tags are separated by ';', and measures go in a 'measures' column (ucla3=6;ons_lonely=4)
+            or in columns named measures.NAME. The whole file is one transaction: one bad row rejects the
+            file with its line number, and nothing is written.
+            """)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        let path = arguments.positional(0) ?? ""
+        let lower = path.lowercased()
+        let format: NoteImport.Format
+        if lower.hasSuffix(".csv") {
+            format = .csv
+        } else if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") {
+            format = .json
+        } else {
+            throw UsageError(message: "cannot tell the format of '\(path)': name it .csv, .ndjson, .jsonl or .json", command: spec.name)
+        }
+        let text = try NoteInputOptions.readText(path)
+        let rows = try NoteImport.rows(text, format: format)
+        let store = try context.openStore()
+        let changes = try NoteImport.changes(rows, existing: { try store.record($0) != nil }, nowSeconds: Int64(Store.systemMillis() / 1000))
+        try store.commit(changes)
+        context.out("imported \(rows.count) notes")
+    }
+}

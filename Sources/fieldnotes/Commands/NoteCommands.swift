@@ -1,0 +1,270 @@
+import CRDT
+import Glibc
+import Store
+
+struct AddCommand: Command {
+    static let spec = CommandSpec(
+        name: "add", abstract: "Capture a note; prints its id",
+        options: NoteInputOptions.fieldOptions + [.option("tag", "TAG", "a tag, e.g. transport", repeatable: true)],
+        discussion: "Without --body or --body-file, the body is read from standard input when it is not a terminal.\n"
+            + "The note is on disk (fsync'd) when the command returns.\n\n" + NoteInputOptions.measuresHelp)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        var input = try NoteInputOptions.input(arguments, context, bodyFromStdin: true)
+        input.tags = arguments.all("tag")
+        let store = try context.openStore()
+        let id = try Store.newRecordID()
+        try store.commit(try Note.changes(input, for: id, creating: true, nowSeconds: Int64(Store.systemMillis() / 1000)))
+        context.out(id.hex)
+    }
+}
+
+struct EditCommand: Command {
+    static let spec = CommandSpec(
+        name: "edit", abstract: "Change a note's fields or tags",
+        arguments: [("ID", "the note's id or a unique prefix (6+ hex digits)", true)],
+        options: NoteInputOptions.fieldOptions + [
+            .option("add-tag", "TAG", "add a tag", repeatable: true),
+            .option("remove-tag", "TAG", "remove a tag", repeatable: true),
+            .option("unset", "FIELD", "clear a field: body, kind, area, occurred_at, participant, consent, measures.NAME", repeatable: true),
+        ],
+        discussion: "Editing a field that shows a conflict replaces every concurrent value: that resolves it.\n\n" + NoteInputOptions.measuresHelp)
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        var input = try NoteInputOptions.input(arguments, context, bodyFromStdin: false)
+        input.tags = arguments.all("add-tag")
+        input.removeTags = arguments.all("remove-tag")
+        input.unset = arguments.all("unset")
+        guard !input.isEmpty else { throw UsageError(message: "nothing to change", command: spec.name) }
+        let store = try context.openStore()
+        let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
+        guard let record = try store.record(id), !record.erased else {
+            throw CommandFailure(message: "note \(id.short) was erased and cannot be edited")
+        }
+        try store.commit(try Note.changes(input, for: id, creating: false, nowSeconds: Int64(Store.systemMillis() / 1000)))
+        context.out(id.hex)
+    }
+}
+
+struct ShowCommand: Command {
+    static let spec = CommandSpec(
+        name: "show", abstract: "Show one note in full",
+        arguments: [("ID", "the note's id or a unique prefix (6+ hex digits)", true)],
+        options: [formatOption])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        let json = try arguments.json
+        let store = try context.openStore()
+        let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
+        guard let record = try store.record(id) else { throw CommandFailure(message: "note \(id.hex) vanished; try again") }
+        let names = try store.replicaNames()
+        if json {
+            context.out(RecordJSON.note(record, names: names).pretty())
+            return
+        }
+        context.out(NoteText.detail(record, names: names))
+    }
+}
+
+struct ListCommand: Command {
+    static let spec = CommandSpec(
+        name: "list", abstract: "List notes, oldest first, with filters",
+        options: [
+            .option("area", "AREA", "only notes from this area"),
+            .option("tag", "TAG", "only notes with this tag"),
+            .option("kind", "KIND", "only notes of this kind"),
+            .option("since", "DATE", "only notes from this date or time on"),
+            .option("until", "DATE", "only notes up to and including this date or time"),
+            .flag("include-deleted", "also list deleted and erased notes"),
+            .option("limit", "N", "at most N notes"),
+            formatOption,
+        ])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        let json = try arguments.json
+        var filter = RecordFilter(type: Note.type)
+        filter.rangeField = "occurred_at"
+        if let area = arguments.value("area") { filter.fields["area"] = .text(area.trimmingSpaces) }
+        if let kind = arguments.value("kind") {
+            guard Note.kinds.contains(kind) else {
+                throw UsageError(message: "--kind must be one of \(Note.kinds.joined(separator: ", ")), not '\(kind)'", command: spec.name)
+            }
+            filter.fields["kind"] = .text(kind)
+        }
+        if let tag = arguments.value("tag") { filter.elements[Note.tagSet] = .text(tag.trimmingSpaces) }
+        if let since = arguments.value("since") { filter.from = try Note.date(since) }
+        if let until = arguments.value("until") {
+            _ = try Note.date(until)
+            if let moment = ISO8601.parse(until.trimmingSpaces) {
+                filter.before = moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
+            }
+        }
+        filter.includeDeleted = arguments.flag("include-deleted")
+        filter.limit = try arguments.integer("limit", range: 0...Int(Int32.max))
+        let store = try context.openStore()
+        let records = try store.list(filter)
+        if json {
+            let names = try store.replicaNames()
+            context.out(JSON.array(records.map { RecordJSON.note($0, names: names) }).pretty())
+            return
+        }
+        var table = Table("ID", "WHEN", "KIND", "AREA", "TITLE", "TAGS")
+        for record in records { table.add(row: NoteText.row(record)) }
+        context.out(table.render())
+        if records.isEmpty { context.err("fieldnotes: no notes match") }
+    }
+}
+
+struct SearchCommand: Command {
+    static let spec = CommandSpec(
+        name: "search", abstract: "Full-text search of titles, bodies and tags, best match first",
+        arguments: [("QUERY", "words that must all appear; end a word with * to match a prefix (transp*)", true)],
+        options: [
+            .option("limit", "N", "at most N results (default 50)"),
+            .flag("include-deleted", "also search deleted notes"),
+            formatOption,
+        ])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        let json = try arguments.json
+        let limit = try arguments.integer("limit", range: 1...100_000) ?? 50
+        let store = try context.openStore()
+        let hits = try store.search(arguments.positional(0) ?? "", limit: limit, includeDeleted: arguments.flag("include-deleted"))
+        if json {
+            let names = try store.replicaNames()
+            context.out(JSON.array(hits.map { RecordJSON.note($0.record, names: names) }).pretty())
+            return
+        }
+        var table = Table("ID", "WHEN", "AREA", "TITLE", "MATCH")
+        for hit in hits {
+            let row = NoteText.row(hit.record)
+            table.add(row[0], row[1], row[3], row[4], hit.snippet.clipped(70))
+        }
+        context.out(table.render())
+        if hits.isEmpty { context.err("fieldnotes: nothing matches") }
+    }
+}
+
+/// `delete` and `restore`: writes to the `deleted` field, so they merge like any edit.
+struct DeleteCommand: Command {
+    static let spec = CommandSpec(
+        name: "delete", abstract: "Hide a note (undo with restore)",
+        arguments: [("ID", "the note's id or a unique prefix", true)])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        try setDeleted(true, arguments, context)
+    }
+
+    static func setDeleted(_ deleted: Bool, _ arguments: ParsedArguments, _ context: Context) throws {
+        let store = try context.openStore()
+        let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
+        guard let record = try store.record(id), !record.erased else {
+            throw CommandFailure(message: "note \(id.short) was erased; there is nothing to \(deleted ? "delete" : "restore")")
+        }
+        try store.commit([.assign(id, field: "deleted", value: deleted ? .bool(true) : .null)])
+        context.out(id.hex)
+    }
+}
+
+struct RestoreCommand: Command {
+    static let spec = CommandSpec(
+        name: "restore", abstract: "Bring back a deleted note",
+        arguments: [("ID", "the note's id or a unique prefix", true)])
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        try DeleteCommand.setDeleted(false, arguments, context)
+    }
+}
+
+struct EraseCommand: Command {
+    static let spec = CommandSpec(
+        name: "erase", abstract: "Irreversibly purge a note's content here and, after sync, everywhere",
+        arguments: [("ID", "the note's id or a unique prefix", true)],
+        options: [
+            .option("reason", "TEXT", "why (kept for audit; do not write personal details here)"),
+            .flag("yes", "do not ask for confirmation"),
+        ],
+        discussion: "Erase removes every value of the note from this store's tables, log, search index and\n"
+            + "write-ahead log; replicas that receive the erase do the same, including for edits that arrive later.\n"
+            + "Only the note's id, the erase, its reason and time remain. It asks for confirmation on a terminal.")
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        guard let reason = arguments.value("reason")?.trimmingSpaces, !reason.isEmpty else {
+            throw UsageError(message: "erase needs --reason TEXT (e.g. 'consent withdrawn')", command: spec.name)
+        }
+        let store = try context.openStore()
+        let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
+        guard let record = try store.record(id) else { throw CommandFailure(message: "note \(id.short) vanished; try again") }
+        guard !record.erased else { throw CommandFailure(message: "note \(id.short) is already erased") }
+        if !arguments.flag("yes") {
+            guard context.stdinIsTerminal else {
+                throw CommandFailure(message: "erase cannot be undone and needs confirmation; run it on a terminal or pass --yes")
+            }
+            fputsOut("Erase note \(id.short) '\((record.value("title")?.text ?? "").clipped(40))'? This cannot be undone. Type 'erase' to confirm: ")
+            guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
+        }
+        try store.commit([.erase(id, reason: reason)])
+        context.out(id.hex)
+    }
+}
+
+/// How notes read on a terminal.
+enum NoteText {
+    static func when(_ record: VisibleRecord) -> String {
+        guard let text = record.value("occurred_at")?.text else { return "-" }
+        return String(text.prefix(16)).replacingT
+    }
+
+    static func row(_ record: VisibleRecord) -> [String] {
+        var title = (record.value("title")?.text ?? "").clipped(40)
+        if record.erased { title = "(erased)" } else if record.isDeleted { title = "(deleted) " + title }
+        if !record.conflicts.isEmpty { title += " [conflict]" }
+        return [
+            record.id.short, when(record),
+            record.value("kind")?.text ?? "-", (record.value("area")?.text ?? "-").clipped(20), title,
+            record.elements(Note.tagSet).compactMap(\.text).joined(separator: ",").clipped(40),
+        ]
+    }
+
+    static func detail(_ record: VisibleRecord, names: [ReplicaID: String]) -> String {
+        var table = Table("FIELD", "VALUE")
+        table.add("id", record.id.hex)
+        if record.erased {
+            table.add("status", "erased: its content was purged")
+            return table.render()
+        }
+        for field in Note.fields where field != "body" {
+            table.add(field, record.value(field).map(display) ?? "-")
+        }
+        table.add("tags", record.elements(Note.tagSet).compactMap(\.text).joined(separator: ", "))
+        table.add("measures", Note.measures(of: record).map { "\($0.name)=\(JSON.format($0.value))" }.joined(separator: ", "))
+        if record.isDeleted { table.add("status", "deleted (fieldnotes restore \(record.id.short) brings it back)") }
+        for conflict in record.conflicts {
+            let values = conflict.heads.enumerated().map { index, head in
+                "\(display(head.value)) (by \(names[head.id.origin] ?? head.id.origin.hex.prefix(8).description)\(index == 0 ? ", shown" : ""))"
+            }
+            table.add("conflict", "\(conflict.name): " + values.joined(separator: " | "))
+        }
+        var out = table.render()
+        if let body = record.value("body")?.text, !body.isEmpty { out += "\n\n" + body }
+        return out
+    }
+
+    static func display(_ value: Value) -> String {
+        switch value {
+        case .null: return "(unset)"
+        case .bool(let bool): return bool ? "true" : "false"
+        case .number(let number): return JSON.format(number)
+        case .text(let text): return text.clipped(60)
+        }
+    }
+}
+
+extension String {
+    var replacingT: String { String(map { $0 == "T" ? " " : $0 }) }
+}
+
+func fputsOut(_ text: String) {
+    print(text, terminator: "")
+    fflush(nil)
+}

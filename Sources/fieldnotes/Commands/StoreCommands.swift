@@ -1,0 +1,110 @@
+import CRDT
+import Glibc
+import Store
+
+struct InitCommand: Command {
+    static let spec = CommandSpec(
+        name: "init", abstract: "Create a store for this device; prints its replica id",
+        options: [.option("name", "NAME", "this device's name, e.g. alice-laptop (shown to colleagues as the author)")],
+        discussion: "Refuses to touch an existing file. Creates the default directory if needed.")
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        guard let name = arguments.value("name")?.trimmingSpaces, !name.isEmpty else {
+            throw UsageError(message: "init needs --name NAME (this device's name)", command: spec.name)
+        }
+        if context.storeWasDefaulted { try makeParentDirectories(of: context.storePath) }
+        let store = try Store.create(at: context.storePath, name: name)
+        context.out(store.replica.hex)
+        context.err("fieldnotes: created \(context.storePath) for '\(name)'")
+    }
+
+    static func makeParentDirectories(of path: String) throws {
+        var prefix = ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        for part in parts {
+            prefix += (prefix.isEmpty && path.hasPrefix("/") ? "" : (prefix.isEmpty ? "" : "/")) + part
+            if prefix.isEmpty { prefix = "/"; continue }
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw CommandFailure(message: "cannot create directory \(prefix) (\(Output.errnoText())); pass --store PATH")
+            }
+            if prefix == "/" { prefix = "" }
+        }
+    }
+}
+
+struct StatusCommand: Command {
+    static let spec = CommandSpec(
+        name: "status", abstract: "This store's replica, counts, unsynced operations and digest",
+        options: [formatOption],
+        discussion: "The digest is SHA-256 over a canonical form of everything the store shows:\n"
+            + "two stores have the same digest exactly when they show the same data.")
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        let json = try arguments.json
+        let store = try context.openStore()
+        let status = try store.status()
+        let notes = status.counts[Note.type] ?? (0, 0, 0)
+        let unsynced = status.localOperations
+        if json {
+            context.out(JSON.object([
+                ("store", .string(context.storePath)),
+                ("replica", .string(status.replica.hex)),
+                ("name", .string(status.name)),
+                ("notes", .object([("live", .number(Double(notes.live))), ("deleted", .number(Double(notes.deleted))),
+                                   ("erased", .number(Double(notes.erased)))])),
+                ("operations", .number(Double(status.operations))),
+                ("local_operations", .number(Double(status.localOperations))),
+                ("unacknowledged_operations", .number(Double(unsynced))),
+                ("conflicts", .number(Double(status.conflicts))),
+                ("digest", .string(status.digest)),
+            ]).pretty())
+            return
+        }
+        var table = Table("", "")
+        table.add("store", context.storePath)
+        table.add("replica", "\(status.replica.hex) (\(status.name))")
+        table.add("notes", "\(notes.live) live, \(notes.deleted) deleted, \(notes.erased) erased")
+        table.add("operations", "\(status.operations) held, \(status.localOperations) written here")
+        table.add("unacknowledged", "\(unsynced) operations not yet acknowledged by a hub")
+        table.add("conflicts", "\(status.conflicts) fields with concurrent values (fieldnotes conflicts)")
+        table.add("digest", status.digest)
+        context.out(table.render().split(separator: "\n").dropFirst().joined(separator: "\n"))
+    }
+}
+
+struct ConflictsCommand: Command {
+    static let spec = CommandSpec(
+        name: "conflicts", abstract: "Fields that colleagues changed concurrently, with every value",
+        options: [formatOption],
+        discussion: "Every replica shows the same value (the latest by hybrid clock, ties broken by replica id);\n"
+            + "the others stay listed here until someone edits the field, which resolves it.")
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        let json = try arguments.json
+        let store = try context.openStore()
+        let records = try store.conflicted()
+        let names = try store.replicaNames()
+        if json {
+            context.out(JSON.array(records.flatMap { record -> [JSON] in
+                guard case .array(let fields) = RecordJSON.conflicts(record, names: names) else { return [] }
+                return fields.map { field in
+                    guard case .object(let members) = field else { return field }
+                    return .object([("record", .string(record.id.hex)), ("type", .string(record.type))] + members)
+                }
+            }).pretty())
+            return
+        }
+        var table = Table("RECORD", "FIELD", "VALUE", "AUTHOR", "AT", "SHOWN")
+        for record in records {
+            for conflict in record.conflicts {
+                for (index, head) in conflict.heads.enumerated() {
+                    table.add(record.id.short, conflict.name, NoteText.display(head.value).clipped(40),
+                              names[head.id.origin] ?? String(head.id.origin.hex.prefix(8)),
+                              ISO8601.format(millis: head.timestamp.physical).replacingT, index == 0 ? "yes" : "")
+                }
+            }
+        }
+        context.out(table.render())
+        if records.isEmpty { context.err("fieldnotes: no conflicts") }
+    }
+}

@@ -1,0 +1,123 @@
+import Glibc
+import Store
+
+/// What every command needs from the outside: the store path, the
+/// environment, and the standard streams.
+struct Context {
+    /// `--store`, else `$FIELDNOTES_STORE`, else `$XDG_DATA_HOME/fieldnotes/store.sqlite`
+    /// (`~/.local/share/fieldnotes/store.sqlite`).
+    let storePath: String
+    let storeWasDefaulted: Bool
+
+    init(storeOption: String?) {
+        if let storeOption {
+            storePath = storeOption
+            storeWasDefaulted = false
+        } else if let env = Context.environment("FIELDNOTES_STORE"), !env.isEmpty {
+            storePath = env
+            storeWasDefaulted = false
+        } else {
+            let data = Context.environment("XDG_DATA_HOME").flatMap { $0.isEmpty ? nil : $0 }
+                ?? ((Context.environment("HOME") ?? ".") + "/.local/share")
+            storePath = data + "/fieldnotes/store.sqlite"
+            storeWasDefaulted = true
+        }
+    }
+
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
+    func openStore() throws -> Store { try Store.open(at: storePath) }
+
+    var stdinIsTerminal: Bool { isatty(0) == 1 }
+
+    /// Writes to standard output (buffered; flushed at exit).
+    func out(_ text: String) { print(text) }
+
+    /// Writes a line to standard error at once.
+    func err(_ text: String) { Output.standardError(text) }
+}
+
+enum Output {
+    static func standardError(_ text: String) {
+        let line = Array((text + "\n").utf8)
+        var offset = 0
+        while offset < line.count {
+            let written = line[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
+
+    /// Reads all of standard input as bytes.
+    static func readStandardInput() -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes += buffer[0..<count]
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        return bytes
+    }
+
+    /// Reads a whole file; nil with errno set if it cannot be read.
+    static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count > 0 { bytes += buffer[0..<count] }
+            if count < buffer.count {
+                if ferror(file) != 0 { return nil }
+                break
+            }
+        }
+        return bytes
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// Lines of aligned columns for people. The last column is not padded.
+struct Table {
+    let headers: [String]
+    private(set) var rows: [[String]] = []
+
+    init(_ headers: String...) { self.headers = headers }
+
+    mutating func add(_ cells: String...) { rows.append(cells) }
+    mutating func add(row cells: [String]) { rows.append(cells) }
+
+    func render() -> String {
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            var out = ""
+            for (index, cell) in cells.enumerated() {
+                if index == cells.count - 1 { out += cell } else { out += cell + String(repeating: " ", count: widths[index] - cell.count + 2) }
+            }
+            return out
+        }
+        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// At most `limit` characters on one line, with an ellipsis when cut.
+    func clipped(_ limit: Int) -> String {
+        let flat = self.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+        return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
+    }
+}

@@ -1,0 +1,98 @@
+import Glibc
+import Store
+
+/// `fieldnotes [--store PATH] COMMAND [OPTIONS]`: parse, dispatch, and turn
+/// every failure into one line on stderr and an exit status (2 usage, 1 other).
+func runCommandLine(_ words: [String]) -> Int32 {
+    var words = words
+    var storeOption: String?
+    // --store is global: accept it anywhere before "--".
+    var index = 0
+    while index < words.count, words[index] != "--" {
+        if words[index] == "--store" {
+            guard index + 1 < words.count else { return usageFailure(UsageError(message: "--store needs a value (PATH)", command: nil)) }
+            storeOption = words[index + 1]
+            words.removeSubrange(index...index + 1)
+        } else if words[index].hasPrefix("--store=") {
+            storeOption = String(words[index].dropFirst("--store=".count))
+            words.remove(at: index)
+        } else {
+            index += 1
+        }
+    }
+    guard let first = words.first else {
+        print(topLevelHelp)
+        return 2
+    }
+    if first == "-h" || first == "--help" || first == "help" {
+        if first == "help", words.count > 1, let command = commands.first(where: { $0.spec.name == words[1] }) {
+            print(command.spec.help)
+        } else {
+            print(topLevelHelp)
+        }
+        return 0
+    }
+    if first == "--version" {
+        print("fieldnotes \(fieldnotesVersion)")
+        return 0
+    }
+    guard let command = commands.first(where: { $0.spec.name == first }) else {
+        return usageFailure(UsageError(message: "unknown command '\(first)'", command: nil))
+    }
+    let rest = Array(words.dropFirst())
+    if rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
+        print(command.spec.help)
+        return 0
+    }
+    do {
+        let arguments = try ParsedArguments(rest, spec: command.spec)
+        try command.run(arguments, Context(storeOption: storeOption))
+        return 0
+    } catch let error as UsageError {
+        return usageFailure(error)
+    } catch let error as StoreError {
+        Output.standardError("fieldnotes: error: \(error.description)")
+        return 1
+    } catch let error as CommandFailure {
+        Output.standardError("fieldnotes: error: \(error.message)")
+        return error.status
+    } catch {
+        Output.standardError("fieldnotes: error: \(error)")
+        return 1
+    }
+}
+
+/// A failure found by a command itself, with its message and exit status.
+struct CommandFailure: Error {
+    let message: String
+    var status: Int32 = 1
+}
+
+func usageFailure(_ error: UsageError) -> Int32 {
+    let help = error.command.map { "'fieldnotes \($0) --help'" } ?? "'fieldnotes --help'"
+    Output.standardError("fieldnotes: error: \(error.message); see \(help)")
+    return 2
+}
+
+let fieldnotesVersion = "0.1.0"
+
+var topLevelHelp: String {
+    var lines = [
+        "fieldnotes: an offline field recorder. Capture notes on a laptop with no signal;",
+        "they merge with your team's through a hub without anyone resolving conflicts by hand.",
+        "",
+        "Usage: fieldnotes [--store PATH] COMMAND [OPTIONS]",
+        "",
+        "Commands:",
+    ]
+    for command in commands { lines.append(CommandSpec.row(command.spec.name, command.spec.abstract)) }
+    lines += [
+        "",
+        "The store is --store PATH, else $FIELDNOTES_STORE, else $XDG_DATA_HOME/fieldnotes/store.sqlite",
+        "(~/.local/share/fieldnotes/store.sqlite). 'fieldnotes COMMAND --help' describes each command.",
+        "Record ids: any unique prefix of 6 or more hex digits is accepted.",
+        "Exit status: 0 success, 1 failure, 2 usage error.",
+    ]
+    return lines.joined(separator: "\n")
+}
+
