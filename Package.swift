@@ -26,6 +26,6 @@ let package = Package(
         .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
-        .testTarget(name: "CLITests", dependencies: ["Store"]),
+        .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),
     ]
 )
