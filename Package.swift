@@ -7,6 +7,7 @@ let package = Package(
     name: "fieldnotes",
     products: [
         .executable(name: "fieldnotes", targets: ["fieldnotes"]),
+        .executable(name: "fieldnotes-bench", targets: ["fieldnotes-bench"]),
     ],
     targets: [
         .systemLibrary(
@@ -23,9 +24,13 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["CCrypto"]),
         .target(name: "CRDT"),
         .target(name: "Store", dependencies: ["SQLite", "Crypto", "CRDT"]),
-        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto"]),
+        .target(name: "Wire", dependencies: ["CRDT", "Crypto"]),
+        .target(name: "Synthetic", dependencies: ["Store"]),
+        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Synthetic"]),
+        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Synthetic"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT"]),
     ]
 )

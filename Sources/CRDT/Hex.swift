@@ -2,12 +2,20 @@
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0f)])
         }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// 16 lower-case hex digits of a 64-bit number, most significant first.
+    public static func encode(_ value: UInt64) -> String {
+        var out = [UInt8](repeating: 0, count: 16)
+        for index in 0..<16 { out[index] = digits[Int(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xf] }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -26,6 +34,7 @@ public enum Hex {
         return out
     }
 
+    @inlinable
     public static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")

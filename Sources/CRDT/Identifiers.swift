@@ -12,13 +12,21 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Builds an id from exactly 16 bytes; nil otherwise.
-    public init?(bytes: some Collection<UInt8>) {
+    @inlinable
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        self.init(bytes: bytes[...])
+    }
+
+    /// Builds an id from exactly 16 bytes; nil otherwise.
+    @inlinable
+    public init?(bytes: ArraySlice<UInt8>) {
         guard bytes.count == 16 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
-            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
-        }
+        let start = bytes.startIndex
+        for index in 0..<8 { high = high << 8 | UInt64(bytes[start + index]) }
+        for index in 8..<16 { low = low << 8 | UInt64(bytes[start + index]) }
         self.init(high: high, low: low)
     }
 
@@ -27,11 +35,13 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(bytes: bytes)
     }
 
+    @inlinable
     public var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
+        var out = [UInt8](repeating: 0, count: 16)
+        for index in 0..<8 {
+            out[index] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
+            out[index + 8] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * index))
+        }
         return out
     }
 
@@ -65,22 +75,40 @@ public struct OperationID: Hashable, Comparable, Sendable, CustomStringConvertib
 /// shown as 32 hex digits. Random rather than time-ordered, so that a short
 /// prefix is almost always unique, as with git's object names.
 public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let hex: String
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
 
     /// Accepts exactly 32 hex digits, in either case.
+    @inlinable
     public init?(hex: String) {
-        guard hex.utf8.count == 32, Hex.decode(hex) != nil else { return nil }
-        self.hex = hex.lowercased()
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var count = 0
+        for byte in hex.utf8 {
+            guard count < 32, let nibble = Hex.nibble(byte) else { return nil }
+            if count < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
+            count += 1
+        }
+        guard count == 32 else { return nil }
+        self.init(high: high, low: low)
     }
 
     public init?(bytes: [UInt8]) {
-        guard bytes.count == 16 else { return nil }
-        self.hex = Hex.encode(bytes)
+        guard let replica = ReplicaID(bytes: bytes) else { return nil }
+        self.init(high: replica.high, low: replica.low)
     }
 
-    public var bytes: [UInt8] { Hex.decode(hex) ?? [] }
-    public var short: String { String(hex.prefix(8)) }
+    public var bytes: [UInt8] { ReplicaID(high: high, low: low).bytes }
+
+    /// 32 lower-case hex digits.
+    public var hex: String { Hex.encode(high) + Hex.encode(low) }
+    public var short: String { String(Hex.encode(high).prefix(8)) }
     public var description: String { hex }
 
-    public static func < (a: RecordID, b: RecordID) -> Bool { a.hex < b.hex }
+    public static func < (a: RecordID, b: RecordID) -> Bool { (a.high, a.low) < (b.high, b.low) }
 }

@@ -18,13 +18,14 @@ public struct ReplicaState: Sendable {
     public private(set) var vector = VersionVector()
     /// Every operation held, by id (purged where its record is erased).
     public private(set) var operations: [OperationID: Operation] = [:]
-    /// Ids named by some write's `replaces` or some remove's `observed`.
-    private var covered: Set<OperationID> = []
     private var records: [RecordID: MutableRecord] = [:]
 
     private struct MutableRecord: Sendable {
         var type: String?
         var erased = false
+        /// Ids that some write to this record replaces or some remove observed:
+        /// never heads or members, whenever they arrive.
+        var covered: Set<OperationID> = []
         var fields: [String: [FieldHead]] = [:]
         /// Set name → live add tag → element.
         var sets: [String: [OperationID: Value]] = [:]
@@ -46,7 +47,9 @@ public struct ReplicaState: Sendable {
         let stored = record.erased ? operation.purged : operation
         operations[operation.id] = stored
         advanceVector(past: operation.id)
-        if !record.erased { materialise(stored, into: &record) }
+        // A create still names an erased record's type, so the record shows
+        // as erased whether its create arrived before or after the erase.
+        if !record.erased || stored.action.kind == .create { materialise(stored, into: &record) }
         records[operation.record] = record
         return true
     }
@@ -72,22 +75,23 @@ public struct ReplicaState: Sendable {
             if let existing = record.type, !type.utf8.lexicographicallyPrecedes(existing.utf8) { break }
             record.type = type
         case .assign(let field, let value, let replaces):
-            covered.formUnion(replaces)
+            record.covered.formUnion(replaces)
             var heads = record.fields[field] ?? []
             if !replaces.isEmpty { heads.removeAll { replaces.contains($0.id) } }
-            if !covered.contains(operation.id) {
+            if !record.covered.contains(operation.id) {
                 heads.append(FieldHead(id: operation.id, timestamp: operation.timestamp, value: value))
             }
             record.fields[field] = heads
         case .add(let set, let element):
-            if !covered.contains(operation.id) { record.sets[set, default: [:]][operation.id] = element }
+            if !record.covered.contains(operation.id) { record.sets[set, default: [:]][operation.id] = element }
         case .remove(let set, _, let observed):
-            covered.formUnion(observed)
+            record.covered.formUnion(observed)
             for tag in observed { record.sets[set]?[tag] = nil }
         case .erase:
             record.erased = true
             record.fields = [:]
             record.sets = [:]
+            record.covered = []
             let id = operation.record
             for (key, held) in operations where held.record == id { operations[key] = held.purged }
         }

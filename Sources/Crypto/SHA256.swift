@@ -16,9 +16,8 @@ public final class SHA256 {
 
     deinit { EVP_MD_CTX_free(context) }
 
-    public func update(_ bytes: some Sequence<UInt8>) {
-        let array = Array(bytes)
-        array.withUnsafeBytes { raw in
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
             _ = EVP_DigestUpdate(context, raw.baseAddress, raw.count)
         }
     }
@@ -40,7 +39,7 @@ public final class SHA256 {
         return out
     }
 
-    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
         let digest = SHA256()
         digest.update(bytes)
         return digest.finalize()

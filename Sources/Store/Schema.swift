@@ -26,8 +26,10 @@ enum Schema {
         CREATE TABLE records (
             rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT,
             erased INTEGER NOT NULL DEFAULT 0);
-        -- Ids some write replaces or some remove observed: never heads or members.
-        CREATE TABLE covered (origin BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (origin, seq)) WITHOUT ROWID;
+        -- Per record, ids some write replaces or some remove observed: never heads or members.
+        CREATE TABLE covered (
+            record INTEGER NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (record, origin, seq)) WITHOUT ROWID;
         -- Each field's heads; `wins` marks the shown one.
         CREATE TABLE heads (
             record INTEGER NOT NULL, field TEXT NOT NULL, origin BLOB NOT NULL, seq INTEGER NOT NULL,

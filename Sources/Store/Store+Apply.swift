@@ -21,6 +21,11 @@ final class Batch {
     var dirtyOrigins: Set<ReplicaID> = []
     var touchedFields: Set<FieldKey> = []
     var touchedText: Set<Int64> = []
+    /// Records whose row this batch created, and that nothing has covered
+    /// yet: they have no heads, members or covered ids to look up.
+    var fresh: Set<Int64> = []
+    /// Fields given a head in this batch.
+    var written: Set<FieldKey> = []
     var erased = false
 
     struct FieldKey: Hashable {
@@ -135,6 +140,7 @@ extension Store {
         } else {
             let rid = try statement("INSERT INTO records(id) VALUES (?) RETURNING rid").first([.text(id.hex)]) { $0.int64(0) } ?? 0
             found = (rid, false)
+            batch.fresh.insert(rid)
         }
         batch.records[id] = found
         return found
@@ -172,25 +178,35 @@ extension Store {
             break
         case .assign(let field, let value, let replaces):
             for id in replaces {
-                try cover(id)
+                try cover(id, rid, batch)
                 try statement("DELETE FROM heads WHERE record = ? AND field = ? AND origin = ? AND seq = ?")
                     .run([.integer(rid), .text(field), .blob(id.origin.bytes), .integer(Int64(id.seq))])
             }
-            if try !isCovered(operation.id) {
-                try statement("INSERT INTO heads(record, field, origin, seq, ts, value) VALUES (?, ?, ?, ?, ?, ?)")
-                    .run([.integer(rid), .text(field), origin, seq, .integer(Int64(bitPattern: operation.timestamp.packed)), SQLValue(value)])
+            let key = Batch.FieldKey(rid: rid, field: field)
+            if try !isCovered(operation.id, rid, batch) {
+                // A field with no other head shows this one: no recomputation needed.
+                var alone = batch.fresh.contains(rid) && !batch.written.contains(key)
+                if !alone {
+                    alone = try statement("SELECT 1 FROM heads WHERE record = ? AND field = ? LIMIT 1").first([.integer(rid), .text(field)]) { _ in true } == nil
+                }
+                try statement("INSERT INTO heads(record, field, origin, seq, ts, value, wins) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .run([.integer(rid), .text(field), origin, seq, .integer(Int64(bitPattern: operation.timestamp.packed)), SQLValue(value),
+                          .integer(alone ? 1 : 0)])
+                batch.written.insert(key)
+                if !alone { batch.touchedFields.insert(key) }
+            } else if !replaces.isEmpty {
+                batch.touchedFields.insert(key)
             }
-            batch.touchedFields.insert(.init(rid: rid, field: field))
             if Store.indexedFields.contains(field) { batch.touchedText.insert(rid) }
         case .add(let set, let element):
-            if try !isCovered(operation.id) {
+            if try !isCovered(operation.id, rid, batch) {
                 try statement("INSERT INTO members(record, name, origin, seq, element) VALUES (?, ?, ?, ?, ?)")
                     .run([.integer(rid), .text(set), origin, seq, SQLValue(element)])
             }
             if set == Store.indexedSet { batch.touchedText.insert(rid) }
         case .remove(let set, _, let observed):
             for id in observed {
-                try cover(id)
+                try cover(id, rid, batch)
                 try statement("DELETE FROM members WHERE record = ? AND name = ? AND origin = ? AND seq = ?")
                     .run([.integer(rid), .text(set), .blob(id.origin.bytes), .integer(Int64(id.seq))])
             }
@@ -204,12 +220,16 @@ extension Store {
         return true
     }
 
-    private func cover(_ id: OperationID) throws {
-        try statement("INSERT OR IGNORE INTO covered(origin, seq) VALUES (?, ?)").run([.blob(id.origin.bytes), .integer(Int64(id.seq))])
+    private func cover(_ id: OperationID, _ rid: Int64, _ batch: Batch) throws {
+        batch.fresh.remove(rid)
+        try statement("INSERT OR IGNORE INTO covered(record, origin, seq) VALUES (?, ?, ?)")
+            .run([.integer(rid), .blob(id.origin.bytes), .integer(Int64(id.seq))])
     }
 
-    private func isCovered(_ id: OperationID) throws -> Bool {
-        try statement("SELECT 1 FROM covered WHERE origin = ? AND seq = ?").first([.blob(id.origin.bytes), .integer(Int64(id.seq))]) { _ in true } ?? false
+    private func isCovered(_ id: OperationID, _ rid: Int64, _ batch: Batch) throws -> Bool {
+        guard !batch.fresh.contains(rid) else { return false }
+        return try statement("SELECT 1 FROM covered WHERE record = ? AND origin = ? AND seq = ?")
+            .first([.integer(rid), .blob(id.origin.bytes), .integer(Int64(id.seq))]) { _ in true } ?? false
     }
 
     /// Erase: removes every value of the record from the state, the log's
@@ -220,6 +240,7 @@ extension Store {
         try statement("UPDATE records SET erased = 1 WHERE rid = ?").run([.integer(rid)])
         try statement("DELETE FROM heads WHERE record = ?").run([.integer(rid)])
         try statement("DELETE FROM members WHERE record = ?").run([.integer(rid)])
+        try statement("DELETE FROM covered WHERE record = ?").run([.integer(rid)])
         try statement("UPDATE ops SET value = NULL WHERE record = ? AND kind IN (2, 3, 4)").run([.integer(rid)])
         try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
     }

@@ -93,6 +93,8 @@ public final class Store {
             PRAGMA synchronous = FULL;
             PRAGMA foreign_keys = ON;
             PRAGMA secure_delete = ON;
+            PRAGMA cache_size = -32000;
+            PRAGMA mmap_size = 268435456;
             """)
     }
 

@@ -1,0 +1,164 @@
+import CRDT
+
+/// Every message of protocol version 1. Layouts, and which side may send
+/// what when, are in `Protocol/SPEC.md`.
+///
+/// Encoding is canonical and decoding is strict: a payload decodes only if
+/// it is exactly the bytes `encode()` would produce for the decoded value, so
+/// decode then encode reproduces the input byte for byte.
+public enum Message: Hashable, Sendable {
+    /// Device → hub, first frame: versions, name, replica, nonce, clock.
+    case hello(Hello)
+    /// Hub → device: chosen version, hub nonce, hub clock, hub proof.
+    case challenge(Challenge)
+    /// Device → hub: `Handshake.deviceProof(...)`, 32 bytes.
+    case proof(mac: [UInt8])
+    /// Hub → device, first tagged frame: the device is in.
+    case welcome(Welcome)
+    /// Either side, last frame it sends: what went wrong. `message` is for
+    /// people (at most 512 bytes of UTF-8); the code says what to do.
+    case error(code: ErrorCode, message: String)
+    /// Either side, once, first after the handshake: the sender's version vector.
+    case vector(VersionVector)
+    /// Either side: a batch of one origin's consecutive operations. Batch ids
+    /// count 1, 2, 3, … per sender and session.
+    case operations(batchID: UInt64, batch: OperationBatch)
+    /// The receiver committed batch `batchID`; `applied` of its operations
+    /// were new to it (the rest it already held).
+    case ack(batchID: UInt64, applied: UInt64)
+    /// The sender has sent everything the receiver lacked: `batches` batches
+    /// holding `operations` operations in this session.
+    case done(batches: UInt64, operations: UInt64)
+    /// Keep-alive; the receiver answers with a Pong carrying the same value.
+    case ping(UInt64)
+    /// The answer to a Ping.
+    case pong(UInt64)
+
+    /// The frame type that carries this message.
+    public var type: MessageType {
+        switch self {
+        case .hello: return .hello
+        case .challenge: return .challenge
+        case .proof: return .proof
+        case .welcome: return .welcome
+        case .error: return .error
+        case .vector: return .vector
+        case .operations: return .operations
+        case .ack: return .ack
+        case .done: return .done
+        case .ping: return .ping
+        case .pong: return .pong
+        }
+    }
+
+    /// The message's payload bytes, refusing values a decoder would reject.
+    public func payload() throws(WireError) -> [UInt8] {
+        var out: [UInt8] = []
+        switch self {
+        case .hello(let hello):
+            try hello.encode(into: &out)
+        case .challenge(let challenge):
+            try challenge.encode(into: &out)
+        case .proof(let mac):
+            guard mac.count == Challenge.proofLength else {
+                throw WireError(.invalidField, "Proof: \(mac.count) bytes, must be \(Challenge.proofLength)")
+            }
+            out = mac
+        case .welcome(let welcome):
+            out.append(contentsOf: welcome.hubReplica.bytes)
+        case .error(let code, let message):
+            out.appendUInt16(code.rawValue)
+            try out.appendString(message, limit: WireLimits.maxErrorMessageLength, "Error: message")
+        case .vector(let vector):
+            let entries = vector.sortedEntries
+            guard entries.count <= WireLimits.maxVectorEntries else {
+                throw WireError(.limitExceeded, "Vector: \(entries.count) entries, limit \(WireLimits.maxVectorEntries)")
+            }
+            out.appendVarint(UInt64(entries.count))
+            for entry in entries {
+                out.append(contentsOf: entry.origin.bytes)
+                out.appendVarint(entry.seq)
+            }
+        case .operations(let batchID, let batch):
+            out.appendVarint(batchID)
+            try batch.encode(into: &out)
+        case .ack(let batchID, let applied):
+            out.appendVarint(batchID)
+            out.appendVarint(applied)
+        case .done(let batches, let operations):
+            out.appendVarint(batches)
+            out.appendVarint(operations)
+        case .ping(let value), .pong(let value):
+            out.appendUInt64(value)
+        }
+        return out
+    }
+
+    /// The message as a frame (type and payload).
+    public func frame() throws(WireError) -> Frame {
+        Frame(type: type, payload: try payload())
+    }
+
+    /// The complete untagged frame: length, type, payload. Use a
+    /// `FrameEncoder` on a connection; it adds the tag after the handshake.
+    public func encode() throws(WireError) -> [UInt8] {
+        try frame().encoded()
+    }
+
+    /// Decodes a frame's payload as the message its type names.
+    public static func decode(_ frame: Frame) throws(WireError) -> Message {
+        let name = frame.type.name ?? frame.type.description
+        var reader = ByteReader(frame.payload, context: name.prefix(1).uppercased() + name.dropFirst())
+        let message: Message
+        switch frame.type {
+        case .hello:
+            message = .hello(try Hello.decode(&reader))
+        case .challenge:
+            message = .challenge(try Challenge.decode(&reader))
+        case .proof:
+            message = .proof(mac: try reader.readBytes(Challenge.proofLength, "device proof"))
+        case .welcome:
+            message = .welcome(Welcome(hubReplica: try reader.readReplicaID("hub replica id")))
+        case .error:
+            let code = ErrorCode(rawValue: try reader.readUInt16("code"))
+            message = .error(code: code, message: try reader.readString("message", limit: WireLimits.maxErrorMessageLength))
+        case .vector:
+            message = .vector(try decodeVector(&reader))
+        case .operations:
+            let batchID = try reader.readVarint("batch id")
+            message = .operations(batchID: batchID, batch: try OperationBatch.decode(&reader))
+        case .ack:
+            message = .ack(batchID: try reader.readVarint("batch id"), applied: try reader.readVarint("applied"))
+        case .done:
+            message = .done(batches: try reader.readVarint("batches"), operations: try reader.readVarint("operations"))
+        case .ping:
+            message = .ping(try reader.readUInt64("value"))
+        case .pong:
+            message = .pong(try reader.readUInt64("value"))
+        default:
+            throw WireError(.unknownMessageType, "\(frame.type) is not a message of protocol version 1")
+        }
+        try reader.finish()
+        return message
+    }
+
+    /// Entries in strictly increasing origin order, every seq at least 1:
+    /// the only encoding of a given vector.
+    private static func decodeVector(_ reader: inout ByteReader) throws(WireError) -> VersionVector {
+        let count = try reader.readCount("entry count", limit: WireLimits.maxVectorEntries, minimumSize: 17)
+        var entries: [ReplicaID: UInt64] = [:]
+        entries.reserveCapacity(count)
+        var previous: ReplicaID?
+        for index in 0 ..< count {
+            let origin = try reader.readReplicaID("entry \(index) origin")
+            if let previous, !(previous < origin) {
+                throw reader.error(.nonCanonical, "entry \(index) origin \(origin) does not follow \(previous) in byte order")
+            }
+            let seq = try reader.readVarint("entry \(index) seq")
+            guard seq >= 1 else { throw reader.error(.nonCanonical, "entry \(index) has seq 0; omit such entries") }
+            entries[origin] = seq
+            previous = origin
+        }
+        return VersionVector(entries)
+    }
+}

@@ -1,0 +1,42 @@
+import CRDT
+
+/// The type byte of a frame. Unknown types pass the frame decoder and are
+/// refused by `Message.decode` with `unknownMessageType`.
+public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    // Handshake (never tagged except as the spec says for Welcome and Error).
+    public static let hello = MessageType(rawValue: 0x01)
+    public static let challenge = MessageType(rawValue: 0x02)
+    public static let proof = MessageType(rawValue: 0x03)
+    public static let welcome = MessageType(rawValue: 0x04)
+    public static let error = MessageType(rawValue: 0x05)
+    // Sync.
+    public static let vector = MessageType(rawValue: 0x10)
+    public static let operations = MessageType(rawValue: 0x11)
+    public static let ack = MessageType(rawValue: 0x12)
+    public static let done = MessageType(rawValue: 0x13)
+    public static let ping = MessageType(rawValue: 0x14)
+    public static let pong = MessageType(rawValue: 0x15)
+
+    /// The name used in the specification and the test vectors.
+    public var name: String? {
+        switch rawValue {
+        case 0x01: return "hello"
+        case 0x02: return "challenge"
+        case 0x03: return "proof"
+        case 0x04: return "welcome"
+        case 0x05: return "error"
+        case 0x10: return "vector"
+        case 0x11: return "ops"
+        case 0x12: return "ack"
+        case 0x13: return "done"
+        case 0x14: return "ping"
+        case 0x15: return "pong"
+        default: return nil
+        }
+    }
+
+    public var description: String { name ?? "type 0x" + Hex.encode([rawValue]) }
+}

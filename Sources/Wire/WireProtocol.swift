@@ -1,0 +1,63 @@
+/// Constants that identify the fieldnotes sync protocol (see `Protocol/SPEC.md`).
+public enum WireProtocol {
+    /// The four bytes each side sends before its first frame: `F9 46 4E 53`
+    /// (0xF9, then "FNS"). The first byte is not ASCII, so a text protocol
+    /// that connects by mistake fails at once. The magic never changes:
+    /// versions are negotiated in the Hello.
+    public static let magic: [UInt8] = [0xF9, 0x46, 0x4E, 0x53]
+
+    /// The protocol version this implementation speaks.
+    public static let currentVersion: UInt16 = 1
+
+    /// Every version this implementation can speak, offered in the Hello.
+    public static let supportedVersions: ClosedRange<UInt16> = 1...1
+
+    /// The highest version both ranges contain, or nil when they do not
+    /// overlap (the hub then answers `unsupportedVersion`).
+    public static func negotiate(device: ClosedRange<UInt16>, hub: ClosedRange<UInt16> = supportedVersions) -> UInt16? {
+        let low = max(device.lowerBound, hub.lowerBound)
+        let high = min(device.upperBound, hub.upperBound)
+        return low <= high ? high : nil
+    }
+}
+
+/// The limits of protocol version 1. A decoder checks every length and count
+/// from the peer against these *before* allocating for it; an encoder refuses
+/// to produce what a decoder would reject.
+public enum WireLimits {
+    /// Largest value of a frame's length field (type + payload + tag) once
+    /// the handshake is done: 1 MiB.
+    public static let maxFrameLength = 1 << 20
+    /// Largest value of a frame's length field before the handshake is done,
+    /// so an unauthenticated peer cannot make the hub buffer more.
+    public static let maxHandshakeFrameLength = 1024
+    /// Length of the truncated HMAC-SHA256 tag on every authenticated frame.
+    public static let tagLength = 16
+    /// Most operations in one Ops batch.
+    public static let maxBatchOperations = 1024
+    /// Most Ops batches a sender may have sent and not yet seen acknowledged.
+    public static let window = 4
+    /// Most entries in a Vector.
+    public static let maxVectorEntries = 16_384
+    /// Longest text value or set element, in UTF-8 bytes.
+    public static let maxTextLength = 512 * 1024
+    /// Longest field, set or record type name, in UTF-8 bytes.
+    public static let maxNameLength = 255
+    /// Longest erase reason, in UTF-8 bytes.
+    public static let maxEraseReasonLength = 1024
+    /// Most ids in one assign's `replaces` or one remove's `observed`.
+    public static let maxIDListLength = 1024
+    /// Longest device name, in UTF-8 bytes (at least 1).
+    public static let maxDeviceNameLength = 64
+    /// Longest Error message, in UTF-8 bytes.
+    public static let maxErrorMessageLength = 512
+
+    /// The hub closes a connection whose handshake has not finished by then.
+    public static let handshakeTimeout: Duration = .seconds(10)
+    /// A side that has received no frame for this long sends `timeout` and closes.
+    public static let idleTimeout: Duration = .seconds(60)
+    /// A side sends some frame (a Ping if nothing else) at least this often.
+    public static let keepaliveInterval: Duration = .seconds(20)
+    /// A device warns its user when the hub's clock differs from its own by more.
+    public static let clockSkewWarningMillis: UInt64 = 5 * 60 * 1000
+}

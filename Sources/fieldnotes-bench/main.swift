@@ -1,0 +1,47 @@
+import Foundation
+
+/// `fieldnotes-bench [--quick] [--json FILE]`: prints every speed figure the
+/// project tracks, as medians, with the goals beside them.
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+        Usage: swift run -c release fieldnotes-bench [--quick] [--json FILE] [--dir DIR]
+          --quick     small sizes (10,000 notes), finishes in about a minute: a smoke test
+          --json FILE also write every figure as JSON
+          --dir DIR   where to build the benchmark stores (default: a new temporary directory, removed after)
+        Figures are medians of several runs on this machine; compare them as ratios within one run.
+        """)
+    exit(0)
+}
+let quick = arguments.contains("--quick")
+var jsonPath: String?
+var directoryOption: String?
+if let index = arguments.firstIndex(of: "--json"), index + 1 < arguments.count { jsonPath = arguments[index + 1] }
+if let index = arguments.firstIndex(of: "--dir"), index + 1 < arguments.count { directoryOption = arguments[index + 1] }
+
+let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+let binary = executable.deletingLastPathComponent().appendingPathComponent("fieldnotes").path
+guard FileManager.default.isExecutableFile(atPath: binary) else {
+    FileHandle.standardError.write(Data("fieldnotes-bench: error: no fieldnotes binary beside this one at \(binary); build it with 'swift build -c release'\n".utf8))
+    exit(1)
+}
+let directory = directoryOption ?? (NSTemporaryDirectory() + "fieldnotes-bench-\(getpid())")
+try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { if directoryOption == nil { try? FileManager.default.removeItem(atPath: directory) } }
+
+let report = Report()
+print("fieldnotes-bench \(quick ? "--quick " : "")on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+do {
+    try StoreBench(notes: quick ? 10_000 : 100_000, applyOperations: quick ? 20_000 : 100_000, runs: quick ? 7 : 15,
+                   directory: directory, binary: binary, report: report).run()
+    report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB")
+} catch {
+    FileHandle.standardError.write(Data("fieldnotes-bench: error: \(error)\n".utf8))
+    exit(1)
+}
+if let jsonPath {
+    guard FileManager.default.createFile(atPath: jsonPath, contents: Data(report.json().utf8)) else {
+        FileHandle.standardError.write(Data("fieldnotes-bench: error: cannot write \(jsonPath)\n".utf8))
+        exit(1)
+    }
+}
