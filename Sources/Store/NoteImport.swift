@@ -48,23 +48,54 @@ public enum NoteImport {
     static func jsonRows(_ text: String) throws -> [Row] {
         let trimmed = text.trimmingSpaces
         if trimmed.hasPrefix("[") {
-            guard case .array(let items) = try parse(trimmed, line: 1) else { return [] }
-            return try items.enumerated().map { try jsonRow($0.element, line: $0.offset + 1) }
+            guard case .array(let items) = try parse(text, line: 1) else { return [] }
+            let lines = elementLines(text)
+            return try items.enumerated().map { try jsonRow($0.element, line: $0.offset < lines.count ? lines[$0.offset] : 1) }
         }
         var rows: [Row] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        // Split bytes, not Characters: "\r\n" is one Character and would never equal "\n".
+        for (offset, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let content = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...], as: UTF8.self)
             guard !content.trimmingSpaces.isEmpty else { continue }
             rows.append(try jsonRow(try parse(content, line: offset + 1), line: offset + 1))
         }
         return rows
     }
 
+    /// The line on which each element of a top-level JSON array starts, so an
+    /// error names a line a person can find. Only called on text that parsed.
+    static func elementLines(_ text: String) -> [Int] {
+        var lines: [Int] = []
+        var line = 1, depth = 0
+        var inString = false, escaped = false, expectingElement = false
+        for byte in text.utf8 {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") { continue }
+            if expectingElement, byte != UInt8(ascii: "]") { lines.append(line) }
+            expectingElement = false
+            switch byte {
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                expectingElement = depth == 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: ","): expectingElement = depth == 1
+            case UInt8(ascii: "\""): inString = true
+            default: break
+            }
+        }
+        return lines
+    }
+
     private static func parse(_ text: String, line: Int) throws -> JSON {
         do {
             return try JSONParser.parse(text)
         } catch let failure as JSONParser.Failure {
-            throw StoreError.invalid("line \(line): not valid JSON (\(failure.description))", "nothing was imported")
+            let at = line + text.utf8.prefix(failure.offset).count(where: { $0 == UInt8(ascii: "\n") })
+            throw StoreError.invalid("line \(at): not valid JSON (\(failure.description))", "nothing was imported")
         }
     }
 

@@ -44,6 +44,13 @@ enum Schema {
         -- Full-text index over notes; rowid = records.rid.
         CREATE VIRTUAL TABLE note_text USING fts5(title, body, tags);
         """,
+        // 2: on a hub, the enrolled devices. Not replicated: secrets never leave the hub.
+        """
+        CREATE TABLE devices (
+            name TEXT PRIMARY KEY, secret BLOB NOT NULL, replica BLOB UNIQUE,
+            enrolled_ms INTEGER NOT NULL, last_seen_ms INTEGER, operations_received INTEGER NOT NULL DEFAULT 0,
+            revoked_ms INTEGER);
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

@@ -105,8 +105,13 @@ extension Store {
         case .remove(let id, let set, let element):
             record = id
             let rid = try recordRow(id, batch).rid
-            let observed = try statement("SELECT origin, seq FROM members WHERE record = ? AND name = ? AND element = ? ORDER BY origin, seq")
-                .query([.integer(rid), .text(set), SQLValue(element)], Store.readOperationID).compactMap { $0 }
+            // `IS` and `typeof`, not `=`: SQL's `=` finds the add of `true` (1)
+            // for the number 1 and nothing at all for `.null`; the element
+            // must be the same value, as `ReplicaState.remove` compares it.
+            let observed = try statement("""
+                SELECT origin, seq FROM members WHERE record = ?1 AND name = ?2 AND element IS ?3 AND typeof(element) = typeof(?3)
+                ORDER BY origin, seq
+                """).query([.integer(rid), .text(set), SQLValue(element)], Store.readOperationID).compactMap { $0 }
             action = .remove(set: set, element: element, observed: observed)
         case .erase(let id, let reason):
             record = id

@@ -10,6 +10,8 @@ var commands: [any Command.Type] {
     InitCommand.self, AddCommand.self, EditCommand.self, ShowCommand.self, ListCommand.self,
     SearchCommand.self, DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
     ImportCommand.self, ConflictsCommand.self, StatusCommand.self,
+    JoinCommand.self, SyncCommand.self,
+    HubServeCommand.self, HubEnrollCommand.self, HubDevicesCommand.self, HubRevokeCommand.self,
     ]
 }
 

@@ -25,7 +25,7 @@ func runCommandLine(_ words: [String]) -> Int32 {
         return 2
     }
     if first == "-h" || first == "--help" || first == "help" {
-        if first == "help", words.count > 1, let command = commands.first(where: { $0.spec.name == words[1] }) {
+        if first == "help", words.count > 1, let command = commands.first(where: { $0.spec.name == words.dropFirst().joined(separator: " ") }) {
             print(command.spec.help)
         } else {
             print(topLevelHelp)
@@ -36,10 +36,26 @@ func runCommandLine(_ words: [String]) -> Int32 {
         print("fieldnotes \(fieldnotesVersion)")
         return 0
     }
-    guard let command = commands.first(where: { $0.spec.name == first }) else {
+    // A command is one word ("add") or two ("hub serve").
+    let two = words.count > 1 ? "\(first) \(words[1])" : ""
+    let command: any Command.Type
+    let rest: [String]
+    if let match = commands.first(where: { $0.spec.name == two }) {
+        command = match
+        rest = Array(words.dropFirst(2))
+    } else if let match = commands.first(where: { $0.spec.name == first }) {
+        command = match
+        rest = Array(words.dropFirst())
+    } else if commands.contains(where: { $0.spec.name.hasPrefix(first + " ") }) {
+        let subcommands = commands.filter { $0.spec.name.hasPrefix(first + " ") }.map { $0.spec.name }
+        if words.count == 1 || words[1] == "--help" || words[1] == "-h" {
+            print(subcommands.map { "fieldnotes \($0)" }.joined(separator: "\n"))
+            return words.count == 1 ? 2 : 0
+        }
+        return usageFailure(UsageError(message: "unknown command '\(first) \(words[1])'; try \(subcommands.joined(separator: ", "))", command: nil))
+    } else {
         return usageFailure(UsageError(message: "unknown command '\(first)'", command: nil))
     }
-    let rest = Array(words.dropFirst())
     if rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "-h" || $0 == "--help" }) {
         print(command.spec.help)
         return 0

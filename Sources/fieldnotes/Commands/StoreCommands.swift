@@ -44,7 +44,9 @@ struct StatusCommand: Command {
         let store = try context.openStore()
         let status = try store.status()
         let notes = status.counts[Note.type] ?? (0, 0, 0)
-        let unsynced = status.localOperations
+        let unsynced = try store.unacknowledged()
+        let link = try store.hubLink()
+        let lastSync = try store.lastSyncMillis()
         if json {
             context.out(JSON.object([
                 ("store", .string(context.storePath)),
@@ -55,6 +57,9 @@ struct StatusCommand: Command {
                 ("operations", .number(Double(status.operations))),
                 ("local_operations", .number(Double(status.localOperations))),
                 ("unacknowledged_operations", .number(Double(unsynced))),
+                ("hub", link.map { .string($0.address) } ?? .null),
+                ("hub_device", link.map { .string($0.device) } ?? .null),
+                ("last_sync", lastSync.map { .string(ISO8601.format(millis: $0)) } ?? .null),
                 ("conflicts", .number(Double(status.conflicts))),
                 ("digest", .string(status.digest)),
             ]).pretty())
@@ -65,7 +70,9 @@ struct StatusCommand: Command {
         table.add("replica", "\(status.replica.hex) (\(status.name))")
         table.add("notes", "\(notes.live) live, \(notes.deleted) deleted, \(notes.erased) erased")
         table.add("operations", "\(status.operations) held, \(status.localOperations) written here")
-        table.add("unacknowledged", "\(unsynced) operations not yet acknowledged by a hub")
+        table.add("hub", link.map { "\($0.address) as '\($0.device)'" } ?? "none (fieldnotes join CODE)")
+        table.add("last sync", lastSync.map { ISO8601.format(millis: $0).replacingT } ?? "never")
+        table.add("unacknowledged", "\(unsynced) operations written here not yet acknowledged by a hub")
         table.add("conflicts", "\(status.conflicts) fields with concurrent values (fieldnotes conflicts)")
         table.add("digest", status.digest)
         context.out(table.render().split(separator: "\n").dropFirst().joined(separator: "\n"))

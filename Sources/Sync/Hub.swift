@@ -1,0 +1,249 @@
+import CRDT
+import Crypto
+import Glibc
+import Store
+import Synchronization
+import Wire
+
+/// The hub server: accepts enrolled devices over TCP, one thread per
+/// session, each with its own connection to the hub store. Writes go through
+/// one lock, so batches commit one at a time while reads run beside them.
+public final class Hub: Sendable {
+    public struct Settings: Sendable {
+        public var maxConnections = 64
+        /// Seconds a peer has to finish the handshake.
+        public var handshakeTimeout = 10.0
+        /// Seconds a peer may leave us waiting for its next frame.
+        public var idleTimeout = 60.0
+
+        public init() {}
+    }
+
+    public let storePath: String
+    public let settings: Settings
+    private let listener: Mutex<Listener?>
+    public let endpoint: Endpoint
+    private let active = Mutex(0)
+    private let writeLock = Mutex(())
+    private let stopping = Atomic<Bool>(false)
+    private let log: @Sendable (String) -> Void
+
+    /// Opens the store once to check it, then listens on `endpoint`.
+    public init(storePath: String, listen endpoint: Endpoint, settings: Settings = Settings(),
+                log: @escaping @Sendable (String) -> Void) throws {
+        _ = try Store.open(at: storePath)
+        let listener = try Listener(endpoint)
+        self.endpoint = listener.endpoint
+        self.listener = Mutex(listener)
+        self.storePath = storePath
+        self.settings = settings
+        self.log = log
+    }
+
+    /// Asks `run` to stop accepting and return once sessions have ended.
+    public func stop() { stopping.store(true, ordering: .sequentiallyConsistent) }
+
+    public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
+
+    /// Accepts connections until `stop()` or `shouldStop()`; then lets
+    /// sessions finish the batch in hand (at most `handshakeTimeout` seconds).
+    public func run(shouldStop: () -> Bool = { false }) {
+        while !isStopping {
+            if shouldStop() { stop(); break }
+            let accepted: Connection?
+            do {
+                accepted = try listener.withLock { try $0?.accept(timeout: 0.2) }
+            } catch {
+                log("hub: accept failed: \(error)")
+                sleepMillis(100)
+                continue
+            }
+            guard let connection = accepted else { continue }
+            let admitted = active.withLock { count -> Bool in
+                guard count < settings.maxConnections else { return false }
+                count += 1
+                return true
+            }
+            guard admitted else {
+                refuseBusy(connection)
+                continue
+            }
+            let box = ConnectionBox(connection)
+            do {
+                try startThread { [self] in
+                    serve(box.take())
+                    active.withLock { $0 -= 1 }
+                }
+            } catch {
+                active.withLock { $0 -= 1 }
+                log("hub: \(error)")
+            }
+        }
+        listener.withLock { $0?.close(); $0 = nil }
+        let deadline = monotonicMillis() + Int64(settings.handshakeTimeout * 1000)
+        while active.withLock({ $0 }) > 0 && monotonicMillis() < deadline { sleepMillis(20) }
+    }
+
+    /// Tells an excess connection the hub is busy, instead of leaving it hanging.
+    private func refuseBusy(_ connection: Connection) {
+        if let channel = try? Channel(connection, sendTimeout: 1) {
+            channel.sendError(.busy, "the hub has \(settings.maxConnections) sessions open; try again shortly")
+        }
+        log("hub: peer=\(connection.peer) outcome=busy")
+        connection.close()
+    }
+
+    private func serve(_ connection: Connection) {
+        let started = monotonicMillis()
+        var session = HubSession(hub: self, peer: connection.peer)
+        var channel: Channel?
+        var outcome = "ok"
+        do {
+            let opened = try Channel(connection, sendTimeout: settings.idleTimeout)
+            channel = opened
+            try session.run(opened)
+        } catch let error as WireError {
+            channel?.sendError(error.wireCode, error.detail)
+            outcome = "\(error.wireCode): \(error.detail)"
+        } catch let error as SyncError {
+            if let code = error.code { channel?.sendError(code, error.message) }
+            outcome = "\(error.code.map { "\($0): " } ?? "")\(error.message)"
+        } catch let error as SocketError {
+            if error.kind == .timeout { channel?.sendError(.timeout, error.message) }
+            outcome = "network: \(error.message)"
+        } catch {
+            channel?.sendError(.internal, "the hub failed; try again")
+            outcome = "internal: \(error)"
+        }
+        connection.close()
+        if let device = session.device, session.authenticated {
+            try? session.store?.recordSession(device: device, operationsReceived: session.received)
+        }
+        log("hub: device=\(session.device ?? "-") peer=\(session.peer) in=\(session.received) out=\(session.sent) "
+            + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(outcome)")
+    }
+
+    /// Runs `body` holding the hub's single write lock.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        try writeLock.withLock { _ in try body() }
+    }
+}
+
+/// Hands a connection to the thread that serves it.
+private final class ConnectionBox: @unchecked Sendable {
+    // Written once before the thread starts and taken once by that thread.
+    private var connection: Connection?
+    init(_ connection: Connection) { self.connection = connection }
+    func take() -> Connection {
+        defer { connection = nil }
+        guard let connection else { fatalError("ConnectionBox taken twice") }
+        return connection
+    }
+}
+
+/// The hub's side of one session (`Protocol/SPEC.md`, "Sync"). Checks the
+/// device's proof, proves itself, sends what the device lacks, then accepts
+/// only the device's own operations, with no gap, one batch per transaction.
+struct HubSession {
+    let hub: Hub
+    let peer: String
+    var device: String?
+    var authenticated = false
+    var store: Store?
+    var received = 0
+    var sent = 0
+
+    init(hub: Hub, peer: String) {
+        self.hub = hub
+        self.peer = peer
+    }
+
+    mutating func run(_ channel: Channel) throws {
+        let handshakeDeadline = monotonicMillis() + Int64(hub.settings.handshakeTimeout * 1000)
+        guard case .hello(let hello) = try channel.receive(deadline: handshakeDeadline) else {
+            throw SyncError("expected a Hello", code: .protocolViolation)
+        }
+        device = hello.deviceName
+        guard let version = WireProtocol.negotiate(device: hello.versions) else {
+            throw SyncError("device speaks versions \(hello.versions), hub \(WireProtocol.supportedVersions)", code: .unsupportedVersion)
+        }
+        let store = try Store.open(at: hub.storePath)
+        self.store = store
+        guard let entry = try store.device(named: hello.deviceName) else {
+            throw SyncError("no device named '\(hello.deviceName)' is enrolled", code: .unknownDevice)
+        }
+        guard !entry.isRevoked else { throw SyncError("device '\(hello.deviceName)' was revoked", code: .revoked) }
+        if let bound = entry.replica, bound != hello.replica {
+            throw SyncError("device '\(hello.deviceName)' syncs as replica \(bound.hex), not \(hello.replica.hex)", code: .replicaMismatch)
+        }
+        var challenge = Challenge(version: version, nonce: try SecureRandom.bytes(Hello.nonceLength),
+                                  wallClockMillis: Store.systemMillis(), proof: [])
+        challenge.proof = try Handshake.hubProof(secret: entry.secret, hello: hello, challenge: challenge)
+        try channel.send(.challenge(challenge))
+        guard case .proof(let mac) = try channel.receive(deadline: handshakeDeadline) else {
+            throw SyncError("expected a Proof", code: .protocolViolation)
+        }
+        guard Handshake.proofsMatch(mac, try Handshake.deviceProof(secret: entry.secret, hello: hello, challenge: challenge)) else {
+            throw SyncError("the device's proof does not verify", code: .authFailed)
+        }
+        authenticated = true
+        if entry.replica == nil {
+            do {
+                try hub.write { try store.bind(device: hello.deviceName, to: hello.replica) }
+            } catch let error as StoreError {
+                throw SyncError(error.message, code: .replicaMismatch)
+            }
+        }
+        let keys = Handshake.sessionKeys(secret: entry.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
+        channel.authenticateReceiving(key: keys.deviceToHub)
+        channel.authenticateSending(key: keys.hubToDevice)
+        let idleMillis = Int64(hub.settings.idleTimeout * 1000)
+        let idle = { monotonicMillis() + idleMillis }
+        guard case .vector(let theirs) = try channel.receive(deadline: idle()) else {
+            throw SyncError("expected the device's Vector", code: .protocolViolation)
+        }
+        let ours = try store.versionVector()
+        try channel.send([.welcome(Welcome(hubReplica: store.replica)), .vector(ours)])
+
+        // Phase 1: send what the device lacks.
+        var sender = BatchSender(store: store, ranges: ours.missing(from: theirs))
+        sent = try sender.send(over: channel, receive: { try HubSession.receiveChecked(channel, deadline: idle()) })
+        try channel.send(.done(batches: sender.batchesSent, operations: UInt64(sent)))
+
+        // Phase 2: accept the device's own operations, with no gap.
+        var held = ours[hello.replica]
+        while true {
+            switch try HubSession.receiveChecked(channel, deadline: idle()) {
+            case .operations(let batchID, let batch):
+                guard batch.origin == hello.replica else {
+                    throw SyncError("batch \(batchID) holds operations of \(batch.origin.hex); device '\(hello.deviceName)' may only send its own (\(hello.replica.hex))", code: .forgedOrigin)
+                }
+                guard batch.firstSeq <= held + 1 else {
+                    throw SyncError("batch \(batchID) starts at seq \(batch.firstSeq) but the hub holds up to \(held)", code: .seqGap)
+                }
+                let applied = try hub.write { try store.apply(batch.operations) }
+                held = max(held, batch.lastSeq)
+                received += applied
+                try channel.send(.ack(batchID: batchID, applied: UInt64(applied)))
+                if hub.isStopping {
+                    throw SyncError("the hub is shutting down; sync again to send the rest", code: .busy)
+                }
+            case .done:
+                return
+            case .ping(let value):
+                try channel.send(.pong(value))
+            case .pong:
+                continue
+            case let other:
+                throw SyncError("unexpected \(other.type) while receiving operations", code: .protocolViolation)
+            }
+        }
+    }
+
+    /// Receives a message; an Error frame from the device ends the session.
+    private static func receiveChecked(_ channel: Channel, deadline: Int64) throws -> Message {
+        let message = try channel.receive(deadline: deadline)
+        if case .error(let code, let text) = message { throw SyncError("the device ended the session: \(code) (\(text))") }
+        return message
+    }
+}
