@@ -28,10 +28,11 @@ let package = Package(
         .target(name: "Sync", dependencies: ["Store", "Wire", "CRDT", "Crypto"]),
         .target(name: "Synthetic", dependencies: ["Store"]),
         .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic"]),
-        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Synthetic"]),
+        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "CRDT", "Crypto", "fieldnotes"]),
     ]
 )

@@ -45,8 +45,9 @@ public final class Hub: Sendable {
 
     public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
-    /// Accepts connections until `stop()` or `shouldStop()`; then lets
-    /// sessions finish the batch in hand (at most `handshakeTimeout` seconds).
+    /// Accepts connections until `stop()` or `shouldStop()`; then returns once
+    /// no batch is being committed (sessions still waiting on a peer are dropped:
+    /// their devices resume from the version vectors next time).
     public func run(shouldStop: () -> Bool = { false }) {
         while !isStopping {
             if shouldStop() { stop(); break }
@@ -80,8 +81,11 @@ public final class Hub: Sendable {
             }
         }
         listener.withLock { $0?.close(); $0 = nil }
-        let deadline = monotonicMillis() + Int64(settings.handshakeTimeout * 1000)
+        // Sessions end after the batch in hand; give idle ones a moment, then
+        // take the write lock once so that no commit is in progress on return.
+        let deadline = monotonicMillis() + 2000
         while active.withLock({ $0 }) > 0 && monotonicMillis() < deadline { sleepMillis(20) }
+        writeLock.withLock { _ in }
     }
 
     /// Tells an excess connection the hub is busy, instead of leaving it hanging.

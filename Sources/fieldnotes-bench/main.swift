@@ -34,6 +34,8 @@ print("fieldnotes-bench \(quick ? "--quick " : "")on \(ProcessInfo.processInfo.a
 do {
     try StoreBench(notes: quick ? 10_000 : 100_000, applyOperations: quick ? 20_000 : 100_000, runs: quick ? 7 : 15,
                    directory: directory, binary: binary, report: report).run()
+    try SyncBench(firstSyncNotes: quick ? 1_000 : 9_000, devices: quick ? 10 : 100, operationsPerDevice: quick ? 200 : 1_000,
+                  runs: quick ? 5 : 11, directory: directory, binary: binary, report: report).run()
     report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB")
 } catch {
     FileHandle.standardError.write(Data("fieldnotes-bench: error: \(error)\n".utf8))

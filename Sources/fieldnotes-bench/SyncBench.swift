@@ -1,0 +1,158 @@
+import CRDT
+import Crypto
+import Foundation
+import Store
+import Synthetic
+
+/// The sync figures: a first sync of a large log to an empty hub, no-op
+/// syncs on small and large stores, and many devices syncing at once, all
+/// through the real `fieldnotes` binary over loopback.
+struct SyncBench {
+    let firstSyncNotes: Int
+    let devices: Int
+    let operationsPerDevice: Int
+    let runs: Int
+    let directory: String
+    let binary: String
+    let report: Report
+
+    /// A hub process on an ephemeral loopback port.
+    final class HubProcess {
+        let process = Process()
+        let address: String
+
+        init(binary: String, store: String, maxConnections: Int) throws {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["--store", store, "hub", "serve", "--listen", "127.0.0.1:0", "--max-connections", String(maxConnections)]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw BenchFailure("the hub did not start") }
+                line += chunk
+            }
+            address = String(decoding: line, as: UTF8.self).split(separator: "\n")[0].split(separator: " ").last.map(String.init) ?? ""
+        }
+
+        /// The hub's peak resident memory so far (VmHWM), in MiB.
+        var peakMiB: Double {
+            let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func makeDevice(_ name: String, hubStore: Store, address: String, notes: Int, seed: UInt64) throws -> String {
+        let path = directory + "/\(name).sqlite"
+        let store = try Store.create(at: path, name: name)
+        var generator = FieldNotesGenerator(seed: seed)
+        var made = 0
+        while made < notes {
+            var changes: [Change] = []
+            for _ in 0..<min(500, notes - made) {
+                changes += try Note.changes(generator.next(baseSeconds: 1_790_000_000), for: try Store.newRecordID(), creating: true, nowSeconds: 1_790_000_000)
+            }
+            try store.commit(changes)
+            made += 500
+        }
+        let secret = try SecureRandom.bytes(32)
+        try hubStore.enroll(device: name, secret: secret)
+        try store.setHubLink(HubLink(address: address, device: name, secret: secret))
+        return path
+    }
+
+    /// Runs `fieldnotes sync` and reads its report line:
+    /// "synced with ADDR: sent N operations, received M; X bytes out, Y bytes in; Z ms".
+    func sync(_ path: String) throws -> (ms: Double, out: Int, in: Int, sent: Int) {
+        let result = try runProcess(binary, ["--store", path, "sync", "--timeout", "120"])
+        guard result.status == 0 else { throw BenchFailure("fieldnotes sync failed: \(result.output)") }
+        let words = result.output.split(whereSeparator: { " ,;:\n".contains($0) }).map(String.init)
+        func number(before word: String, after previous: String? = nil) -> Int {
+            for index in words.indices.dropFirst() where words[index] == word {
+                if let previous, index + 1 < words.count, words[index + 1] != previous { continue }
+                return Int(words[index - 1]) ?? 0
+            }
+            return 0
+        }
+        let sent = words.firstIndex(of: "sent").flatMap { Int(words[$0 + 1]) } ?? 0
+        return (result.ms, number(before: "bytes", after: "out"), number(before: "bytes", after: "in"), sent)
+    }
+
+    func run() throws {
+        print("sync: first sync of \(firstSyncNotes) notes; \(devices) devices x ~\(operationsPerDevice) operations at once")
+        // First sync: a large device log to an empty hub; then no-op syncs against it.
+        let (bigHub, bigHubStore) = try startHub("hub-large", maxConnections: 8)
+        defer { bigHub.stop() }
+        let big = try makeDevice("large", hubStore: bigHubStore, address: bigHub.address, notes: firstSyncNotes, seed: 7)
+        let bigOps = try Store.open(at: big).versionVector().total
+        let first = try sync(big)
+        report.add("sync", "first sync, \(bigOps) operations device -> empty hub", first.ms, "ms", goal: "< 2000 ms for 100,000")
+        report.add("sync", "first sync rate (compare with the store apply rate)", Double(bigOps) / first.ms * 1000, "ops/s", goal: ">= half the apply rate")
+        report.add("sync", "wire bytes per operation, first sync (all bytes / ops)", Double(first.out) / Double(bigOps), "B/op")
+
+        let (smallHub, smallHubStore) = try startHub("hub-small", maxConnections: 8)
+        defer { smallHub.stop() }
+        let small = try makeDevice("small", hubStore: smallHubStore, address: smallHub.address, notes: 90, seed: 8)
+        _ = try sync(small)
+        for (label, path) in [("small", small), ("large", big)] {
+            let ops = try Store.open(at: path).versionVector().total
+            var times: [Double] = []
+            var bytes = 0
+            for _ in 0..<runs {
+                let result = try sync(path)
+                times.append(result.ms)
+                bytes = result.out + result.in
+            }
+            report.add("sync", "no-op sync, \(label) store (\(ops) ops), median", Clock.median(times), "ms", goal: "< 30 ms")
+            report.add("sync", "no-op sync, \(label) store, bytes on the wire", Double(bytes), "bytes", goal: "< 2048")
+        }
+
+        // Many devices at once against a third hub.
+        let (manyHub, manyHubStore) = try startHub("hub-many", maxConnections: devices + 8)
+        defer { manyHub.stop() }
+        let notesPerDevice = max(1, operationsPerDevice / 11)
+        var paths: [String] = []
+        for index in 0..<devices {
+            paths.append(try makeDevice("device-\(index)", hubStore: manyHubStore, address: manyHub.address, notes: notesPerDevice, seed: 100 + UInt64(index)))
+        }
+        for round in 1...2 {
+            let start = Clock.now()
+            let processes = try paths.map { path -> Process in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["--store", path, "sync", "--timeout", "600"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+            var failed = 0
+            for process in processes {
+                process.waitUntilExit()
+                if process.terminationStatus != 0 { failed += 1 }
+            }
+            let ms = Clock.now() - start
+            guard failed == 0 else { throw BenchFailure("\(failed) of \(devices) concurrent syncs failed in round \(round)") }
+            report.add("sync", "\(devices) devices syncing at once, round \(round) (\(round == 1 ? "upload" : "download the rest")), total", ms, "ms")
+        }
+        let hubDigest = try Store.open(at: directory + "/hub-many.sqlite").digest()
+        var converged = 0
+        for path in paths where try Store.open(at: path).digest() == hubDigest { converged += 1 }
+        report.add("sync", "devices whose digest equals the hub's after 2 rounds", Double(converged), "of \(devices)", goal: "all")
+        report.add("sync", "hub peak memory (VmHWM), \(devices) devices", manyHub.peakMiB, "MiB")
+    }
+
+    func startHub(_ name: String, maxConnections: Int) throws -> (HubProcess, Store) {
+        let path = directory + "/\(name).sqlite"
+        let store = try Store.create(at: path, name: name)
+        return (try HubProcess(binary: binary, store: path, maxConnections: maxConnections), store)
+    }
+}
