@@ -19,7 +19,6 @@ enum Schema {
             record INTEGER NOT NULL, kind INTEGER NOT NULL, name TEXT NOT NULL,
             value, refs BLOB,
             PRIMARY KEY (origin, seq)) WITHOUT ROWID;
-        CREATE INDEX ops_record ON ops(record);
         -- origin -> highest contiguous seq held.
         CREATE TABLE vector (origin BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
         -- Every record any operation names; `type` is NULL until its create arrives.

@@ -24,6 +24,8 @@ final class Batch {
     /// Records whose row this batch created, and that nothing has covered
     /// yet: they have no heads, members or covered ids to look up.
     var fresh: Set<Int64> = []
+    /// Records whose row this batch created: no text index row yet.
+    var created: Set<Int64> = []
     /// Fields given a head in this batch.
     var written: Set<FieldKey> = []
     var erased = false
@@ -146,6 +148,7 @@ extension Store {
             let rid = try statement("INSERT INTO records(id) VALUES (?) RETURNING rid").first([.text(id.hex)]) { $0.int64(0) } ?? 0
             found = (rid, false)
             batch.fresh.insert(rid)
+            batch.created.insert(rid)
         }
         batch.records[id] = found
         return found
@@ -246,7 +249,9 @@ extension Store {
         try statement("DELETE FROM heads WHERE record = ?").run([.integer(rid)])
         try statement("DELETE FROM members WHERE record = ?").run([.integer(rid)])
         try statement("DELETE FROM covered WHERE record = ?").run([.integer(rid)])
-        try statement("UPDATE ops SET value = NULL WHERE record = ? AND kind IN (2, 3, 4)").run([.integer(rid)])
+        // No index on ops.record: erase is rare, and a scan here is cheaper
+        // than an index entry for every operation ever applied.
+        try statement("UPDATE ops SET value = NULL WHERE record = ? AND kind IN (2, 3, 4) AND value IS NOT NULL").run([.integer(rid)])
         try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
     }
 
@@ -277,7 +282,7 @@ extension Store {
                   (SELECT origin, seq FROM heads WHERE record = ?1 AND field = ?2 ORDER BY ts DESC, origin DESC, seq DESC LIMIT 1)
                 """).run(values)
         }
-        for rid in batch.touchedText { try reindexText(rid) }
+        for rid in batch.touchedText { try reindexText(rid, batch) }
         for origin in batch.dirtyOrigins {
             guard let entry = batch.vector[origin] else { continue }
             try statement("INSERT INTO vector(origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq")
@@ -290,20 +295,21 @@ extension Store {
         }
     }
 
-    private func reindexText(_ rid: Int64) throws {
-        try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
-        let type = try statement("SELECT type FROM records WHERE rid = ? AND erased = 0").first([.integer(rid)]) { $0.text(0) }
-        guard type == "note" else { return }
-        let shown = try statement("SELECT field, value FROM heads WHERE record = ? AND wins = 1 AND field IN ('title', 'body')")
-            .query([.integer(rid)]) { ($0.text(0), $0.value(1)) }
-        func text(_ field: String) -> SQLValue {
-            if let value = shown.first(where: { $0.0 == field })?.1, case .text = value { return value }
-            return .text("")
+    /// Rewrites a note's row in the text index from its shown title and body
+    /// and its tags. A record that is no note (or not yet one) gets no row.
+    private func reindexText(_ rid: Int64, _ batch: Batch) throws {
+        if !batch.created.contains(rid) {
+            try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
         }
-        let tags = try statement("SELECT DISTINCT element FROM members WHERE record = ? AND name = 'tags' ORDER BY element")
-            .query([.integer(rid)]) { $0.text(0) }
-        try statement("INSERT INTO note_text(rowid, title, body, tags) VALUES (?, ?, ?, ?)")
-            .run([.integer(rid), text("title"), text("body"), .text(tags.joined(separator: " "))])
+        try statement("""
+            INSERT INTO note_text(rowid, title, body, tags)
+            SELECT ?1,
+                   coalesce((SELECT value FROM heads WHERE record = ?1 AND field = 'title' AND wins = 1 AND typeof(value) = 'text'), ''),
+                   coalesce((SELECT value FROM heads WHERE record = ?1 AND field = 'body' AND wins = 1 AND typeof(value) = 'text'), ''),
+                   coalesce((SELECT group_concat(element, ' ') FROM
+                              (SELECT DISTINCT element FROM members WHERE record = ?1 AND name = 'tags' ORDER BY element)), '')
+            FROM records WHERE rid = ?1 AND type = 'note' AND erased = 0
+            """).run([.integer(rid)])
     }
 
     /// The log columns of an action: kind, name, value and packed refs.

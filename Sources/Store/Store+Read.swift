@@ -76,7 +76,7 @@ extension Store {
                 sql += " AND type = ?"
                 values.append(.text(type))
             }
-            let matches = try statement(sql + " ORDER BY id LIMIT 10").query(values) { $0.text(0) }
+            let matches = try database.prepare(sql + " ORDER BY id LIMIT 10").query(values) { $0.text(0) }
             guard let first = matches.first, let id = RecordID(hex: first) else {
                 throw StoreError.notFound("'\(text)'" + (type.map { " among \($0)s" } ?? ""))
             }
@@ -112,7 +112,7 @@ extension Store {
             sql += " WHERE " + conditions.joined(separator: " AND ")
             sql += filter.rangeField != nil ? " ORDER BY o.value, r.id" : " ORDER BY r.id"
             if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
-            let rows = try statement(sql).query(values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
+            let rows = try database.prepare(sql).query(values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
             return try rows.compactMap { rid, hex, erased in
                 guard let id = RecordID(hex: hex) else { return nil }
                 return try visibleRecord(rid: rid, id: id, type: filter.type, erased: erased)
@@ -148,7 +148,7 @@ extension Store {
                 sql += " AND NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1)"
             }
             sql += " ORDER BY bm25(note_text) LIMIT ?"
-            let rows = try statement(sql).query([.text(terms.joined(separator: " ")), .integer(Int64(limit))]) {
+            let rows = try database.prepare(sql).query([.text(terms.joined(separator: " ")), .integer(Int64(limit))]) {
                 ($0.int64(0), $0.text(1), $0.text(2), $0.text(3), $0.double(4))
             }
             return try rows.compactMap { rid, hex, type, snippet, rank in

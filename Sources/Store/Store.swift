@@ -12,7 +12,7 @@ public final class Store {
     public let path: String
     public let replica: ReplicaID
     let database: Database
-    private var statements: [String: Statement] = [:]
+    private var statements: [Int: Statement] = [:]
     /// Milliseconds since the Unix epoch; injected so tests can skew clocks.
     let wallClock: () -> UInt64
 
@@ -106,11 +106,13 @@ public final class Store {
 
     // MARK: Plumbing
 
-    /// A cached prepared statement.
-    func statement(_ sql: String) throws -> Statement {
-        if let cached = statements[sql] { return cached }
-        let prepared = try database.prepare(sql)
-        statements[sql] = prepared
+    /// A prepared statement for fixed SQL, prepared once per connection and
+    /// found again by the literal's address (no hashing of the text per call).
+    func statement(_ sql: StaticString) throws -> Statement {
+        let key = Int(bitPattern: sql.utf8Start)
+        if let cached = statements[key] { return cached }
+        let prepared = try database.prepare(sql.description)
+        statements[key] = prepared
         return prepared
     }
 

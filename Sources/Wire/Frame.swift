@@ -27,12 +27,12 @@ public struct Frame: Hashable, Sendable {
     /// `tagLength` bytes that are not yet appended.
     func encoded(reservingTag tagLength: Int, maxLength: Int) throws(WireError) -> [UInt8] {
         let length = 1 + payload.count + tagLength
-        guard length <= maxLength else {
-            throw WireError(.frameTooLarge, "\(type) frame would be \(length) bytes, limit \(maxLength)")
+        guard length <= maxLength, let declared = UInt32(exactly: length) else {
+            throw WireError(.frameTooLarge, "\(type) frame would be \(length) bytes, limit \(min(maxLength, Int(UInt32.max)))")
         }
         var out: [UInt8] = []
         out.reserveCapacity(4 + length)
-        out.appendUInt32(UInt32(length))
+        out.appendUInt32(declared)
         out.append(type.rawValue)
         out.append(contentsOf: payload)
         return out

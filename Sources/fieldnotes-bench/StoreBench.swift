@@ -70,6 +70,18 @@ struct StoreBench {
         try applyRate(source: store)
     }
 
+    /// Just the apply figures, on a source store of `applyOperations / 11` notes.
+    func applyOnly() throws {
+        let store = try Store.create(at: directory + "/apply-source.sqlite", name: "source")
+        var generator = FieldNotesGenerator(seed: 42)
+        var changes: [Change] = []
+        for _ in 0..<(applyOperations / 11 + 1) {
+            changes += try Note.changes(generator.next(baseSeconds: 1_790_000_000), for: try Store.newRecordID(), creating: true, nowSeconds: 1_790_000_000)
+        }
+        try store.commit(changes)
+        try applyRate(source: store)
+    }
+
     /// Applies operations read from `source` to fresh stores in batches of
     /// 1000, beside plain inserts of rows of the same size into a bare table.
     func applyRate(source: Store) throws {

@@ -9,6 +9,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --quick     small sizes (10,000 notes), finishes in about a minute: a smoke test
           --json FILE also write every figure as JSON
           --dir DIR   where to build the benchmark stores (default: a new temporary directory, removed after)
+          --only SECTION  run one section: store, apply, sync
         Figures are medians of several runs on this machine; compare them as ratios within one run.
         """)
     exit(0)
@@ -18,6 +19,8 @@ var jsonPath: String?
 var directoryOption: String?
 if let index = arguments.firstIndex(of: "--json"), index + 1 < arguments.count { jsonPath = arguments[index + 1] }
 if let index = arguments.firstIndex(of: "--dir"), index + 1 < arguments.count { directoryOption = arguments[index + 1] }
+var sections: Set<String> = ["store", "sync"]
+if let index = arguments.firstIndex(of: "--only"), index + 1 < arguments.count { sections = [arguments[index + 1]] }
 
 let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
 let binary = executable.deletingLastPathComponent().appendingPathComponent("fieldnotes").path
@@ -32,10 +35,12 @@ defer { if directoryOption == nil { try? FileManager.default.removeItem(atPath: 
 let report = Report()
 print("fieldnotes-bench \(quick ? "--quick " : "")on \(ProcessInfo.processInfo.activeProcessorCount) cores")
 do {
-    try StoreBench(notes: quick ? 10_000 : 100_000, applyOperations: quick ? 20_000 : 100_000, runs: quick ? 7 : 15,
-                   directory: directory, binary: binary, report: report).run()
-    try SyncBench(firstSyncNotes: quick ? 1_000 : 9_000, devices: quick ? 10 : 100, operationsPerDevice: quick ? 200 : 1_000,
-                  runs: quick ? 5 : 11, directory: directory, binary: binary, report: report).run()
+    let storeBench = StoreBench(notes: quick ? 10_000 : 100_000, applyOperations: quick ? 20_000 : 100_000, runs: quick ? 7 : 15,
+                                directory: directory, binary: binary, report: report)
+    if sections.contains("store") { try storeBench.run() }
+    if sections.contains("apply") { try storeBench.applyOnly() }
+    if sections.contains("sync") { try SyncBench(firstSyncNotes: quick ? 1_000 : 9_000, devices: quick ? 10 : 100, operationsPerDevice: quick ? 200 : 1_000,
+                  runs: quick ? 5 : 11, directory: directory, binary: binary, report: report).run() }
     report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB")
 } catch {
     FileHandle.standardError.write(Data("fieldnotes-bench: error: \(error)\n".utf8))
