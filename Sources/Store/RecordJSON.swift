@@ -16,6 +16,19 @@ public enum RecordJSON {
         return .object(members)
     }
 
+    /// Any record as JSON: id, type, each of `fields` (null when unset), each
+    /// of `sets` as an array, deleted, erased and conflicts. Themes, insights
+    /// and decisions use this shape everywhere (show, list, NDJSON export).
+    public static func record(_ record: VisibleRecord, fields: [String], sets: [String], names: [ReplicaID: String]) -> JSON {
+        var members: [(String, JSON)] = [("id", .string(record.id.hex)), ("type", .string(record.type))]
+        for field in fields { members.append((field, value(record.value(field)))) }
+        for set in sets { members.append((set, .array(record.elements(set).map(value)))) }
+        members.append(("deleted", .bool(record.isDeleted)))
+        members.append(("erased", .bool(record.erased)))
+        members.append(("conflicts", conflicts(record, names: names)))
+        return .object(members)
+    }
+
     /// Each conflicted field with every concurrent value, the shown one first.
     public static func conflicts(_ record: VisibleRecord, names: [ReplicaID: String]) -> JSON {
         .array(record.conflicts.map { field in

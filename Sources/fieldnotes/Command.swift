@@ -11,6 +11,9 @@ var commands: [any Command.Type] {
     SearchCommand.self, DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
     ImportCommand.self, ConflictsCommand.self, StatusCommand.self,
     JoinCommand.self, SyncCommand.self,
+    ThemeAddCommand.self, ThemeListCommand.self, ThemeEditCommand.self, ThemeDeleteCommand.self,
+    InsightAddCommand.self, InsightListCommand.self, InsightShowCommand.self, InsightEditCommand.self, InsightDeleteCommand.self,
+    DecisionAddCommand.self, DecisionListCommand.self, DecisionShowCommand.self, DecisionEditCommand.self, DecisionDeleteCommand.self,
     HubServeCommand.self, HubEnrollCommand.self, HubDevicesCommand.self, HubRevokeCommand.self,
     ]
 }
