@@ -64,6 +64,19 @@ final class Channel {
     func authenticateSending(key: [UInt8]) { encoder.beginAuthentication(key: key) }
     func authenticateReceiving(key: [UInt8]) { decoder.beginAuthentication(key: key) }
 
+    /// An Error frame the peer sent before it closed, if its bytes are
+    /// already here or arrive within half a second; nil otherwise. For after
+    /// a failed send: the peer may have explained itself and hung up
+    /// without reading what we sent.
+    func errorSentBeforeClosing() -> (code: ErrorCode, message: String)? {
+        let deadline = monotonicMillis() + 500
+        for _ in 0 ..< 8 {
+            guard let message = try? receive(deadline: deadline) else { return nil }
+            if case .error(let code, let text) = message { return (code, text) }
+        }
+        return nil
+    }
+
     /// Sends an Error frame if the connection still takes one; never throws.
     func sendError(_ code: ErrorCode, _ message: String) {
         let text = String(message.utf8.prefix(WireLimits.maxErrorMessageLength)) ?? String(code.description)

@@ -49,6 +49,14 @@ public struct DeviceSync {
         } catch let error as WireError {
             channel.sendError(error.wireCode, error.detail)
             throw SyncError("the hub sent bytes this device cannot accept (\(error)); nothing of that batch was written", code: error.wireCode)
+        } catch let error as SocketError {
+            // A hub that refuses the session (busy) may close without reading
+            // our Hello: our send then fails with a reset while its Error
+            // frame waits unread. Report what the hub said, not the reset.
+            if let refusal = channel.errorSentBeforeClosing() {
+                throw SyncError(Self.explain(refusal.code, refusal.message), code: refusal.code)
+            }
+            throw error
         }
         report.bytesIn = channel.bytesIn
         report.bytesOut = channel.bytesOut
@@ -90,12 +98,17 @@ public struct DeviceSync {
             channel.sendError(.authFailed, "the hub's proof does not verify")
             throw SyncError("the server at \(link.address) could not prove it is your hub (wrong proof); nothing was sent. Check the address, or ask for a new enrolment code", code: .authFailed)
         }
+        guard WireProtocol.supportedVersions.contains(challenge.version) else {
+            channel.sendError(.unsupportedVersion, "this device speaks \(WireProtocol.supportedVersions)")
+            throw SyncError("the hub chose protocol version \(challenge.version), which this fieldnotes does not speak; upgrade fieldnotes", code: .unsupportedVersion)
+        }
         report.clockSkewMillis = Int64(bitPattern: challenge.wallClockMillis &- Store.systemMillis())
         let keys = Handshake.sessionKeys(secret: link.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
+        // The hub tags everything after its Challenge; we tag everything after our Proof (SPEC §6.4).
+        channel.authenticateReceiving(key: keys.hubToDevice)
         let proof = try Handshake.deviceProof(secret: link.secret, hello: hello, challenge: challenge)
         try channel.send(.proof(mac: proof))
         channel.authenticateSending(key: keys.deviceToHub)
-        channel.authenticateReceiving(key: keys.hubToDevice)
         let ours = try store.versionVector()
         try channel.send(.vector(ours))
 
@@ -108,13 +121,21 @@ public struct DeviceSync {
         }
 
         // Phase 1: the hub sends what we lack; we commit and acknowledge each batch.
+        var batches: UInt64 = 0
         receiving: while true {
             switch try receive(channel) {
             case .operations(let batchID, let batch):
+                guard batchID == batches + 1 else {
+                    throw SyncError("the hub sent batch \(batchID) after \(batches)", code: .protocolViolation)
+                }
+                batches = batchID
                 let applied = try store.apply(batch.operations)
                 report.received += applied
                 try channel.send(.ack(batchID: batchID, applied: UInt64(applied)))
-            case .done:
+            case .done(let doneBatches, _):
+                guard doneBatches == batches else {
+                    throw SyncError("the hub's Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
+                }
                 break receiving
             case .ping(let value):
                 try channel.send(.pong(value))

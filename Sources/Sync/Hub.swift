@@ -40,6 +40,15 @@ public final class Hub: Sendable {
         self.log = log
     }
 
+    /// Runs the hub on a thread of its own until `stop()`; `finished` is
+    /// called when it has stopped.
+    public func start(finished: @escaping @Sendable () -> Void = {}) throws {
+        try startThread { [self] in
+            run()
+            finished()
+        }
+    }
+
     /// Asks `run` to stop accepting and return once sessions have ended.
     public func stop() { stopping.store(true, ordering: .sequentiallyConsistent) }
 
@@ -177,13 +186,13 @@ struct HubSession {
             throw SyncError("no device named '\(hello.deviceName)' is enrolled", code: .unknownDevice)
         }
         guard !entry.isRevoked else { throw SyncError("device '\(hello.deviceName)' was revoked", code: .revoked) }
-        if let bound = entry.replica, bound != hello.replica {
-            throw SyncError("device '\(hello.deviceName)' syncs as replica \(bound.hex), not \(hello.replica.hex)", code: .replicaMismatch)
-        }
         var challenge = Challenge(version: version, nonce: try SecureRandom.bytes(Hello.nonceLength),
                                   wallClockMillis: Store.systemMillis(), proof: [])
         challenge.proof = try Handshake.hubProof(secret: entry.secret, hello: hello, challenge: challenge)
         try channel.send(.challenge(challenge))
+        // Everything the hub sends after its Challenge is tagged (SPEC §6.4).
+        let keys = Handshake.sessionKeys(secret: entry.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
+        channel.authenticateSending(key: keys.hubToDevice)
         guard case .proof(let mac) = try channel.receive(deadline: handshakeDeadline) else {
             throw SyncError("expected a Proof", code: .protocolViolation)
         }
@@ -191,6 +200,10 @@ struct HubSession {
             throw SyncError("the device's proof does not verify", code: .authFailed)
         }
         authenticated = true
+        channel.authenticateReceiving(key: keys.deviceToHub)
+        if let bound = entry.replica, bound != hello.replica {
+            throw SyncError("device '\(hello.deviceName)' is bound to another store; enrol this one under a new name", code: .replicaMismatch)
+        }
         if entry.replica == nil {
             do {
                 try hub.write { try store.bind(device: hello.deviceName, to: hello.replica) }
@@ -198,16 +211,13 @@ struct HubSession {
                 throw SyncError(error.message, code: .replicaMismatch)
             }
         }
-        let keys = Handshake.sessionKeys(secret: entry.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
-        channel.authenticateReceiving(key: keys.deviceToHub)
-        channel.authenticateSending(key: keys.hubToDevice)
-        let idleMillis = Int64(hub.settings.idleTimeout * 1000)
-        let idle = { monotonicMillis() + idleMillis }
-        guard case .vector(let theirs) = try channel.receive(deadline: idle()) else {
-            throw SyncError("expected the device's Vector", code: .protocolViolation)
-        }
         let ours = try store.versionVector()
         try channel.send([.welcome(Welcome(hubReplica: store.replica)), .vector(ours)])
+        let idleMillis = Int64(hub.settings.idleTimeout * 1000)
+        let idle = { monotonicMillis() + idleMillis }
+        guard case .vector(let theirs) = try HubSession.receiveChecked(channel, deadline: idle()) else {
+            throw SyncError("expected the device's Vector", code: .protocolViolation)
+        }
 
         // Phase 1: send what the device lacks.
         var sender = BatchSender(store: store, ranges: ours.missing(from: theirs))
@@ -216,9 +226,14 @@ struct HubSession {
 
         // Phase 2: accept the device's own operations, with no gap.
         var held = ours[hello.replica]
+        var batches: UInt64 = 0
         while true {
             switch try HubSession.receiveChecked(channel, deadline: idle()) {
             case .operations(let batchID, let batch):
+                guard batchID == batches + 1 else {
+                    throw SyncError("batch id \(batchID) after \(batches)", code: .protocolViolation)
+                }
+                batches = batchID
                 guard batch.origin == hello.replica else {
                     throw SyncError("batch \(batchID) holds operations of \(batch.origin.hex); device '\(hello.deviceName)' may only send its own (\(hello.replica.hex))", code: .forgedOrigin)
                 }
@@ -232,7 +247,10 @@ struct HubSession {
                 if hub.isStopping {
                     throw SyncError("the hub is shutting down; sync again to send the rest", code: .busy)
                 }
-            case .done:
+            case .done(let doneBatches, _):
+                guard doneBatches == batches else {
+                    throw SyncError("Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
+                }
                 return
             case .ping(let value):
                 try channel.send(.pong(value))

@@ -1,0 +1,110 @@
+import CRDT
+import Testing
+import Wire
+
+@Suite struct OperationBatchTests {
+    @Test func randomBatchesRoundTripExactly() throws {
+        var generator = OperationGenerator(seed: 5)
+        for _ in 0 ..< 400 {
+            let operations = generator.batch()
+            let batch = try OperationBatch(operations)
+            let bytes = try batch.encode()
+            let decoded = try OperationBatch.decode(bytes)
+            #expect(decoded == batch)
+            #expect(try decoded.encode() == bytes)
+            // Byte-exact strings too (Swift's == equates canonically equivalent text).
+            #expect(decoded.operations.map { VectorJSON.operation($0) } == batch.operations.map { VectorJSON.operation($0) })
+        }
+    }
+
+    @Test func canonicallyEquivalentNamesStayDistinct() throws {
+        let operations = [
+            Fixtures.op(1, at: 1, Fixtures.note1, .create(type: "café")),
+            Fixtures.op(2, at: 2, Fixtures.note2, .create(type: "cafe\u{301}")),
+        ]
+        let decoded = try OperationBatch.decode(try OperationBatch(operations).encode())
+        let types = decoded.operations.map { operation -> [UInt8] in
+            if case .create(let type) = operation.action { return Array(type.utf8) }
+            return []
+        }
+        #expect(types == [Array("café".utf8), Array("cafe\u{301}".utf8)])
+    }
+
+    @Test func negativeZeroIsSentAsZero() throws {
+        let batch = try OperationBatch([Fixtures.op(1, at: 1, Fixtures.note1, .assign(field: "x", value: .number(-0.0), replaces: []))])
+        let decoded = try OperationBatch.decode(try batch.encode())
+        guard case .assign(_, .number(let number), _) = decoded.operations.first?.action else {
+            Issue.record("not an assign of a number")
+            return
+        }
+        #expect(number.sign == .plus && number == 0)
+    }
+
+    @Test func encoderRefusesWhatADecoderWouldReject() throws {
+        let nan = [Fixtures.op(1, at: 1, Fixtures.note1, .assign(field: "x", value: .number(.nan), replaces: []))]
+        #expect(throws: WireError.self) { try OperationBatch(nan).encode() }
+        let namesItself = [Fixtures.op(3, at: 1, Fixtures.note1,
+                                       .assign(field: "x", value: .null, replaces: [OperationID(origin: Fixtures.device, seq: 3)]))]
+        #expect(throws: WireError.self) { try OperationBatch(namesItself).encode() }
+        let longName = [Fixtures.op(1, at: 1, Fixtures.note1, .create(type: String(repeating: "n", count: 256)))]
+        #expect(throws: WireError.self) { try OperationBatch(longName).encode() }
+        let longText = [Fixtures.op(1, at: 1, Fixtures.note1,
+                                    .add(set: "s", element: .text(String(repeating: "t", count: WireLimits.maxTextLength + 1))))]
+        #expect(throws: WireError.self) { try OperationBatch(longText).encode() }
+        let foreignSeqZero = [Fixtures.op(1, at: 1, Fixtures.note1,
+                                          .assign(field: "x", value: .null, replaces: [OperationID(origin: Fixtures.tablet, seq: 0)]))]
+        #expect(throws: WireError.self) { try OperationBatch(foreignSeqZero).encode() }
+    }
+
+    @Test func batchesHoldConsecutiveOperationsOfOneOrigin() {
+        #expect(throws: WireError.self) { try OperationBatch([]) }
+        #expect(throws: WireError.self) {
+            try OperationBatch([Fixtures.op(1, at: 1, Fixtures.note1, .create(type: "note")),
+                                Fixtures.op(3, at: 2, Fixtures.note1, .create(type: "note"))])
+        }
+        #expect(throws: WireError.self) {
+            try OperationBatch([Fixtures.op(1, at: 1, Fixtures.note1, .create(type: "note")),
+                                Fixtures.op(2, at: 2, Fixtures.note1, .create(type: "note"), origin: Fixtures.tablet)])
+        }
+        #expect(throws: WireError.self) { try OperationBatch([Fixtures.op(0, at: 1, Fixtures.note1, .create(type: "note"))]) }
+        let tooMany = (1 ... UInt64(WireLimits.maxBatchOperations + 1)).map { Fixtures.op($0, at: $0, Fixtures.note1, .create(type: "note")) }
+        #expect(throws: WireError.self) { try OperationBatch(tooMany) }
+    }
+
+    @Test func splitRespectsTheOperationAndFrameLimits() throws {
+        var state = ReplicaState(replica: Fixtures.device)
+        var wall = Fixtures.deviceClock
+        for index in 0 ..< 2500 {
+            wall += 1_500
+            let record = Fixtures.randomRecord(seed: UInt64(index / 5))
+            if index % 5 == 0 { _ = state.makeLocal(record, .create(type: "note"), wallMillis: wall) } else {
+                state.assign(record, "body", .text(String(repeating: "w", count: 200 + index % 300)), wallMillis: wall)
+            }
+        }
+        let operations = (1 ... 2500).compactMap { state.operations[OperationID(origin: Fixtures.device, seq: UInt64($0))] }
+        #expect(operations.count == 2500)
+
+        let byCount = try OperationBatch.split(operations)
+        #expect(byCount.map(\.operations.count) == [1024, 1024, 452])
+        #expect(byCount.flatMap(\.operations) == operations)
+
+        let key = Array(repeating: UInt8(1), count: 32)
+        let small = try OperationBatch.split(operations, maxOperations: 100, maxFrameLength: 4096)
+        #expect(small.flatMap(\.operations) == operations)
+        var encoder = FrameEncoder()
+        encoder.beginAuthentication(key: key)
+        for (index, batch) in small.enumerated() {
+            #expect(batch.operations.count <= 100)
+            let frame = try encoder.encode(.operations(batchID: UInt64.max - UInt64(index), batch: batch))
+            #expect(frame.count - 4 <= 4096)
+        }
+        #expect(throws: WireError.self) { try OperationBatch.split(operations, maxFrameLength: 100) }
+    }
+}
+
+extension Fixtures {
+    static func randomRecord(seed: UInt64) -> RecordID {
+        guard let id = RecordID(bytes: randomBytes(16, seed: 1_000 + seed)) else { preconditionFailure("16 bytes make a record id") }
+        return id
+    }
+}

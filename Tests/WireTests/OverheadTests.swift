@@ -1,0 +1,125 @@
+import CRDT
+import Testing
+import Wire
+
+/// How many bytes the protocol spends beyond the content it carries.
+@Suite struct OverheadTests {
+    /// A day of field notes on one device: 30 interview notes typed with a
+    /// few revisions, then an evening pass that retitles, retags and marks
+    /// notes reviewed. Operations made by `ReplicaState`, so `replaces` and
+    /// `observed` are what a real device would send.
+    static func fieldDay() -> [Operation] {
+        var random = SplitMix64(seed: 42)
+        var state = ReplicaState(replica: Fixtures.device)
+        var wall = Fixtures.deviceClock
+        let words = ["clinic", "bus", "fare", "market", "water", "school", "fees", "harvest", "rain", "credit", "mobile", "money",
+                     "queue", "nurse", "pump", "road", "price", "maize", "loan", "group", "women", "youth", "elder", "chief"]
+        let tags = ["transport", "cost", "health", "education", "finance", "follow-up", "quote", "observation"]
+        func text(_ count: ClosedRange<Int>) -> String {
+            (0 ..< Int.random(in: count, using: &random)).map { _ in words[Int.random(in: 0 ..< words.count, using: &random)] }
+                .joined(separator: " ")
+        }
+        func typing() { wall += UInt64.random(in: 2_000 ... 90_000, using: &random) }
+        var notes: [RecordID] = []
+        for index in 0 ..< 30 {
+            let note = Fixtures.randomRecord(seed: 200 + UInt64(index))
+            notes.append(note)
+            wall += UInt64.random(in: 300_000 ... 1_800_000, using: &random)
+            _ = state.makeLocal(note, .create(type: "note"), wallMillis: wall)
+            typing(); state.assign(note, "title", .text(text(3 ... 6)), wallMillis: wall)
+            typing(); state.assign(note, "participant", .text("P\(10 + index)"), wallMillis: wall)
+            typing(); state.assign(note, "site", .text(["Kibera", "Mathare", "Kawangware"][index % 3]), wallMillis: wall)
+            typing(); state.assign(note, "body", .text(text(20 ... 120)), wallMillis: wall)
+            for _ in 0 ..< Int.random(in: 1 ... 3, using: &random) {
+                typing(); _ = state.makeLocal(note, .add(set: "tags", element: .text(tags[Int.random(in: 0 ..< tags.count, using: &random)])), wallMillis: wall)
+            }
+            for _ in 0 ..< Int.random(in: 0 ... 2, using: &random) {
+                typing(); state.assign(note, "body", .text(text(20 ... 140)), wallMillis: wall)
+            }
+        }
+        wall += 4 * 3_600_000
+        for _ in 0 ..< 40 {
+            let note = notes[Int.random(in: 0 ..< notes.count, using: &random)]
+            typing()
+            switch Int.random(in: 0 ..< 4, using: &random) {
+            case 0: state.assign(note, "title", .text(text(3 ... 6)), wallMillis: wall)
+            case 1: state.remove(note, "tags", .text(tags[Int.random(in: 0 ..< tags.count, using: &random)]), wallMillis: wall)
+            case 2: _ = state.makeLocal(note, .add(set: "tags", element: .text("follow-up")), wallMillis: wall)
+            default: state.assign(note, "reviewed", .bool(true), wallMillis: wall)
+            }
+        }
+        let count = state.vector[Fixtures.device]
+        return (1 ... count).compactMap { state.operations[OperationID(origin: Fixtures.device, seq: $0)] }
+    }
+
+    /// Content bytes: UTF-8 of text values and erase reasons, 8 per number, nothing for null and booleans.
+    static func valueBytes(_ operation: Operation) -> Int {
+        func bytes(_ value: Value) -> Int {
+            switch value {
+            case .null, .bool: return 0
+            case .number: return 8
+            case .text(let text): return text.utf8.count
+            }
+        }
+        switch operation.action {
+        case .create: return 0
+        case .assign(_, let value, _): return bytes(value)
+        case .add(_, let element), .remove(_, let element, _): return bytes(element)
+        case .erase(let reason): return reason.utf8.count
+        }
+    }
+
+    @Test func wireBytesPerOperationBeyondValueBytes() throws {
+        let operations = Self.fieldDay()
+        let batches = try OperationBatch.split(operations)
+        var encoder = FrameEncoder()
+        encoder.beginAuthentication(key: Array(repeating: 7, count: 32))
+        var wireBytes = 0
+        var batchBytes = 0
+        for (index, batch) in batches.enumerated() {
+            wireBytes += try encoder.encode(.operations(batchID: UInt64(index + 1), batch: batch)).count
+            batchBytes += try batch.encode().count
+        }
+        let values = operations.map(Self.valueBytes).reduce(0, +)
+        let perOperation = Double(wireBytes - values) / Double(operations.count)
+        let perOperationInBatch = Double(batchBytes - values) / Double(operations.count)
+        print("""
+            wire overhead: \(String(format1: perOperation)) bytes/op beyond value bytes \
+            (\(operations.count) note-edit ops in \(batches.count) tagged Ops frame(s): \(wireBytes) wire bytes, \(values) value bytes; \
+            \(String(format1: perOperationInBatch)) bytes/op inside the batch encoding alone)
+            """)
+        #expect(operations.count > 250)
+        #expect(perOperation < 24)
+    }
+
+    /// A sync where neither side lacks anything: the whole connection, both
+    /// directions, magic to Done.
+    @Test func noOpSyncIsOneRoundTripAfterTheHandshakeAndAFewHundredBytes() throws {
+        let keys = Handshake.sessionKeys(secret: Fixtures.secret, deviceNonce: Fixtures.deviceNonce, hubNonce: Fixtures.hubNonce)
+        let vector = VersionVector([Fixtures.device: 1_200, Fixtures.tablet: 830, ReplicaID(high: 9, low: 9): 57])
+        var device = FrameEncoder()
+        var hub = FrameEncoder()
+        let challenge = try VectorCatalog.typicalChallenge()
+        var deviceBytes = WireProtocol.magic.count + (try device.encode(.hello(VectorCatalog.typicalHello)))
+            .count + (try device.encode(.proof(mac: try VectorCatalog.deviceProof()))).count
+        var hubBytes = WireProtocol.magic.count + (try hub.encode(.challenge(challenge))).count
+        device.beginAuthentication(key: keys.deviceToHub)
+        hub.beginAuthentication(key: keys.hubToDevice)
+        // Flight 3 (device, with the Proof): Vector. Flight 4 (hub): Welcome, Vector, Done. Flight 5 (device): Done.
+        deviceBytes += try device.encode(.vector(vector)).count
+        hubBytes += try hub.encode(.welcome(Welcome(hubReplica: Fixtures.hub))).count
+        hubBytes += try hub.encode(.vector(vector)).count
+        hubBytes += try hub.encode(.done(batches: 0, operations: 0)).count
+        deviceBytes += try device.encode(.done(batches: 0, operations: 0)).count
+        print("no-op sync: \(deviceBytes + hubBytes) bytes (device \(deviceBytes), hub \(hubBytes)), 3-origin vectors, 2 round trips of handshake and sync")
+        #expect(deviceBytes + hubBytes < 600)
+    }
+}
+
+extension String {
+    /// One decimal place, without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

@@ -1,0 +1,54 @@
+import CRDT
+import Wire
+
+/// Deterministic ids, nonces, secrets and clocks for vectors and tests.
+enum Fixtures {
+    static let device = ReplicaID(high: 0x5e1f_0c2a_9b8d_4e7f, low: 0xa3c6_b1d2_e4f6_0789)
+    static let tablet = ReplicaID(high: 0x7c2d_9e4b_1a3f_5c6d, low: 0x8e9f_0a1b_2c3d_4e5f)
+    static let hub = ReplicaID(high: 0x4b1d_8a3c_5e7f_9021, low: 0xc3d5_e7f9_a1b3_c5d7)
+
+    static let note1 = record("3f9a1c0e7b2d4f6a8c1e3b5d7f9a2c4e")
+    static let note2 = record("b7e2d4f6a8c0e1f3a5b7c9d1e3f5a7b9")
+    static let note3 = record("0c4e6a8b2d1f3e5c7a9b0d2f4e6c8a1b")
+
+    /// 2024-06-01T12:00:00Z.
+    static let deviceClock: UInt64 = 1_717_243_200_000
+    static let hubClock: UInt64 = 1_717_243_201_234
+
+    static let secret = randomBytes(32, seed: 1)
+    static let deviceNonce = randomBytes(32, seed: 2)
+    static let hubNonce = randomBytes(32, seed: 3)
+
+    static func record(_ hex: String) -> RecordID {
+        guard let id = RecordID(hex: hex) else { preconditionFailure("bad fixture record id \(hex)") }
+        return id
+    }
+
+    static func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var generator = SplitMix64(seed: seed)
+        return (0 ..< count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    /// An operation of `origin` (the device unless said otherwise).
+    static func op(_ seq: UInt64, at physical: UInt64, logical: UInt16 = 0, _ record: RecordID, _ action: Action,
+                   origin: ReplicaID = device) -> Operation {
+        Operation(id: OperationID(origin: origin, seq: seq), timestamp: Timestamp(physical: physical, logical: logical),
+                  record: record, action: action)
+    }
+}
+
+/// A small seedable generator (Steele, Lea and Flood's SplitMix64), so
+/// random tests and fixtures repeat exactly.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,237 @@
+import CRDT
+import Wire
+
+/// Inputs every decoder must refuse, with the error it must give. Built by
+/// hand, byte by byte, so each one breaks exactly one rule.
+///
+/// Decoders: `stream` feeds the bytes to a frame decoder that expects the
+/// magic and decodes every frame as a message; `frame` is one untagged frame
+/// without the magic; `batch` is an operation batch; `tagged` is a stream of
+/// authenticated frames (no magic) under `key`, counting from 0.
+enum RejectCatalog {
+    struct Reject {
+        let name: String
+        let decoder: String
+        let bytes: [UInt8]
+        let error: WireError.Code
+        var key: [UInt8]? = nil
+    }
+
+    static func file() throws -> VectorFile {
+        let vectors: [JSON] = try all().map { reject in
+            var members: [(String, JSON)] = [
+                ("name", .string(reject.name)),
+                ("decoder", .string(reject.decoder)),
+                ("hex", .string(Hex.encode(reject.bytes))),
+                ("error", .string(reject.error.rawValue)),
+                ("wireCode", .string(WireError(reject.error, "").wireCode.description)),
+            ]
+            if let key = reject.key { members.append(("key", .string(Hex.encode(key)))) }
+            return .object(members)
+        }
+        return VectorFile(fileName: "reject", description: "Inputs that MUST be rejected. `error` is the decoding failure; "
+            + "`wireCode` the Error code to send before closing. Decoders: stream (magic, then untagged frames decoded as messages), "
+            + "frame (one untagged frame), batch (an operation batch), tagged (authenticated frames under `key`, counter from 0).",
+            vectors: vectors)
+    }
+
+    // MARK: Byte builders
+
+    static func leb(_ value: UInt64) -> [UInt8] {
+        var out: [UInt8] = []
+        var rest = value
+        while rest >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        out.append(UInt8(rest))
+        return out
+    }
+
+    static func zz(_ value: Int64) -> [UInt8] { leb(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+
+    static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
+
+    static func be64(_ value: UInt64) -> [UInt8] { (0 ..< 8).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * $0)) } }
+
+    static func frame(_ type: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let length = UInt32(1 + payload.count)
+        return [UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF), type] + payload
+    }
+
+    static func hello(min: UInt16 = 1, max: UInt16 = 1, name: [UInt8] = Array("field-laptop".utf8), nameLength: Int? = nil) -> [UInt8] {
+        be16(min) + be16(max) + Fixtures.device.bytes + Fixtures.deviceNonce + be64(Fixtures.deviceClock)
+            + [UInt8(nameLength ?? name.count)] + name
+    }
+
+    static let t = Fixtures.deviceClock
+
+    /// A batch of the device: origin, first seq, count, then the operations' bytes.
+    static func batch(_ first: UInt64 = 1, _ count: UInt64 = 1, _ ops: [UInt8]) -> [UInt8] {
+        Fixtures.device.bytes + leb(first) + leb(count) + ops
+    }
+
+    /// `create` of `note1` (a literal record) with a literal type name, as a first operation.
+    static let createNote: [UInt8] = [1] + zz(Int64(t)) + [0] + [0] + Fixtures.note1.bytes + [0] + leb(4) + Array("note".utf8)
+
+    /// An assign as the first operation: literal record and field name, then `rest` (value and replaces).
+    static func assign(_ rest: [UInt8], logical: [UInt8] = [0], clock: [UInt8]? = nil) -> [UInt8] {
+        [2] + (clock ?? zz(Int64(t))) + logical + [0] + Fixtures.note1.bytes + [0] + leb(5) + Array("title".utf8) + rest
+    }
+
+    static let text: [UInt8] = [4] + leb(2) + Array("hi".utf8)
+
+    // MARK: The catalog
+
+    static func all() throws -> [Reject] {
+        let helloFrame = frame(0x01, hello())
+        var rejects: [Reject] = [
+            Reject(name: "an HTTP request instead of the magic", decoder: "stream", bytes: Array("GET / HTTP/1.1\r\n\r\n".utf8), error: .badMagic),
+            Reject(name: "magic with its first byte wrong", decoder: "stream", bytes: [0xF8, 0x46, 0x4E, 0x53] + helloFrame, error: .badMagic),
+            Reject(name: "magic with its last byte wrong", decoder: "stream", bytes: [0xF9, 0x46, 0x4E, 0x54] + helloFrame, error: .badMagic),
+            Reject(name: "handshake frame longer than 1024 bytes (refused on its length alone)", decoder: "stream",
+                   bytes: WireProtocol.magic + [0x00, 0x00, 0x04, 0x01], error: .frameTooLarge),
+            Reject(name: "frame length 2^32 - 1", decoder: "stream", bytes: WireProtocol.magic + [0xFF, 0xFF, 0xFF, 0xFF], error: .frameTooLarge),
+            Reject(name: "zero-length frame", decoder: "stream", bytes: WireProtocol.magic + [0, 0, 0, 0], error: .frameTooShort),
+            Reject(name: "valid Hello, then an unknown message type", decoder: "stream",
+                   bytes: WireProtocol.magic + helloFrame + frame(0x42, []), error: .unknownMessageType),
+
+            Reject(name: "type 0x00", decoder: "frame", bytes: frame(0x00, []), error: .unknownMessageType),
+            Reject(name: "type 0x06", decoder: "frame", bytes: frame(0x06, [1, 2, 3]), error: .unknownMessageType),
+            Reject(name: "type 0xff", decoder: "frame", bytes: frame(0xFF, []), error: .unknownMessageType),
+            Reject(name: "Hello: name one byte short", decoder: "frame", bytes: frame(0x01, Array(hello().dropLast())), error: .truncated),
+            Reject(name: "Hello: a byte after the name", decoder: "frame", bytes: frame(0x01, hello() + [0]), error: .trailingBytes),
+            Reject(name: "Hello: minimum version 0", decoder: "frame", bytes: frame(0x01, hello(min: 0)), error: .invalidField),
+            Reject(name: "Hello: minimum version above maximum", decoder: "frame", bytes: frame(0x01, hello(min: 3, max: 2)), error: .invalidField),
+            Reject(name: "Hello: empty device name", decoder: "frame", bytes: frame(0x01, hello(name: [])), error: .invalidField),
+            Reject(name: "Hello: device name of 65 bytes", decoder: "frame",
+                   bytes: frame(0x01, hello(name: Array(repeating: 0x61, count: 65))), error: .limitExceeded),
+            Reject(name: "Hello: device name not UTF-8", decoder: "frame", bytes: frame(0x01, hello(name: [0x66, 0xC3, 0x28])), error: .invalidUTF8),
+            Reject(name: "Hello: overlong UTF-8 for '/'", decoder: "frame", bytes: frame(0x01, hello(name: [0xC0, 0xAF])), error: .invalidUTF8),
+            Reject(name: "Hello: stops inside the nonce", decoder: "frame", bytes: frame(0x01, Array(hello().prefix(40))), error: .truncated),
+            Reject(name: "Challenge: version 0", decoder: "frame",
+                   bytes: frame(0x02, be16(0) + Fixtures.hubNonce + be64(Fixtures.hubClock) + Array(repeating: 7, count: 32)), error: .invalidField),
+            Reject(name: "Challenge: no proof", decoder: "frame",
+                   bytes: frame(0x02, be16(1) + Fixtures.hubNonce + be64(Fixtures.hubClock)), error: .truncated),
+            Reject(name: "Proof: 31 bytes", decoder: "frame", bytes: frame(0x03, Array(repeating: 9, count: 31)), error: .truncated),
+            Reject(name: "Proof: 33 bytes", decoder: "frame", bytes: frame(0x03, Array(repeating: 9, count: 33)), error: .trailingBytes),
+            Reject(name: "Welcome: 15-byte replica id", decoder: "frame", bytes: frame(0x04, Array(Fixtures.hub.bytes.prefix(15))), error: .truncated),
+            Reject(name: "Error: no code", decoder: "frame", bytes: frame(0x05, [0]), error: .truncated),
+            Reject(name: "Error: message of 513 bytes", decoder: "frame",
+                   bytes: frame(0x05, be16(13) + leb(513) + Array(repeating: 0x78, count: 513)), error: .limitExceeded),
+            Reject(name: "Error: message not UTF-8", decoder: "frame", bytes: frame(0x05, be16(13) + leb(2) + [0xFF, 0xFE]), error: .invalidUTF8),
+            Reject(name: "Vector: entry count over the limit (refused before allocating)", decoder: "frame",
+                   bytes: frame(0x10, leb(1 << 30)), error: .limitExceeded),
+            Reject(name: "Vector: three entries announced, one present", decoder: "frame",
+                   bytes: frame(0x10, leb(3) + Fixtures.device.bytes + leb(14)), error: .truncated),
+            Reject(name: "Vector: origins out of byte order", decoder: "frame",
+                   bytes: frame(0x10, leb(2) + Fixtures.tablet.bytes + leb(1) + Fixtures.device.bytes + leb(1)), error: .nonCanonical),
+            Reject(name: "Vector: origin repeated", decoder: "frame",
+                   bytes: frame(0x10, leb(2) + Fixtures.device.bytes + leb(1) + Fixtures.device.bytes + leb(2)), error: .nonCanonical),
+            Reject(name: "Vector: seq 0", decoder: "frame", bytes: frame(0x10, leb(1) + Fixtures.device.bytes + leb(0)), error: .nonCanonical),
+            Reject(name: "Vector: seq as a non-minimal varint", decoder: "frame",
+                   bytes: frame(0x10, leb(1) + Fixtures.device.bytes + [0x81, 0x00]), error: .nonMinimalVarint),
+            Reject(name: "Vector: seq varint of 11 bytes", decoder: "frame",
+                   bytes: frame(0x10, leb(1) + Fixtures.device.bytes + Array(repeating: 0x80, count: 10) + [0x01]), error: .varintOverflow),
+            Reject(name: "Vector: seq varint of 2^64", decoder: "frame",
+                   bytes: frame(0x10, leb(1) + Fixtures.device.bytes + Array(repeating: 0x80, count: 9) + [0x02]), error: .varintOverflow),
+            Reject(name: "Ops: empty payload", decoder: "frame", bytes: frame(0x11, []), error: .truncated),
+            Reject(name: "Ack: batch id varint cut off", decoder: "frame", bytes: frame(0x12, [0x80]), error: .truncated),
+            Reject(name: "Ack: a byte after the last field", decoder: "frame", bytes: frame(0x12, [1, 3, 0]), error: .trailingBytes),
+            Reject(name: "Done: empty payload", decoder: "frame", bytes: frame(0x13, []), error: .truncated),
+            Reject(name: "Ping: 7 bytes", decoder: "frame", bytes: frame(0x14, [1, 2, 3, 4, 5, 6, 7]), error: .truncated),
+            Reject(name: "Pong: 9 bytes", decoder: "frame", bytes: frame(0x15, [1, 2, 3, 4, 5, 6, 7, 8, 9]), error: .trailingBytes),
+        ]
+
+        let tablet = Fixtures.tablet.bytes
+        rejects += [
+            Reject(name: "empty input", decoder: "batch", bytes: [], error: .truncated),
+            Reject(name: "origin cut off", decoder: "batch", bytes: Array(Fixtures.device.bytes.prefix(10)), error: .truncated),
+            Reject(name: "no operations", decoder: "batch", bytes: batch(1, 0, []), error: .invalidField),
+            Reject(name: "1025 operations (refused before allocating)", decoder: "batch", bytes: batch(1, 1025, []), error: .limitExceeded),
+            Reject(name: "1000 operations announced, one present", decoder: "batch", bytes: batch(1, 1000, createNote), error: .truncated),
+            Reject(name: "first seq 0", decoder: "batch", bytes: batch(0, 1, createNote), error: .invalidField),
+            Reject(name: "first seq as a non-minimal varint", decoder: "batch", bytes: Fixtures.device.bytes + [0x81, 0x00, 0x01] + createNote,
+                   error: .nonMinimalVarint),
+            Reject(name: "seqs pass 2^64 - 1", decoder: "batch",
+                   bytes: batch(UInt64.max, 2, createNote + [1, 0, 0, 0] + Fixtures.note2.bytes + [1]), error: .invalidField),
+            Reject(name: "operation kind 0", decoder: "batch", bytes: batch(1, 1, [0] + createNote.dropFirst()), error: .unknownOperationKind),
+            Reject(name: "operation kind 6", decoder: "batch", bytes: batch(1, 1, [6] + createNote.dropFirst()), error: .unknownOperationKind),
+            Reject(name: "record reference into an empty table", decoder: "batch",
+                   bytes: batch(1, 1, [1] + zz(Int64(t)) + [0, 1, 0] + leb(4) + Array("note".utf8)), error: .badReference),
+            Reject(name: "record literal repeated", decoder: "batch",
+                   bytes: batch(1, 2, createNote + [1, 0, 0, 0] + Fixtures.note1.bytes + [1]), error: .nonCanonical),
+            Reject(name: "record id cut off", decoder: "batch", bytes: batch(1, 1, [1] + zz(Int64(t)) + [0, 0] + Array(Fixtures.note1.bytes.prefix(10))),
+                   error: .truncated),
+            Reject(name: "name reference into an empty table", decoder: "batch",
+                   bytes: batch(1, 1, [1] + zz(Int64(t)) + [0, 0] + Fixtures.note1.bytes + [1]), error: .badReference),
+            Reject(name: "name literal repeated", decoder: "batch",
+                   bytes: batch(1, 2, createNote + [1, 0, 0, 0] + Fixtures.note2.bytes + [0] + leb(4) + Array("note".utf8)), error: .nonCanonical),
+            Reject(name: "name of 256 bytes", decoder: "batch",
+                   bytes: batch(1, 1, [1] + zz(Int64(t)) + [0, 0] + Fixtures.note1.bytes + [0] + leb(256) + Array(repeating: 0x6E, count: 256)),
+                   error: .limitExceeded),
+            Reject(name: "name not UTF-8", decoder: "batch",
+                   bytes: batch(1, 1, [1] + zz(Int64(t)) + [0, 0] + Fixtures.note1.bytes + [0] + leb(1) + [0xFF]), error: .invalidUTF8),
+            Reject(name: "logical counter 65536", decoder: "batch", bytes: batch(1, 1, assign(text + [0], logical: leb(65_536))), error: .invalidField),
+            Reject(name: "clock before the epoch", decoder: "batch", bytes: batch(1, 1, assign(text + [0], clock: zz(-1))), error: .invalidField),
+            Reject(name: "clock past 48 bits of milliseconds", decoder: "batch", bytes: batch(1, 1, assign(text + [0], clock: zz(1 << 48))), error: .invalidField),
+            Reject(name: "value tag 5", decoder: "batch", bytes: batch(1, 1, assign([5, 0])), error: .invalidValue),
+            Reject(name: "number NaN", decoder: "batch", bytes: batch(1, 1, assign([3] + be64(0x7FF8_0000_0000_0000) + [0])), error: .invalidValue),
+            Reject(name: "number -0", decoder: "batch", bytes: batch(1, 1, assign([3] + be64(0x8000_0000_0000_0000) + [0])), error: .nonCanonical),
+            Reject(name: "text longer than 512 KiB (refused on its length alone)", decoder: "batch",
+                   bytes: batch(1, 1, assign([4] + leb(524_289) + Array("hi".utf8))), error: .limitExceeded),
+            Reject(name: "text cut off", decoder: "batch", bytes: batch(1, 1, assign([4] + leb(10) + Array("hi".utf8))), error: .truncated),
+            Reject(name: "text not UTF-8", decoder: "batch", bytes: batch(1, 1, assign([4] + leb(1) + [0x80] + [0])), error: .invalidUTF8),
+            Reject(name: "replaces its own origin at seq distance 0", decoder: "batch", bytes: batch(5, 1, assign(text + [1, 1, 0])), error: .invalidField),
+            Reject(name: "replaces its own origin at seq 0", decoder: "batch", bytes: batch(5, 1, assign(text + [1, 1, 5])), error: .invalidField),
+            Reject(name: "first operation of an origin replaces its own origin", decoder: "batch",
+                   bytes: batch(1, 1, assign(text + [1, 1, 1])), error: .invalidField),
+            Reject(name: "replica literal equal to the batch origin", decoder: "batch",
+                   bytes: batch(5, 1, assign(text + [1, 0] + Fixtures.device.bytes + [1])), error: .nonCanonical),
+            Reject(name: "replica literal repeated", decoder: "batch",
+                   bytes: batch(5, 1, assign(text + [2, 0] + tablet + [3, 0] + tablet + [4])), error: .nonCanonical),
+            Reject(name: "replica reference past the table", decoder: "batch", bytes: batch(5, 1, assign(text + [1, 2, 3])), error: .badReference),
+            Reject(name: "another replica's seq 0", decoder: "batch", bytes: batch(5, 1, assign(text + [1, 0] + tablet + [0])), error: .invalidField),
+            Reject(name: "replaces 1025 ids (refused before allocating)", decoder: "batch",
+                   bytes: batch(5, 1, assign(text + leb(1025) + Array(repeating: 1, count: 2050))), error: .limitExceeded),
+            Reject(name: "erase reason of 1025 bytes", decoder: "batch",
+                   bytes: batch(1, 1, [5] + zz(Int64(t)) + [0, 0] + Fixtures.note1.bytes + leb(1025) + Array(repeating: 0x72, count: 1025)),
+                   error: .limitExceeded),
+            Reject(name: "a byte after the last operation", decoder: "batch", bytes: batch(1, 1, createNote + [0]), error: .trailingBytes),
+        ]
+
+        let keys = Handshake.sessionKeys(secret: Fixtures.secret, deviceNonce: Fixtures.deviceNonce, hubNonce: Fixtures.hubNonce)
+        let key = keys.deviceToHub
+        var encoder = FrameEncoder()
+        encoder.beginAuthentication(key: key)
+        let first = try encoder.encode(.vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 28])))
+        let second = try encoder.encode(.done(batches: 0, operations: 0))
+        var otherEncoder = FrameEncoder()
+        otherEncoder.beginAuthentication(key: keys.hubToDevice)
+        let otherDirection = try otherEncoder.encode(.vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 28])))
+        func flipping(_ bytes: [UInt8], at index: Int, _ mask: UInt8 = 0x01) -> [UInt8] {
+            var out = bytes
+            out[index] ^= mask
+            return out
+        }
+        var shortened = first
+        shortened[3] -= 1
+        rejects += [
+            Reject(name: "bit flipped in the payload", decoder: "tagged", bytes: flipping(first, at: first.count - 17), error: .badTag, key: key),
+            Reject(name: "bit flipped in the type", decoder: "tagged", bytes: flipping(first, at: 4, 0x02), error: .badTag, key: key),
+            Reject(name: "bit flipped in the tag", decoder: "tagged", bytes: flipping(first, at: first.count - 1, 0x80), error: .badTag, key: key),
+            Reject(name: "length field one less", decoder: "tagged", bytes: shortened, error: .badTag, key: key),
+            Reject(name: "first frame dropped (counter 1 arrives first)", decoder: "tagged", bytes: second, error: .badTag, key: key),
+            Reject(name: "frame replayed", decoder: "tagged", bytes: first + first, error: .badTag, key: key),
+            Reject(name: "frames reordered", decoder: "tagged", bytes: second + first, error: .badTag, key: key),
+            Reject(name: "frame tagged with the other direction's key (reflected)", decoder: "tagged", bytes: otherDirection, error: .badTag, key: key),
+            Reject(name: "untagged Vector injected", decoder: "tagged",
+                   bytes: try Message.vector(VersionVector([Fixtures.device: 99])).encode(), error: .badTag, key: key),
+            Reject(name: "untagged Ping injected (too short for a tag)", decoder: "tagged", bytes: try Message.ping(1).encode(),
+                   error: .frameTooShort, key: key),
+            Reject(name: "frame longer than 1 MiB (refused on its length alone)", decoder: "tagged", bytes: [0x00, 0x10, 0x00, 0x01],
+                   error: .frameTooLarge, key: key),
+        ]
+        return rejects
+    }
+}

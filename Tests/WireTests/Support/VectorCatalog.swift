@@ -1,0 +1,333 @@
+import CRDT
+import Wire
+
+/// One file of `Protocol/vectors/`.
+struct VectorFile {
+    let fileName: String
+    let description: String
+    let vectors: [JSON]
+
+    var json: JSON { .object([("description", .string(description)), ("vectors", .array(vectors))]) }
+    var text: String { json.formatted() + "\n" }
+}
+
+/// Builds every test vector from Swift values. The committed files are the
+/// output of this catalog, read and checked by a person; tests compare the
+/// two and re-record only when FIELDNOTES_RECORD_VECTORS=1.
+enum VectorCatalog {
+    static let messageFiles = ["hello", "challenge", "proof", "welcome", "error", "vector", "ops", "ack", "done", "ping", "pong"]
+    static let operationFiles = ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase"]
+
+    static func all() throws -> [VectorFile] {
+        var files: [VectorFile] = []
+        files.append(try messages("hello", "Hello (type 0x01): device → hub, first frame after the magic.", [
+            ("typical", .hello(typicalHello)),
+            ("device offering versions 1 to 3", .hello(Hello(versions: 1 ... 3, deviceName: "tablet-2", replica: Fixtures.tablet,
+                                                           nonce: Fixtures.randomBytes(32, seed: 10), wallClockMillis: 1_717_243_500_000))),
+            ("non-ASCII device name", .hello(Hello(deviceName: "Jürgen’s Feldbuch", replica: Fixtures.device,
+                                                   nonce: Fixtures.randomBytes(32, seed: 11), wallClockMillis: 0))),
+            ("longest device name (64 bytes)", .hello(Hello(deviceName: String(repeating: "n", count: 64), replica: Fixtures.device,
+                                                            nonce: Fixtures.randomBytes(32, seed: 12), wallClockMillis: UInt64.max))),
+        ]))
+        files.append(try messages("challenge", "Challenge (type 0x02): hub → device, answers the Hello. The proof is computed as in session.json.", [
+            ("typical", .challenge(try typicalChallenge())),
+            ("hub choosing version 3", .challenge(Challenge(version: 3, nonce: Fixtures.randomBytes(32, seed: 20),
+                                                            wallClockMillis: 1_717_243_500_007, proof: Fixtures.randomBytes(32, seed: 21)))),
+        ]))
+        files.append(try messages("proof", "Proof (type 0x03): device → hub, the device's HMAC over the transcript.", [
+            ("typical", .proof(mac: try deviceProof())),
+        ]))
+        files.append(try messages("welcome", "Welcome (type 0x04): hub → device, the hub's first tagged frame. Shown untagged here; see session.json.", [
+            ("typical", .welcome(Welcome(hubReplica: Fixtures.hub))),
+        ]))
+        files.append(try messages("error", "Error (type 0x05): either side, its last frame. One vector per code of version 1, then edge cases.",
+                                  ErrorCode.allKnown.map { code in ("\(code)", Message.error(code: code, message: errorText(code))) } + [
+                                      ("empty message", .error(code: .internal, message: "")),
+                                      ("code unknown to version 1", .error(code: ErrorCode(rawValue: 999), message: "from the future")),
+                                  ]))
+        files.append(try messages("vector", "Vector (type 0x10): either side, first frame after the handshake. Origins in byte order.", [
+            ("empty (a new device)", .vector(VersionVector())),
+            ("one origin", .vector(VersionVector([Fixtures.device: 14]))),
+            ("three origins, seqs needing 1, 2 and 10 varint bytes",
+             .vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 300, Fixtures.hub: UInt64.max]))),
+        ]))
+        files.append(try messages("ops", "Ops (type 0x11): a batch id, then one origin's consecutive operations (see OPERATIONS.md).", [
+            ("device's first batch: a new note", .operations(batchID: 1, batch: try OperationBatch(newNote))),
+            ("two-byte batch id, one purged assign",
+             .operations(batchID: 300, batch: try OperationBatch([
+                Fixtures.op(9, at: Fixtures.deviceClock + 90_000, Fixtures.note1, .assign(field: "body", value: .null, replaces: [])),
+             ]))),
+            ("hub relaying a tablet's operations",
+             .operations(batchID: 2, batch: try OperationBatch([
+                Fixtures.op(29, at: Fixtures.deviceClock - 3_600_000, Fixtures.note2, .add(set: "tags", element: .text("site-visit")),
+                            origin: Fixtures.tablet),
+                Fixtures.op(30, at: Fixtures.deviceClock - 3_599_000, Fixtures.note2,
+                            .assign(field: "title", value: .text("Market stall, morning"),
+                                    replaces: [OperationID(origin: Fixtures.tablet, seq: 12)]), origin: Fixtures.tablet),
+             ]))),
+        ]))
+        files.append(try messages("ack", "Ack (type 0x12): the receiver committed a batch.", [
+            ("first batch, three new operations", .ack(batchID: 1, applied: 3)),
+            ("batch 300, all already held", .ack(batchID: 300, applied: 0)),
+            ("largest values", .ack(batchID: UInt64.max, applied: UInt64.max)),
+        ]))
+        files.append(try messages("done", "Done (type 0x13): the sender has sent everything the receiver lacked.", [
+            ("nothing to send", .done(batches: 0, operations: 0)),
+            ("three batches", .done(batches: 3, operations: 1500)),
+        ]))
+        files.append(try messages("ping", "Ping (type 0x14): keep-alive; an 8-byte value echoed by the Pong.", [
+            ("zero", .ping(0)),
+            ("typical", .ping(0x0123_4567_89AB_CDEF)),
+        ]))
+        files.append(try messages("pong", "Pong (type 0x15): answers a Ping with its value.", [
+            ("zero", .pong(0)),
+            ("typical", .pong(0x0123_4567_89AB_CDEF)),
+        ]))
+        files += try operationFilesList()
+        files.append(try session())
+        files.append(try RejectCatalog.file())
+        return files
+    }
+
+    // MARK: Entries
+
+    static func messageEntry(_ name: String, _ message: Message) throws -> JSON {
+        .object([("name", .string(name)), ("hex", .string(Hex.encode(try message.encode()))),
+                 ("decoded", VectorJSON.message(message)), ("roundtrip", .bool(true))])
+    }
+
+    static func messages(_ file: String, _ description: String, _ entries: [(String, Message)]) throws -> VectorFile {
+        var vectors: [JSON] = []
+        for (name, message) in entries { vectors.append(try messageEntry(name, message)) }
+        return VectorFile(fileName: file, description: description + " `hex` is the whole untagged frame: length, type, payload.",
+                          vectors: vectors)
+    }
+
+    static func batches(_ file: String, _ description: String, _ entries: [(String, [Operation])]) throws -> VectorFile {
+        var vectors: [JSON] = []
+        for (name, operations) in entries {
+            let batch = try OperationBatch(operations)
+            vectors.append(.object([("name", .string(name)), ("hex", .string(Hex.encode(try batch.encode()))),
+                                    ("decoded", VectorJSON.batch(batch)), ("roundtrip", .bool(true))]))
+        }
+        return VectorFile(fileName: file, description: description + " `hex` is an operation batch as it follows the batch id in an Ops payload.",
+                          vectors: vectors)
+    }
+
+    // MARK: Handshake values
+
+    static let typicalHello = Hello(deviceName: "field-laptop", replica: Fixtures.device, nonce: Fixtures.deviceNonce,
+                                    wallClockMillis: Fixtures.deviceClock)
+
+    static func typicalChallenge() throws -> Challenge {
+        var challenge = Challenge(nonce: Fixtures.hubNonce, wallClockMillis: Fixtures.hubClock, proof: [])
+        challenge.proof = try Handshake.hubProof(secret: Fixtures.secret, hello: typicalHello, challenge: challenge)
+        return challenge
+    }
+
+    static func deviceProof() throws -> [UInt8] {
+        try Handshake.deviceProof(secret: Fixtures.secret, hello: typicalHello, challenge: try typicalChallenge())
+    }
+
+    static func errorText(_ code: ErrorCode) -> String {
+        switch code {
+        case .badMagic: return "not a fieldnotes sync stream"
+        case .unsupportedVersion: return "hub supports protocol versions 1 to 1"
+        case .malformed: return "Vector: entry 2 origin does not follow entry 1 in byte order"
+        case .frameTooLarge: return "frame length 2000000 exceeds 1048576"
+        case .authFailed: return "proof does not verify"
+        case .unknownDevice: return "no device named field-laptop is enrolled"
+        case .revoked: return "device field-laptop was revoked"
+        case .busy: return "another session for this device is in progress; retry later"
+        case .forgedOrigin: return "batch 1 has origin 7c2d9e4b1a3f5c6d8e9f0a1b2c3d4e5f, not the device's replica"
+        case .seqGap: return "batch 1 starts at seq 20; hub holds up to 14"
+        case .badTag: return "frame 3 does not verify"
+        case .timeout: return "no frame for 60 s"
+        case .internal: return "disk full"
+        case .replicaMismatch: return "field-laptop is registered with another replica id; re-enrol"
+        case .protocolViolation: return "Ack for batch 3 while batch 2 is unacknowledged"
+        default: return ""
+        }
+    }
+
+    // MARK: Operations
+
+    /// A note made on the device: create, title, body, a tag.
+    static let newNote: [Operation] = [
+        Fixtures.op(1, at: Fixtures.deviceClock, Fixtures.note1, .create(type: "note")),
+        Fixtures.op(2, at: Fixtures.deviceClock + 4_200, Fixtures.note1, .assign(field: "title", value: .text("Interview P07"), replaces: [])),
+        Fixtures.op(3, at: Fixtures.deviceClock + 31_750, Fixtures.note1,
+                    .assign(field: "body", value: .text("Walks 40 min to the clinic; bus too dear."), replaces: [])),
+        Fixtures.op(4, at: Fixtures.deviceClock + 33_100, Fixtures.note1, .add(set: "tags", element: .text("transport"))),
+    ]
+
+    static func operationFilesList() throws -> [VectorFile] {
+        let t = Fixtures.deviceClock
+        let device = Fixtures.device
+        let tablet = Fixtures.tablet
+        return [
+            try batches("operation-create", "Create (kind 1): brings a record of a type into existence.", [
+                ("one create", [Fixtures.op(1, at: t, Fixtures.note1, .create(type: "note"))]),
+                ("two creates share the interned type name", [
+                    Fixtures.op(5, at: t, Fixtures.note1, .create(type: "note")),
+                    Fixtures.op(6, at: t, logical: 1, Fixtures.note2, .create(type: "note")),
+                ]),
+                ("non-ASCII type name", [Fixtures.op(1, at: t, Fixtures.note3, .create(type: "Beobachtung"))]),
+                ("clock stepping back between operations (zigzag delta)", [
+                    Fixtures.op(7, at: t + 1_000, Fixtures.note1, .create(type: "note")),
+                    Fixtures.op(8, at: t + 400, Fixtures.note2, .create(type: "theme")),
+                ]),
+                ("large seq, largest logical counter, latest clock", [
+                    Fixtures.op(1 << 40, at: (1 << 48) - 1, logical: UInt16.max, Fixtures.note1, .create(type: "note")),
+                ]),
+            ]),
+            try batches("operation-assign", "Assign (kind 2): writes a value to a field, naming the heads it replaces.", [
+                ("text, nothing replaced", [Fixtures.op(2, at: t, Fixtures.note1, .assign(field: "title", value: .text("Interview P07"), replaces: []))]),
+                ("replaces the previous write of the same origin (seq distance)", [
+                    Fixtures.op(2, at: t, Fixtures.note1, .assign(field: "title", value: .text("Interview P07"), replaces: [])),
+                    Fixtures.op(3, at: t + 9_000, Fixtures.note1, .assign(field: "title", value: .text("Interview P07 (clinic)"),
+                                                                          replaces: [OperationID(origin: device, seq: 2)])),
+                ]),
+                ("every value type", [
+                    Fixtures.op(10, at: t, Fixtures.note1, .assign(field: "summary", value: .null, replaces: [])),
+                    Fixtures.op(11, at: t + 1, Fixtures.note1, .assign(field: "deleted", value: .bool(false), replaces: [])),
+                    Fixtures.op(12, at: t + 2, Fixtures.note1, .assign(field: "flagged", value: .bool(true), replaces: [])),
+                    Fixtures.op(13, at: t + 3, Fixtures.note1, .assign(field: "rating", value: .number(3.5), replaces: [])),
+                    Fixtures.op(14, at: t + 4, Fixtures.note1, .assign(field: "temperature", value: .number(-273.15), replaces: [])),
+                    Fixtures.op(15, at: t + 5, Fixtures.note1, .assign(field: "count", value: .number(0), replaces: [])),
+                    Fixtures.op(16, at: t + 6, Fixtures.note1, .assign(field: "upper", value: .number(.infinity), replaces: [])),
+                    Fixtures.op(17, at: t + 7, Fixtures.note1, .assign(field: "tiny", value: .number(.leastNonzeroMagnitude), replaces: [])),
+                    Fixtures.op(18, at: t + 8, Fixtures.note1, .assign(field: "body", value: .text(""), replaces: [])),
+                    Fixtures.op(19, at: t + 9, Fixtures.note1, .assign(field: "quote", value: .text("“Café” 👩🏽‍⚕️ e\u{301}"), replaces: [])),
+                ]),
+                ("replaces heads of two other replicas (literal, then reference)", [
+                    Fixtures.op(20, at: t, Fixtures.note2, .assign(field: "title", value: .text("Market stall"),
+                                                                    replaces: [OperationID(origin: tablet, seq: 30), OperationID(origin: Fixtures.hub, seq: 2)])),
+                    Fixtures.op(21, at: t + 60_000, Fixtures.note2, .assign(field: "body", value: .text("Closed on Sundays."),
+                                                                             replaces: [OperationID(origin: tablet, seq: 31)])),
+                ]),
+                ("resolves a conflict between its own and a tablet's head", [
+                    Fixtures.op(40, at: t, logical: 3, Fixtures.note3, .assign(field: "title", value: .text("Focus group B"),
+                                                                       replaces: [OperationID(origin: device, seq: 38), OperationID(origin: tablet, seq: 77)])),
+                ]),
+            ]),
+            try batches("operation-add", "Add (kind 3): adds an element to an observed-remove set; the operation's id is the add's tag.", [
+                ("one text element", [Fixtures.op(4, at: t, Fixtures.note1, .add(set: "tags", element: .text("transport")))]),
+                ("two sets, two records, interned names", [
+                    Fixtures.op(4, at: t, Fixtures.note1, .add(set: "tags", element: .text("transport"))),
+                    Fixtures.op(5, at: t + 800, Fixtures.note1, .add(set: "participants", element: .text("P07"))),
+                    Fixtures.op(6, at: t + 1_900, Fixtures.note2, .add(set: "tags", element: .text("transport"))),
+                    Fixtures.op(7, at: t + 2_500, Fixtures.note1, .add(set: "tags", element: .text("cost"))),
+                ]),
+                ("number and boolean elements", [
+                    Fixtures.op(8, at: t, Fixtures.note3, .add(set: "pages", element: .number(12))),
+                    Fixtures.op(9, at: t, logical: 1, Fixtures.note3, .add(set: "pages", element: .bool(true))),
+                ]),
+            ]),
+            try batches("operation-remove", "Remove (kind 4): removes an element by naming the add tags its author observed.", [
+                ("removes its own earlier adds", [
+                    Fixtures.op(8, at: t, Fixtures.note1, .add(set: "tags", element: .text("transport"))),
+                    Fixtures.op(9, at: t + 120_000, Fixtures.note1, .remove(set: "tags", element: .text("transport"),
+                                                                              observed: [OperationID(origin: device, seq: 4), OperationID(origin: device, seq: 8)])),
+                ]),
+                ("observes adds of two replicas", [
+                    Fixtures.op(15, at: t, Fixtures.note2, .remove(set: "tags", element: .text("site-visit"),
+                                                                    observed: [OperationID(origin: tablet, seq: 29), OperationID(origin: device, seq: 3)])),
+                ]),
+                ("observed nothing (a no-op remove)", [
+                    Fixtures.op(16, at: t, Fixtures.note2, .remove(set: "tags", element: .text("never-added"), observed: [])),
+                ]),
+            ]),
+            try batches("operation-erase", "Erase (kind 5): irreversibly purges every value of a record; later operations arrive purged.", [
+                ("erase with a reason", [Fixtures.op(50, at: t, Fixtures.note1, .erase(reason: "participant withdrew consent"))]),
+                ("erase with no reason", [Fixtures.op(51, at: t, Fixtures.note2, .erase(reason: ""))]),
+                ("erase, then purged operations of the record", [
+                    Fixtures.op(52, at: t, Fixtures.note3, .erase(reason: "recorded by mistake")),
+                    Fixtures.op(53, at: t + 5, Fixtures.note3, .assign(field: "body", value: .null, replaces: [OperationID(origin: device, seq: 41)])),
+                    Fixtures.op(54, at: t + 6, Fixtures.note3, .add(set: "tags", element: .null)),
+                ]),
+            ]),
+        ]
+    }
+
+    // MARK: The example session of SPEC.md
+
+    /// One frame of the example session.
+    struct Step {
+        let fromDevice: Bool
+        let message: Message?   // nil: the magic
+        let tagged: Bool
+    }
+
+    static func sessionSteps() throws -> [Step] {
+        let deviceOps = try OperationBatch([
+            Fixtures.op(13, at: Fixtures.deviceClock + 300_000, Fixtures.note1,
+                        .assign(field: "body", value: .text("Walks 40 min to the clinic; the bus costs too much."),
+                                replaces: [OperationID(origin: Fixtures.device, seq: 3)])),
+            Fixtures.op(14, at: Fixtures.deviceClock + 305_000, Fixtures.note1, .add(set: "tags", element: .text("cost"))),
+        ])
+        let tabletOps = try OperationBatch([
+            Fixtures.op(29, at: Fixtures.deviceClock - 3_600_000, Fixtures.note2, .add(set: "tags", element: .text("site-visit")),
+                        origin: Fixtures.tablet),
+            Fixtures.op(30, at: Fixtures.deviceClock - 3_599_000, Fixtures.note2,
+                        .assign(field: "title", value: .text("Market stall, morning"),
+                                replaces: [OperationID(origin: Fixtures.tablet, seq: 12)]), origin: Fixtures.tablet),
+        ])
+        return [
+            Step(fromDevice: true, message: nil, tagged: false),
+            Step(fromDevice: true, message: .hello(typicalHello), tagged: false),
+            Step(fromDevice: false, message: nil, tagged: false),
+            Step(fromDevice: false, message: .challenge(try typicalChallenge()), tagged: false),
+            Step(fromDevice: true, message: .proof(mac: try deviceProof()), tagged: false),
+            Step(fromDevice: true, message: .vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 28])), tagged: true),
+            Step(fromDevice: false, message: .welcome(Welcome(hubReplica: Fixtures.hub)), tagged: true),
+            Step(fromDevice: false, message: .vector(VersionVector([Fixtures.device: 12, Fixtures.tablet: 30])), tagged: true),
+            Step(fromDevice: false, message: .operations(batchID: 1, batch: tabletOps), tagged: true),
+            Step(fromDevice: false, message: .done(batches: 1, operations: 2), tagged: true),
+            Step(fromDevice: true, message: .ack(batchID: 1, applied: 2), tagged: true),
+            Step(fromDevice: true, message: .operations(batchID: 1, batch: deviceOps), tagged: true),
+            Step(fromDevice: false, message: .ack(batchID: 1, applied: 2), tagged: true),
+            Step(fromDevice: true, message: .done(batches: 1, operations: 2), tagged: true),
+        ]
+    }
+
+    static func session() throws -> VectorFile {
+        let keys = Handshake.sessionKeys(secret: Fixtures.secret, deviceNonce: Fixtures.deviceNonce, hubNonce: Fixtures.hubNonce)
+        var deviceEncoder = FrameEncoder()
+        var hubEncoder = FrameEncoder()
+        var steps: [JSON] = []
+        for (index, step) in try sessionSteps().enumerated() {
+            var bytes = WireProtocol.magic
+            var counter: JSON = .null
+            if let message = step.message {
+                if step.tagged {
+                    if step.fromDevice, !deviceEncoder.isAuthenticating { deviceEncoder.beginAuthentication(key: keys.deviceToHub) }
+                    if !step.fromDevice, !hubEncoder.isAuthenticating { hubEncoder.beginAuthentication(key: keys.hubToDevice) }
+                    counter = .int(step.fromDevice ? deviceEncoder.nextCounter : hubEncoder.nextCounter)
+                }
+                bytes = step.fromDevice ? try deviceEncoder.encode(message) : try hubEncoder.encode(message)
+            }
+            steps.append(.object([
+                ("step", .int(index + 1)),
+                ("from", .string(step.fromDevice ? "device" : "hub")),
+                ("counter", counter),
+                ("hex", .string(Hex.encode(bytes))),
+                ("decoded", step.message.map(VectorJSON.message) ?? .object([("type", .string("magic"))])),
+            ]))
+        }
+        let entry: JSON = .object([
+            ("name", .string("example session of SPEC.md: handshake, then each side sends two operations")),
+            ("secret", .string(Hex.encode(Fixtures.secret))),
+            ("deviceNonce", .string(Hex.encode(Fixtures.deviceNonce))),
+            ("hubNonce", .string(Hex.encode(Fixtures.hubNonce))),
+            ("hubProof", .string(Hex.encode(try typicalChallenge().proof))),
+            ("deviceProof", .string(Hex.encode(try deviceProof()))),
+            ("deviceToHubKey", .string(Hex.encode(keys.deviceToHub))),
+            ("hubToDeviceKey", .string(Hex.encode(keys.hubToDevice))),
+            ("steps", .array(steps)),
+        ])
+        return VectorFile(fileName: "session", description: "A whole session: handshake proofs, session keys and every frame in order, "
+            + "tagged frames with their implicit counters. Each side's frames concatenated are exactly what it writes to the socket.",
+            vectors: [entry])
+    }
+}

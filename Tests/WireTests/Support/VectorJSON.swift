@@ -1,0 +1,106 @@
+import CRDT
+import Wire
+
+/// The `decoded` form of messages, batches and operations in the test
+/// vectors. Ids and byte strings are lower-case hex; integers are JSON
+/// integers; a value is JSON null, a boolean, a number or a string.
+enum VectorJSON {
+    static func message(_ message: Message) -> JSON {
+        switch message {
+        case .hello(let hello):
+            return .object([
+                ("type", .string("hello")),
+                ("minVersion", .int(hello.versions.lowerBound)),
+                ("maxVersion", .int(hello.versions.upperBound)),
+                ("deviceName", .string(hello.deviceName)),
+                ("replica", .string(hello.replica.hex)),
+                ("nonce", .string(Hex.encode(hello.nonce))),
+                ("wallClockMillis", .int(hello.wallClockMillis)),
+            ])
+        case .challenge(let challenge):
+            return .object([
+                ("type", .string("challenge")),
+                ("version", .int(challenge.version)),
+                ("nonce", .string(Hex.encode(challenge.nonce))),
+                ("wallClockMillis", .int(challenge.wallClockMillis)),
+                ("proof", .string(Hex.encode(challenge.proof))),
+            ])
+        case .proof(let mac):
+            return .object([("type", .string("proof")), ("proof", .string(Hex.encode(mac)))])
+        case .welcome(let welcome):
+            return .object([("type", .string("welcome")), ("hubReplica", .string(welcome.hubReplica.hex))])
+        case .error(let code, let text):
+            return .object([
+                ("type", .string("error")),
+                ("code", .int(code.rawValue)),
+                ("codeName", code.name.map(JSON.string) ?? .null),
+                ("message", .string(text)),
+            ])
+        case .vector(let vector):
+            return .object([
+                ("type", .string("vector")),
+                ("entries", .array(vector.sortedEntries.map {
+                    .object([("origin", .string($0.origin.hex)), ("seq", .int($0.seq))])
+                })),
+            ])
+        case .operations(let batchID, let batch):
+            return .object([("type", .string("ops")), ("batchID", .int(batchID)), ("batch", self.batch(batch))])
+        case .ack(let batchID, let applied):
+            return .object([("type", .string("ack")), ("batchID", .int(batchID)), ("applied", .int(applied))])
+        case .done(let batches, let operations):
+            return .object([("type", .string("done")), ("batches", .int(batches)), ("operations", .int(operations))])
+        case .ping(let value):
+            return .object([("type", .string("ping")), ("value", .int(value))])
+        case .pong(let value):
+            return .object([("type", .string("pong")), ("value", .int(value))])
+        }
+    }
+
+    static func batch(_ batch: OperationBatch) -> JSON {
+        .object([
+            ("origin", .string(batch.origin.hex)),
+            ("firstSeq", .int(batch.firstSeq)),
+            ("operations", .array(batch.operations.map(operation))),
+        ])
+    }
+
+    static func operation(_ operation: Operation) -> JSON {
+        var members: [(String, JSON)] = [
+            ("seq", .int(operation.id.seq)),
+            ("timestamp", .object([("physical", .int(operation.timestamp.physical)),
+                                   ("logical", .int(operation.timestamp.logical))])),
+            ("record", .string(operation.record.hex)),
+        ]
+        switch operation.action {
+        case .create(let type):
+            members += [("kind", .string("create")), ("type", .string(type))]
+        case .assign(let field, let value, let replaces):
+            members += [("kind", .string("assign")), ("field", .string(field)), ("value", self.value(value)),
+                        ("replaces", ids(replaces))]
+        case .add(let set, let element):
+            members += [("kind", .string("add")), ("set", .string(set)), ("element", value(element))]
+        case .remove(let set, let element, let observed):
+            members += [("kind", .string("remove")), ("set", .string(set)), ("element", value(element)),
+                        ("observed", ids(observed))]
+        case .erase(let reason):
+            members += [("kind", .string("erase")), ("reason", .string(reason))]
+        }
+        return .object(members)
+    }
+
+    static func ids(_ ids: [OperationID]) -> JSON {
+        .array(ids.map { .object([("origin", .string($0.origin.hex)), ("seq", .int($0.seq))]) })
+    }
+
+    /// Finite numbers as JSON numbers (Swift's shortest round-trip form);
+    /// the infinities, which JSON lacks, as `{"number": "Infinity"}`.
+    static func value(_ value: Value) -> JSON {
+        switch value {
+        case .null: return .null
+        case .bool(let bool): return .bool(bool)
+        case .number(let number) where number.isFinite: return .number((number == 0 ? 0 : number).description)
+        case .number(let number): return .object([("number", .string(number < 0 ? "-Infinity" : "Infinity"))])
+        case .text(let text): return .string(text)
+        }
+    }
+}
