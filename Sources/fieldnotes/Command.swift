@@ -7,7 +7,7 @@ protocol Command {
 /// Every command, in the order `fieldnotes --help` lists them.
 var commands: [any Command.Type] {
     [
-    InitCommand.self, AddCommand.self, EditCommand.self, ShowCommand.self, ListCommand.self,
+    DemoCommand.self, InitCommand.self, AddCommand.self, EditCommand.self, ShowCommand.self, ListCommand.self,
     SearchCommand.self, DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
     ImportCommand.self, ConflictsCommand.self, StatusCommand.self,
     JoinCommand.self, SyncCommand.self,

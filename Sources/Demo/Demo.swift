@@ -1,0 +1,187 @@
+import CRDT
+import Crypto
+import Glibc
+import Store
+import Sync
+import Synchronization
+import Synthetic
+
+/// `fieldnotes demo`: a team on one machine. A hub store and N device
+/// stores, enrolled; the hub on an ephemeral loopback port; each device
+/// filled offline with synthetic notes; concurrent conflicting edits; two
+/// rounds of sync; equal digests; the conflicts left for people; a codebook,
+/// insights and a decision; and the report.
+public struct Demo {
+    public struct Options: Sendable {
+        public var directory: String
+        public var devices = 3
+        public var notes = 40
+        public var seed: UInt64 = 1
+
+        public init(directory: String) { self.directory = directory }
+    }
+
+    public let options: Options
+    /// Where the demo says what it is doing.
+    public let say: (String) -> Void
+
+    public init(options: Options, say: @escaping (String) -> Void) {
+        self.options = options
+        self.say = say
+    }
+
+    static let names = ["alice", "bilal", "chloe", "dev", "eve", "farah", "gareth", "hana", "ian", "jade"]
+
+    public struct Result: Sendable {
+        public let hubPath: String
+        public let devicePaths: [String]
+        public let digests: [String: String]
+        public let conflicts: Int
+        /// The HTML report, when one was written.
+        public let reportPath: String?
+    }
+
+    public func run() throws -> Result {
+        let directory = options.directory
+        let hubPath = directory + "/hub.sqlite"
+        let hubStore = try Store.create(at: hubPath, name: "hub")
+        let hub = try Hub(storePath: hubPath, listen: Endpoint(host: "127.0.0.1", port: 0)) { _ in }
+        let stopped = Mutex(false)
+        try hub.start { stopped.withLock { $0 = true } }
+        defer {
+            hub.stop()
+            while !stopped.withLock({ $0 }) { usleep(10_000) }
+        }
+        say("hub:      \(hubPath), listening on \(hub.endpoint)")
+
+        // Enrol the devices and join them to the hub.
+        var devices: [(name: String, path: String, store: Store)] = []
+        for index in 0..<options.devices {
+            let name = index < Demo.names.count ? Demo.names[index] : "worker-\(index + 1)"
+            let path = directory + "/\(name).sqlite"
+            let store = try Store.create(at: path, name: name)
+            let secret = try SecureRandom.bytes(32)
+            try hubStore.enroll(device: name, secret: secret)
+            try store.setHubLink(HubLink(address: hub.endpoint.description, device: name, secret: secret))
+            devices.append((name, path, store))
+            say("device:   \(path) (replica \(store.replica.hex.prefix(8)), enrolled as '\(name)')")
+        }
+
+        // Offline capture: each device writes its own notes.
+        var generator = FieldNotesGenerator(seed: options.seed)
+        let base = Int64(1_788_220_800) // 2026-09-01
+        var written = 0
+        for device in devices {
+            var changes: [Change] = []
+            for _ in 0..<options.notes {
+                changes += try Note.changes(generator.next(baseSeconds: base), for: try Store.newRecordID(), creating: true, nowSeconds: base)
+            }
+            try device.store.commit(changes)
+            written += options.notes
+        }
+        say("offline:  \(written) notes written on \(devices.count) devices with no connection")
+
+        // Everyone syncs once, so they share notes.
+        for device in devices { _ = try DeviceSync(store: device.store, link: try link(device.store)).run() }
+        say("sync 1:   every device sent its notes and fetched the others'")
+
+        // Offline again: concurrent edits of the same note by different people.
+        var filter = RecordFilter(type: Note.type)
+        filter.limit = 3
+        let shared = try devices[0].store.list(filter)
+        for (offset, note) in shared.enumerated() {
+            for (index, device) in devices.prefix(2).enumerated() {
+                let area = FieldNotesGenerator.areas[(offset * 3 + index + 1) % FieldNotesGenerator.areas.count]
+                try device.store.commit([.assign(note.id, field: "area", value: .text(area)),
+                                         .add(note.id, set: Note.tagSet, element: .text(index == 0 ? "follow-up" : "safeguarding-check"))])
+            }
+            if devices.count > 2, let tag = note.elements(Note.tagSet).first {
+                try devices[2].store.commit([.remove(note.id, set: Note.tagSet, element: tag)])
+            }
+        }
+        if let erased = try devices[devices.count - 1].store.list(filter).last {
+            try devices[devices.count - 1].store.commit([.erase(erased.id, reason: "participant withdrew consent")])
+        }
+        say("offline:  conflicting edits of \(shared.count) notes on two devices, tags removed on a third, one note erased")
+
+        // Two rounds of sync; between them an analyst builds the codebook,
+        // insights and a decision. After the second, everyone holds everything.
+        for round in 2...3 {
+            if round == 3 {
+                let made = try analyse(devices[0].store)
+                say("analysis: on \(devices[0].name)'s laptop: \(made.themes) themes, \(made.insights) insights, 1 decision")
+            }
+            var sent = 0
+            var received = 0
+            for device in devices {
+                let result = try DeviceSync(store: device.store, link: try link(device.store)).run()
+                sent += result.sent
+                received += result.received
+            }
+            say("sync \(round):   \(sent) operations sent, \(received) received")
+        }
+
+        var digests: [String: String] = ["hub": try hubStore.digest()]
+        for device in devices { digests[device.name] = try device.store.digest() }
+        let conflicts = try hubStore.status().conflicts
+        return Result(hubPath: hubPath, devicePaths: devices.map(\.path), digests: digests, conflicts: conflicts, reportPath: nil)
+    }
+
+    /// What an analyst does with the merged notes: a codebook from the tags
+    /// people used, an insight per well-evidenced theme, and a decision.
+    func analyse(_ store: Store) throws -> (themes: Int, insights: Int) {
+        var changes: [Change] = []
+        let people = try Store.newRecordID()
+        changes += [.create(people, type: Theme.type), .assign(people, field: "name", value: .text("people-and-places")),
+                    .assign(people, field: "description", value: .text("Why residents go out, or stop going out"))]
+        var themeIDs: [String: RecordID] = [:]
+        for (index, name) in FieldNotesGenerator.themes.enumerated() {
+            let id = try Store.newRecordID()
+            themeIDs[name] = id
+            changes += [.create(id, type: Theme.type), .assign(id, field: "name", value: .text(name)),
+                        .assign(id, field: "color", value: .text(Demo.palette[index % Demo.palette.count]))]
+            if ["transport", "lunch-clubs", "befriending", "isolation"].contains(name) {
+                changes.append(.assign(id, field: "parent", value: .text(people.hex)))
+            }
+        }
+        var insights: [RecordID] = []
+        let statements = [
+            "transport": "Residents stop going to clubs and appointments when a bus route is cut or retimed",
+            "digital-exclusion": "People without help to get online are cut off from GP booking and banking",
+            "lunch-clubs": "Lunch clubs are, for many members, the only conversation of the week",
+            "money-worries": "Heating and bus fares compete for the same money; going out loses",
+        ]
+        for (theme, statement) in statements.sorted(by: { $0.key < $1.key }) {
+            var filter = RecordFilter(type: Note.type)
+            filter.elements[Note.tagSet] = .text(theme)
+            filter.limit = 4
+            let evidence = try store.list(filter)
+            guard !evidence.isEmpty, let themeID = themeIDs[theme] else { continue }
+            let id = try Store.newRecordID()
+            insights.append(id)
+            changes += [.create(id, type: Insight.type), .assign(id, field: "statement", value: .text(statement)),
+                        .assign(id, field: "status", value: .text(insights.count <= 3 ? "agreed" : "draft")),
+                        .assign(id, field: "confidence", value: .text(evidence.count >= 3 ? "medium" : "low")),
+                        .add(id, set: Insight.themeSet, element: .text(themeID.hex))]
+            changes += evidence.map { .add(id, set: Insight.evidenceSet, element: .text($0.id.hex)) }
+        }
+        let decision = try Store.newRecordID()
+        changes += [.create(decision, type: Decision.type),
+                    .assign(decision, field: "title", value: .text("Sunday and evening service on the 9")),
+                    .assign(decision, field: "status", value: .text("made")),
+                    .assign(decision, field: "decided_at", value: .text("2026-11-12T00:00:00Z")),
+                    .assign(decision, field: "suggested", value: .text("Restore the Sunday 9 between East Marsh and the town centre")),
+                    .assign(decision, field: "made", value: .text("Fund a dial-a-ride minibus on Sundays for a six-month trial")),
+                    .assign(decision, field: "follows_evidence", value: .text("partly"))]
+        changes += insights.prefix(2).map { .add(decision, set: Decision.insightSet, element: .text($0.hex)) }
+        try store.commit(changes)
+        return (themeIDs.count + 1, insights.count)
+    }
+
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+    private func link(_ store: Store) throws -> HubLink {
+        guard let link = try store.hubLink() else { throw StoreError.invalid("demo device has no hub link", "") }
+        return link
+    }
+}
