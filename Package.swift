@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Synthetic", dependencies: ["Store"]),
         .target(name: "Demo", dependencies: ["Store", "Sync", "Synthetic", "CRDT", "Crypto"]),
         .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic", "Demo"]),
-        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic"]),
+        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),

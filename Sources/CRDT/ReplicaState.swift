@@ -43,14 +43,20 @@ public struct ReplicaState: Sendable {
     public mutating func apply(_ operation: Operation, wallMillis: UInt64 = 0) -> Bool {
         guard operations[operation.id] == nil else { return false }
         clock.observe(operation.timestamp, wallMillis: wallMillis)
-        var record = records[operation.record] ?? MutableRecord()
-        let stored = record.erased ? operation.purged : operation
+        let erased = records[operation.record]?.erased ?? false
+        let stored = erased ? operation.purged : operation
         operations[operation.id] = stored
         advanceVector(past: operation.id)
         // A create still names an erased record's type, so the record shows
         // as erased whether its create arrived before or after the erase.
-        if !record.erased || stored.action.kind == .create { materialise(stored, into: &record) }
-        records[operation.record] = record
+        if !erased || stored.action.kind == .create {
+            // Mutated in place: copying a large record per operation would be quadratic.
+            ReplicaState.materialise(stored, into: &records[operation.record, default: MutableRecord()])
+        }
+        if !erased, stored.action.kind == .erase {
+            let id = operation.record
+            for (key, held) in operations where held.record == id { operations[key] = held.purged }
+        }
         return true
     }
 
@@ -67,7 +73,7 @@ public struct ReplicaState: Sendable {
         vector[id.origin] = seq
     }
 
-    private mutating func materialise(_ operation: Operation, into record: inout MutableRecord) {
+    private static func materialise(_ operation: Operation, into record: inout MutableRecord) {
         switch operation.action {
         case .create(let type):
             // Two creates of one id (only a buggy or hostile peer makes them)
@@ -92,8 +98,6 @@ public struct ReplicaState: Sendable {
             record.fields = [:]
             record.sets = [:]
             record.covered = []
-            let id = operation.record
-            for (key, held) in operations where held.record == id { operations[key] = held.purged }
         }
     }
 

@@ -10,6 +10,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --json FILE also write every figure as JSON
           --dir DIR   where to build the benchmark stores (default: a new temporary directory, removed after)
           --only SECTION  run one section: store, apply, sync
+          --peers     print, as JSON, our side of tools/compare-peers (the peer workloads)
         Figures are medians of several runs on this machine; compare them as ratios within one run.
         """)
     exit(0)
@@ -31,6 +32,17 @@ guard FileManager.default.isExecutableFile(atPath: binary) else {
 let directory = directoryOption ?? (NSTemporaryDirectory() + "fieldnotes-bench-\(getpid())")
 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { if directoryOption == nil { try? FileManager.default.removeItem(atPath: directory) } }
+
+if arguments.contains("--peers") {
+    // Machine-readable figures for tools/compare-peers.
+    do {
+        print(try PeerBench(writes: 10_000, runs: quick ? 3 : 5, directory: directory).run().serialized())
+    } catch {
+        FileHandle.standardError.write(Data("fieldnotes-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 
 let report = Report()
 print("fieldnotes-bench \(quick ? "--quick " : "")on \(ProcessInfo.processInfo.activeProcessorCount) cores")
