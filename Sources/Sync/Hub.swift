@@ -193,7 +193,12 @@ struct HubSession {
         // Everything the hub sends after its Challenge is tagged (SPEC §6.4).
         let keys = Handshake.sessionKeys(secret: entry.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
         channel.authenticateSending(key: keys.hubToDevice)
-        guard case .proof(let mac) = try channel.receive(deadline: handshakeDeadline) else {
+        let answer = try channel.receive(deadline: handshakeDeadline)
+        if case .error(let code, let text) = answer {
+            // The device refused us (it may think we are an impostor): just close.
+            throw SyncError("the device ended the handshake: \(code) (\(text))")
+        }
+        guard case .proof(let mac) = answer else {
             throw SyncError("expected a Proof", code: .protocolViolation)
         }
         guard Handshake.proofsMatch(mac, try Handshake.deviceProof(secret: entry.secret, hello: hello, challenge: challenge)) else {

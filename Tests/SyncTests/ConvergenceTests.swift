@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+extension SyncSuite {
+    @Suite("convergence")
+    struct ConvergenceTests {
+        /// Three devices edit the same notes offline, concurrently: the same
+        /// field, tags added and removed, delete against edit, restore
+        /// against edit, erase against edit. Synced through the hub in
+        /// changing orders, every store (the hub's too) reaches the same
+        /// digest, shows the same conflict, and one later edit resolves it.
+        @Test func concurrentOfflineEditsConvergeOnEveryDeviceAndTheHub() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let ana = try workspace.makeStore("ana.sqlite", device: "ana")
+                let ben = try workspace.makeStore("ben.sqlite", device: "ben")
+                let cai = try workspace.makeStore("cai.sqlite", device: "cai")
+                let devices = [ana, ben, cai]
+                let everyone = devices + [hubStore]
+
+                try HubProcess.with(hubStore) { hub in
+                    for device in devices { try device.join(try hub.enroll(device.name)) }
+
+                    // Shared starting point, written by ana and synced to all.
+                    let stop = try ana.add("--title", "Bus stop", "--body", "shelter broken", "--area", "East Marsh",
+                                           "--tag", "transport", "--tag", "stops")
+                    let library = try ana.add("--title", "Library", "--body", "opening hours cut", "--tag", "library")
+                    let secret = try ana.add("--title", "Home visit", "--body", "lives at 12 Elm Street, Flat 3")
+                    let clinic = try ana.add("--title", "Clinic", "--body", "walk-in closed")
+                    try ana.succeed("delete", clinic)
+                    for device in [ana, ben, cai, ana, ben] { try device.syncSucceeds() }
+                    try expectConverged(everyone)
+
+                    // Offline, concurrently.
+                    try ana.succeed("edit", stop, "--title", "Bus stop (ana)", "--add-tag", "night", "--remove-tag", "transport")
+                    try ana.succeed("delete", library)
+                    try ben.succeed("edit", stop, "--title", "Bus stop (ben)", "--add-tag", "transport", "--remove-tag", "stops")
+                    try ben.succeed("edit", secret, "--body", "moved to 14 Elm Street")
+                    try ben.succeed("restore", clinic)
+                    try cai.succeed("edit", stop, "--title", "Bus stop (cai)", "--area", "West Marsh")
+                    try cai.succeed("edit", library, "--body", "hours restored on Saturdays")
+                    try cai.succeed("erase", secret, "--reason", "consent withdrawn", "--yes")
+                    try cai.succeed("edit", clinic, "--title", "Clinic (cai)")
+                    let diverged = try devices.map { try $0.digest() }
+                    #expect(Set(diverged).count == 3, "the offline edits should leave three different states")
+
+                    // Part-way through, ben writes again without having seen the others.
+                    try cai.syncSucceeds()
+                    try ana.syncSucceeds()
+                    try ben.succeed("edit", library, "--title", "Library (ben)")
+                    try syncUntilConverged(everyone, orders: [[ben, cai, ana], [cai, ana, ben], [ana, ben, cai]])
+
+                    // Every device shows the same merged notes.
+                    for device in everyone {
+                        let bus = try device.show(stop)
+                        #expect(["Bus stop (ana)", "Bus stop (ben)", "Bus stop (cai)"].contains(bus["title"] as? String ?? ""))
+                        #expect(bus["area"] as? String == "West Marsh")
+                        #expect(Set(bus["tags"] as? [String] ?? []) == ["transport", "night"],
+                                "ben's concurrent re-add of transport survives ana's remove; ben's remove of stops holds")
+                        let titleConflict = (bus["conflicts"] as? [[String: Any]] ?? []).first { $0["field"] as? String == "title" }
+                        let values = (titleConflict?["values"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+                        #expect(Set(values) == ["Bus stop (ana)", "Bus stop (ben)", "Bus stop (cai)"], "on \(device.name)")
+                        #expect(values.first == bus["title"] as? String, "the shown value is listed first")
+
+                        let lib = try device.show(library)
+                        #expect(lib["deleted"] as? Bool == true)
+                        #expect(lib["body"] as? String == "hours restored on Saturdays")
+                        #expect(lib["title"] as? String == "Library (ben)")
+
+                        let erased = try device.show(secret)
+                        #expect(erased["erased"] as? Bool == true)
+                        #expect(erased["body"] is NSNull && erased["title"] is NSNull, "erase wins over ben's concurrent edit")
+                        let found = try device.succeed("search", "Elm", "--include-deleted", "--format", "json")
+                        #expect(try parseArray(found.stdout).isEmpty, "on \(device.name): \(found.stdout)")
+
+                        let restored = try device.show(clinic)
+                        #expect(restored["deleted"] as? Bool == false)
+                        #expect(restored["title"] as? String == "Clinic (cai)")
+                    }
+                    let conflicts = try everyone.map { try canonicalJSON($0.conflicts()) }
+                    #expect(Set(conflicts).count == 1, "conflicts differ between stores: \(conflicts)")
+                    #expect(try ana.conflicts().count == 1)
+
+                    // A later edit, made having seen all three values, resolves it everywhere.
+                    try ben.succeed("edit", stop, "--title", "Bus stop (agreed)")
+                    try syncUntilConverged(everyone, orders: [[ben, ana, cai], [cai, ben, ana]])
+                    for device in everyone {
+                        #expect(try device.conflicts().isEmpty, "on \(device.name)")
+                        #expect(try device.show(stop)["title"] as? String == "Bus stop (agreed)")
+                    }
+                }
+            }
+        }
+
+        /// Syncs the devices round after round, in the given orders, until
+        /// every store (the hub's included) has the same digest. Two rounds
+        /// always suffice: the first brings the hub everything, the second
+        /// brings everyone the hub's everything.
+        private func syncUntilConverged(_ stores: [StoreHandle], orders: [[StoreHandle]],
+                                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+            for (round, order) in orders.enumerated() {
+                for device in order { try device.syncSucceeds(sourceLocation: sourceLocation) }
+                if Set(try stores.map { try $0.digest() }).count == 1 {
+                    #expect(round <= 1, "took \(round + 1) rounds", sourceLocation: sourceLocation)
+                    return
+                }
+            }
+            Issue.record("no convergence after \(orders.count) rounds", sourceLocation: sourceLocation)
+        }
+
+        private func expectConverged(_ stores: [StoreHandle], sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let digests = try stores.map { try $0.digest(sourceLocation: sourceLocation) }
+            #expect(Set(digests).count == 1, "digests differ: \(zip(stores.map(\.name), digests).map { "\($0): \($1)" })",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}
