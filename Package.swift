@@ -27,13 +27,15 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CRDT", "Crypto"]),
         .target(name: "Sync", dependencies: ["Store", "Wire", "CRDT", "Crypto"]),
         .target(name: "Synthetic", dependencies: ["Store"]),
+        .target(name: "Export", dependencies: ["Store", "CRDT", "Crypto"]),
         .target(name: "Demo", dependencies: ["Store", "Sync", "Synthetic", "CRDT", "Crypto"]),
-        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic", "Demo"]),
+        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic", "Demo", "Export"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "CRDT", "Crypto", "fieldnotes"]),
     ]
 )

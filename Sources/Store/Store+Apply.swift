@@ -297,6 +297,8 @@ extension Store {
 
     /// Rewrites a note's row in the text index from its shown title and body
     /// and its tags. A record that is no note (or not yet one) gets no row.
+    /// (`+name` keeps SQLite on the primary key: the (name, element) index
+    /// would scan every note's tags to save a sort of a few.)
     private func reindexText(_ rid: Int64, _ batch: Batch) throws {
         if !batch.created.contains(rid) {
             try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
@@ -307,7 +309,7 @@ extension Store {
                    coalesce((SELECT value FROM heads WHERE record = ?1 AND field = 'title' AND wins = 1 AND typeof(value) = 'text'), ''),
                    coalesce((SELECT value FROM heads WHERE record = ?1 AND field = 'body' AND wins = 1 AND typeof(value) = 'text'), ''),
                    coalesce((SELECT group_concat(element, ' ') FROM
-                              (SELECT DISTINCT element FROM members WHERE record = ?1 AND name = 'tags' ORDER BY element)), '')
+                              (SELECT DISTINCT element FROM members WHERE record = ?1 AND +name = 'tags' ORDER BY element)), '')
             FROM records WHERE rid = ?1 AND type = 'note' AND erased = 0
             """).run([.integer(rid)])
     }

@@ -10,6 +10,7 @@ var commands: [any Command.Type] {
     DemoCommand.self, InitCommand.self, AddCommand.self, EditCommand.self, ShowCommand.self, ListCommand.self,
     SearchCommand.self, DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
     ImportCommand.self, ConflictsCommand.self, StatusCommand.self,
+    ExportCommand.self, ScanCommand.self, AuditCommand.self,
     JoinCommand.self, SyncCommand.self,
     ThemeAddCommand.self, ThemeListCommand.self, ThemeEditCommand.self, ThemeDeleteCommand.self,
     InsightAddCommand.self, InsightListCommand.self, InsightShowCommand.self, InsightEditCommand.self, InsightDeleteCommand.self,

@@ -1,0 +1,54 @@
+import CRDT
+import Store
+
+/// One audit event as `fieldnotes audit` lists it.
+public struct AuditEntry: Sendable, Equatable {
+    public let id: RecordID
+    /// `export`, or `allow-identifiers` when identifiers were deliberately let through.
+    public let action: String
+    public let format: String
+    /// The filters, as `ExportFilter.summary` writes them.
+    public let filters: String
+    /// What was exported (`notes=12 withheld=1 …`) or allowed (`email=1 phone=2`).
+    public let counts: String
+    public let path: String
+    /// The exporting device's name.
+    public let by: String
+    /// When, ISO 8601 UTC.
+    public let at: String
+}
+
+/// The audit trail: records of type "audit", one per export and one more for
+/// each `--allow-identifiers`. They replicate like any record, so the hub
+/// holds every device's trail.
+public enum AuditTrail {
+    /// Every audit event this store holds, oldest first (by `at`, then by
+    /// the clock of the write that recorded it, so events of one second keep their order).
+    public static func entries(in store: Store) throws -> [AuditEntry] {
+        let records = try store.list(RecordFilter(type: AuditEvent.type)).sorted { a, b in
+            let (atA, atB) = (a.value("at")?.text ?? "", b.value("at")?.text ?? "")
+            if atA != atB { return atA < atB }
+            let (clockA, clockB) = (a.heads("action").first?.timestamp.packed ?? 0, b.heads("action").first?.timestamp.packed ?? 0)
+            return clockA != clockB ? clockA < clockB : a.id < b.id
+        }
+        return records.map { record in
+            func text(_ field: String) -> String {
+                switch record.value(field) {
+                case .text(let text)?: return text
+                case .number(let number)?: return DecimalText.format(number)
+                default: return ""
+                }
+            }
+            return AuditEntry(id: record.id, action: text("action"), format: text("format"), filters: text("filters"),
+                              counts: text("counts"), path: text("path"), by: text("by"), at: text("at"))
+        }
+    }
+
+    /// The changes that record one event.
+    static func changes(action: String, format: String, filters: String, counts: String, path: String, by: String, at: String) throws -> [Change] {
+        let id = try Store.newRecordID()
+        let values = [action, format, filters, counts, path, by, at]
+        return [.create(id, type: AuditEvent.type)]
+            + zip(AuditEvent.fields, values).map { .assign(id, field: $0.0, value: .text($0.1)) }
+    }
+}

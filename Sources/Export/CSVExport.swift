@@ -1,0 +1,88 @@
+import CRDT
+import Store
+
+/// The CSV export: a directory of tidy tables, one observation per row, joined
+/// by record ids. Column order is part of the format (README, "CSV tables").
+enum CSVExport {
+    /// Every table's name and columns, in the order they are written.
+    static let schema: [(name: String, columns: [String])] = [
+        ("notes", ["id", "occurred_at", "kind", "area", "participant", "consent", "text_withheld", "title", "body"]),
+        ("note_tags", ["note_id", "tag"]),
+        ("note_measures", ["note_id", "measure", "value"]),
+        ("themes", ["id", "name", "parent_id", "color", "description"]),
+        ("insights", ["id", "statement", "area", "status", "confidence"]),
+        ("insight_evidence", ["insight_id", "note_id", "note_in_export"]),
+        ("insight_themes", ["insight_id", "theme_id"]),
+        ("decisions", ["id", "title", "status", "decided_at", "follows_evidence", "suggested", "made", "description"]),
+        ("decision_insights", ["decision_id", "insight_id"]),
+    ]
+
+    static func tables(_ data: ExportDataset) -> [CSVTable] {
+        var tables = Dictionary(uniqueKeysWithValues: schema.map { ($0.name, CSVTable($0.name, $0.columns)) })
+        func add(_ table: String, _ row: [String]) { tables[table]!.add(row) }
+        func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
+
+        for note in data.notes {
+            add("notes", [note.id.hex, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
+                          text(note, "consent"), data.withheld.contains(note.id) ? "true" : "false", text(note, "title"), text(note, "body")])
+            for tag in ExportDataset.tags(note) { add("note_tags", [note.id.hex, tag]) }
+            for measure in Note.measures(of: note) { add("note_measures", [note.id.hex, measure.name, DecimalText.format(measure.value)]) }
+        }
+        for theme in data.tree.ordered.compactMap({ data.tree.themes[$0.id] }) {
+            let parent = theme.value("parent")?.text.flatMap(RecordID.init(hex:)).flatMap { data.tree.themes[$0] != nil ? $0.hex : nil } ?? ""
+            add("themes", [theme.id.hex, text(theme, "name"), parent, text(theme, "color"), text(theme, "description")])
+        }
+        for insight in data.insights {
+            add("insights", [insight.id.hex, text(insight, "statement"), text(insight, "area"), text(insight, "status"), text(insight, "confidence")])
+            for note in ExportDataset.ids(insight, Insight.evidenceSet) {
+                add("insight_evidence", [insight.id.hex, note.hex, data.noteIDs.contains(note) ? "true" : "false"])
+            }
+            for theme in ExportDataset.ids(insight, Insight.themeSet) { add("insight_themes", [insight.id.hex, theme.hex]) }
+        }
+        for decision in data.decisions {
+            add("decisions", [decision.id.hex, text(decision, "title"), text(decision, "status"), text(decision, "decided_at"),
+                              text(decision, "follows_evidence"), text(decision, "suggested"), text(decision, "made"), text(decision, "description")])
+            for insight in ExportDataset.ids(decision, Decision.insightSet) { add("decision_insights", [decision.id.hex, insight.hex]) }
+        }
+        return schema.map { tables[$0.name]! }
+    }
+
+    static func cell(_ value: Value) -> String {
+        switch value {
+        case .null: return ""
+        case .bool(let bool): return bool ? "true" : "false"
+        case .number(let number): return DecimalText.format(number)
+        case .text(let text): return text
+        }
+    }
+}
+
+/// Numbers as plain decimal text, never in exponent form, so every consumer
+/// (Excel, R, pandas, xsd:decimal) reads the same value.
+enum DecimalText {
+    static func format(_ number: Double) -> String {
+        guard number.isFinite else { return "" }
+        if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
+        let plain = "\(number)"
+        guard let e = plain.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(plain[plain.index(after: e)...]) else { return plain }
+        var mantissa = String(plain[..<e])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = String(parts[0])
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        var digits = whole + fraction
+        var point = whole.count + exponent
+        if point <= 0 {
+            digits = String(repeating: "0", count: 1 - point) + digits
+            point = 1
+        } else if point > digits.count {
+            digits += String(repeating: "0", count: point - digits.count)
+        }
+        var result = String(digits.prefix(point))
+        var rest = String(digits.dropFirst(point))
+        while rest.hasSuffix("0") { rest.removeLast() }
+        if !rest.isEmpty { result += "." + rest }
+        return (negative ? "-" : "") + result
+    }
+}

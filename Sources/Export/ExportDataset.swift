@@ -1,0 +1,165 @@
+import CRDT
+import Store
+
+/// Everything one export holds, read from the store in one go and already
+/// made safe: notes whose consent was declined or withdrawn carry no text,
+/// and (with `--redact`) every direct identifier is replaced. Every format is
+/// rendered from this, so they cannot disagree about what left the store.
+struct ExportDataset {
+    /// The notes the filter selects, oldest first.
+    private(set) var notes: [VisibleRecord]
+    /// Notes whose title and body were withheld for consent.
+    let withheld: Set<RecordID>
+    private(set) var themes: [VisibleRecord]
+    private(set) var insights: [VisibleRecord]
+    private(set) var decisions: [VisibleRecord]
+    /// Every replica's device record, by id (the replica id's bytes).
+    private(set) var devices: [VisibleRecord]
+    let filter: ExportFilter
+    /// When the export was made, in seconds since the Unix epoch.
+    let generatedAt: Int64
+    /// The exporting device's name and replica.
+    private(set) var exportedBy: String
+    let replica: ReplicaID
+    /// How many identifiers `redacted()` replaced.
+    private(set) var redactions = 0
+
+    /// The codebook of `themes` (rebuilt whenever they change).
+    private(set) var tree: ThemeTree
+    let noteIDs: Set<RecordID>
+
+    /// The consent values whose notes are exported without their text.
+    static let withholdingConsents: Set<String> = ["declined", "withdrawn"]
+    /// The fields withheld from such notes: every field of free text a resident's words could be in.
+    static let withheldFields: Set<String> = ["title", "body"]
+
+    static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
+        var notes = try store.list(try filter.recordFilter())
+        let themes = try store.list(RecordFilter(type: Theme.type))
+        let tree = ThemeTree(themes)
+        if let theme = filter.theme {
+            let matches = tree.named(theme)
+            guard !matches.isEmpty else {
+                let known = tree.ordered.map { tree.name($0.id) }.filter { !$0.isEmpty }
+                throw ExportError.unknownTheme(theme, known: known)
+            }
+            let names = matches.reduce(into: Set<String>()) { $0.formUnion(tree.codingNames($1)) }
+            notes = notes.filter { note in note.elements(Note.tagSet).contains { $0.text.map { names.contains($0.trimmingSpaces.lowercased()) } ?? false } }
+        }
+        var withheld: Set<RecordID> = []
+        notes = notes.map { note in
+            // Any head counts: a concurrent "declined" is honoured even where "given" is shown.
+            guard note.heads("consent").contains(where: { $0.value.text.map(withholdingConsents.contains) ?? false }) else { return note }
+            withheld.insert(note.id)
+            return note.transformed(dropping: withheldFields)
+        }
+        return ExportDataset(
+            notes: notes, withheld: withheld, themes: themes,
+            insights: try store.list(RecordFilter(type: Insight.type)),
+            decisions: try store.list(RecordFilter(type: Decision.type)),
+            devices: try store.list(RecordFilter(type: Store.deviceType)),
+            filter: filter, generatedAt: now, exportedBy: try store.name, replica: store.replica,
+            tree: tree, noteIDs: Set(notes.map(\.id)))
+    }
+
+    /// Device names by replica, as `RecordJSON` wants them for conflict authors.
+    var names: [ReplicaID: String] {
+        var names: [ReplicaID: String] = [:]
+        for device in devices {
+            if let replica = ReplicaID(bytes: device.id.bytes), let name = device.value("name")?.text { names[replica] = name }
+        }
+        return names
+    }
+
+    // MARK: Identifiers
+
+    /// Fields and sets that hold record ids, not free text: never scanned or redacted.
+    static func isIDField(_ type: String, _ field: String) -> Bool { type == Theme.type && field == "parent" }
+    static func isIDSet(_ type: String, _ set: String) -> Bool {
+        (type == Insight.type && (set == Insight.themeSet || set == Insight.evidenceSet)) || (type == Decision.type && set == Decision.insightSet)
+    }
+
+    var allRecords: [VisibleRecord] { notes + themes + insights + decisions + devices }
+
+    /// Every direct identifier in the text this export would write, record by record.
+    func scan() -> [IdentifierHit] {
+        var hits: [IdentifierHit] = []
+        for record in allRecords {
+            for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
+                for head in field.heads {
+                    guard let text = head.value.text else { continue }
+                    for match in IdentifierScanner.matches(in: text) {
+                        hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
+                    }
+                }
+            }
+            for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
+                for element in set.elements {
+                    guard let text = element.text else { continue }
+                    for match in IdentifierScanner.matches(in: text) {
+                        hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
+                    }
+                }
+            }
+        }
+        return hits
+    }
+
+    /// The same data with every direct identifier replaced by its placeholder.
+    func redacted() -> ExportDataset {
+        var copy = self
+        var count = 0
+        func redact(_ record: VisibleRecord) -> VisibleRecord {
+            record.transformed(field: { field, value in
+                guard !ExportDataset.isIDField(record.type, field), let text = value.text else { return value }
+                let result = IdentifierScanner.redact(text)
+                count += result.count
+                return .text(result.text)
+            }, element: { set, value in
+                guard !ExportDataset.isIDSet(record.type, set), let text = value.text else { return value }
+                let result = IdentifierScanner.redact(text)
+                count += result.count
+                return .text(result.text)
+            })
+        }
+        copy.notes = notes.map(redact)
+        copy.themes = themes.map(redact)
+        copy.tree = ThemeTree(copy.themes)
+        copy.insights = insights.map(redact)
+        copy.decisions = decisions.map(redact)
+        copy.devices = devices.map(redact)
+        copy.exportedBy = IdentifierScanner.redact(exportedBy).text
+        copy.redactions = count
+        return copy
+    }
+
+    // MARK: Views the formats share
+
+    /// The record ids a set holds as text (insight themes and evidence, decision insights).
+    static func ids(_ record: VisibleRecord, _ set: String) -> [RecordID] {
+        record.elements(set).compactMap { $0.text.flatMap(RecordID.init(hex:)) }.sorted()
+    }
+
+    /// The note's tags as text, in canonical order.
+    static func tags(_ note: VisibleRecord) -> [String] { note.elements(Note.tagSet).compactMap(\.text) }
+
+    /// Themes a tag codes: those whose name matches it, ignoring case.
+    func themes(coding tag: String) -> [RecordID] { tree.named(tag) }
+}
+
+extension VisibleRecord {
+    /// A copy with some fields removed and values rewritten, through the
+    /// public initialiser so the copy keeps every invariant of the original.
+    func transformed(dropping: Set<String> = [], field: (String, Value) -> Value = { $1 },
+                     element: (String, Value) -> Value = { $1 }) -> VisibleRecord {
+        var fields: [String: [FieldHead]] = [:]
+        for (name, heads) in self.fields where !dropping.contains(name) {
+            fields[name] = heads.map { FieldHead(id: $0.id, timestamp: $0.timestamp, value: field(name, $0.value)) }
+        }
+        var sets: [String: Set<Value>] = [:]
+        for (name, elements) in self.sets where !dropping.contains(name) {
+            sets[name] = Set(elements.map { element(name, $0) })
+        }
+        return VisibleRecord(id: id, type: type, erased: erased, fields: fields, sets: sets)
+    }
+}

@@ -1,0 +1,47 @@
+import Store
+
+/// Which notes an export holds. Themes, insights and decisions are always
+/// exported whole; the filter narrows the notes only.
+public struct ExportFilter: Sendable, Equatable {
+    /// Only notes that occurred on or after this ISO 8601 date or time.
+    public var since: String?
+    /// Only notes that occurred up to and including this date (the whole day) or time.
+    public var until: String?
+    /// Only notes from this area (exactly, as `list --area`).
+    public var area: String?
+    /// Only notes with a tag naming this theme or any theme below it (ignoring case).
+    public var theme: String?
+    /// Only notes with this tag (exactly, as `list --tag`).
+    public var tag: String?
+
+    public init(since: String? = nil, until: String? = nil, area: String? = nil, theme: String? = nil, tag: String? = nil) {
+        self.since = since
+        self.until = until
+        self.area = area
+        self.theme = theme
+        self.tag = tag
+    }
+
+    /// The filters as `name=value` words, or "none": what the audit trail records.
+    public var summary: String {
+        let parts: [(String, String?)] = [("since", since), ("until", until), ("area", area), ("theme", theme), ("tag", tag)]
+        let given = parts.compactMap { name, value in value.map { "\(name)=\($0)" } }
+        return given.isEmpty ? "none" : given.joined(separator: " ")
+    }
+
+    /// The store query for the filters the store can answer itself (dates, area, tag).
+    func recordFilter() throws -> RecordFilter {
+        var filter = RecordFilter(type: Note.type)
+        filter.rangeField = "occurred_at"
+        if let since { filter.from = try Note.date(since) }
+        if let until {
+            _ = try Note.date(until)
+            if let moment = ISO8601.parse(until.trimmingSpaces) {
+                filter.before = moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
+            }
+        }
+        if let area { filter.fields["area"] = .text(area.trimmingSpaces) }
+        if let tag { filter.elements[Note.tagSet] = .text(tag.trimmingSpaces) }
+        return filter
+    }
+}

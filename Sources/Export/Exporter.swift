@@ -1,0 +1,150 @@
+import CRDT
+import Store
+
+/// How an export treats direct identifiers it finds in the text.
+public enum IdentifierPolicy: Sendable {
+    /// Stop, write nothing, and report each one (the default).
+    case refuse
+    /// Replace each with a placeholder such as `[postcode]`.
+    case redact
+    /// Write them as they are, and record that in the audit trail.
+    case allow
+}
+
+public struct ExportOptions: Sendable {
+    public var identifiers: IdentifierPolicy
+    /// Replace an existing target (only a file, or a directory of an earlier CSV export).
+    public var force: Bool
+
+    public init(identifiers: IdentifierPolicy = .refuse, force: Bool = false) {
+        self.identifiers = identifiers
+        self.force = force
+    }
+}
+
+/// What one export wrote.
+public struct ExportSummary: Sendable {
+    public let format: ExportFormat
+    /// The path written, absolute.
+    public let path: String
+    public let notes: Int
+    /// Notes exported without their text, for consent.
+    public let withheld: Int
+    public let themes: Int
+    public let insights: Int
+    public let decisions: Int
+    /// Identifiers replaced by `--redact`.
+    public let redacted: Int
+    /// Identifiers written as they are because of `--allow-identifiers`.
+    public let allowed: [IdentifierHit]
+    /// The audit event's record id.
+    public let audit: RecordID
+    /// The counts as the audit trail records them: `notes=12 withheld=1 themes=4 insights=3 decisions=2`,
+    /// then `redacted=N` or `identifiers=N` when identifiers were replaced or allowed.
+    public let counts: String
+
+    static func counts(notes: Int, withheld: Int, themes: Int, insights: Int, decisions: Int, redacted: Int, allowed: Int) -> String {
+        var words = ["notes=\(notes)", "withheld=\(withheld)", "themes=\(themes)", "insights=\(insights)", "decisions=\(decisions)"]
+        if redacted > 0 { words.append("redacted=\(redacted)") }
+        if allowed > 0 { words.append("identifiers=\(allowed)") }
+        return words.joined(separator: " ")
+    }
+}
+
+/// Writes exports of a store: CSV tables, NDJSON, a REFI-QDA project or an
+/// HTML report. Every export is checked for direct identifiers first, leaves
+/// out the text of notes without consent, is written whole or not at all,
+/// and is recorded in the audit trail.
+///
+///     let summary = try Exporter(store: store).write(format: .csv, to: "out", filter: ExportFilter(area: "East Marsh"))
+public struct Exporter {
+    let store: Store
+    /// Milliseconds since the Unix epoch: the export's timestamp (injected so output is reproducible in tests).
+    let clock: () -> UInt64
+
+    public init(store: Store, clock: @escaping () -> UInt64 = Store.systemMillis) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Exports to `path` (a file, or a directory for CSV). Throws `ExportError`
+    /// (or `StoreError`) and writes nothing when anything is wrong, including
+    /// direct identifiers under `.refuse`.
+    @discardableResult
+    public func write(format: ExportFormat, to path: String, filter: ExportFilter = ExportFilter(),
+                      options: ExportOptions = ExportOptions()) throws -> ExportSummary {
+        let target = try OutputTarget(path, directory: format.isDirectory, force: options.force)
+        let now = Int64(clock() / 1000)
+        var data = try ExportDataset.load(store, filter: filter, now: now)
+        let hits = data.scan()
+        switch options.identifiers {
+        case .refuse: if !hits.isEmpty { throw ExportError.identifiersFound(hits) }
+        case .redact: data = data.redacted()
+        case .allow: break
+        }
+        switch try Exporter.render(format, data) {
+        case .file(let bytes): try target.write(bytes)
+        case .directory(let files): try target.write(files: files)
+        }
+        let allowed = options.identifiers == .allow ? hits : []
+        let counts = ExportSummary.counts(notes: data.notes.count, withheld: data.withheld.count, themes: data.themes.count,
+                                          insights: data.insights.count, decisions: data.decisions.count,
+                                          redacted: data.redactions, allowed: allowed.count)
+        let at = ISO8601.format(seconds: now)
+        let by = try store.name
+        let absolute = target.absolutePath
+        // The audit event is on disk before the export appears: an export is never out there unrecorded.
+        var changes = try AuditTrail.changes(action: "export", format: format.rawValue, filters: filter.summary,
+                                             counts: counts, path: absolute, by: by, at: at)
+        if !allowed.isEmpty {
+            let kinds = Dictionary(grouping: allowed, by: \.kind).sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value.count)" }
+            changes += try AuditTrail.changes(action: "allow-identifiers", format: format.rawValue, filters: filter.summary,
+                                              counts: kinds.joined(separator: " "), path: absolute, by: by, at: at)
+        }
+        let audit = try store.commit(changes)
+        try target.commit()
+        return ExportSummary(format: format, path: absolute, notes: data.notes.count, withheld: data.withheld.count,
+                             themes: data.themes.count, insights: data.insights.count, decisions: data.decisions.count,
+                             redacted: data.redactions, allowed: allowed, audit: audit[0].record, counts: counts)
+    }
+
+    /// The direct identifiers an export with `filter` would find, without writing anything.
+    public func scan(filter: ExportFilter = ExportFilter()) throws -> [IdentifierHit] {
+        try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000)).scan()
+    }
+
+    enum Rendered {
+        case file([UInt8])
+        case directory([(name: String, bytes: [UInt8])])
+    }
+
+    static func render(_ format: ExportFormat, _ data: ExportDataset) throws -> Rendered {
+        switch format {
+        case .csv: return .directory(CSVExport.tables(data).map { ($0.fileName, $0.bytes) })
+        case .json: return .file(NDJSONExport.bytes(data))
+        case .qdpx:
+            do { return .file(try QDPXExport.archive(data)) } catch is ZIPWriter.TooLarge {
+                throw ExportError.invalid("the REFI-QDA archive would exceed 4 GiB", "narrow the export with --since, --until, --area, --theme or --tag")
+            }
+        case .report: return .file(HTMLReport.bytes(data))
+        }
+    }
+
+    /// The bytes an export would hold, without writing a file or an audit event:
+    /// for tests and benchmarks. Consent is honoured and identifiers are checked
+    /// as by `write`. A file export comes back as one unnamed entry; a directory
+    /// export as its files' names and contents.
+    public func render(format: ExportFormat, filter: ExportFilter = ExportFilter(),
+                       identifiers: IdentifierPolicy = .refuse) throws -> [(name: String, bytes: [UInt8])] {
+        var data = try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000))
+        if identifiers == .redact { data = data.redacted() }
+        if identifiers == .refuse {
+            let hits = data.scan()
+            if !hits.isEmpty { throw ExportError.identifiersFound(hits) }
+        }
+        switch try Exporter.render(format, data) {
+        case .file(let bytes): return [("", bytes)]
+        case .directory(let files): return files
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Glibc
+
+/// Where an export goes. Everything is written first to a temporary file or
+/// directory beside the target (same directory, so the same file system),
+/// flushed to disk, and only then renamed into place: the target holds a
+/// whole export or is left as it was, never half of one.
+///
+/// Temporary names start with a dot and hold "fieldnotes-tmp", and are made
+/// by `mkstemp`/`mkdtemp`, so exports are created readable by their owner only.
+final class OutputTarget {
+    let path: String
+    let isDirectory: Bool
+    private let parent: String
+    private let base: String
+    /// What is at the target now: nil (nothing), or whether it is a directory.
+    private let existing: Bool?
+    private var temporary: String?
+
+    /// Checks the target before any work is done: refuses an existing path
+    /// unless `force`, and even then refuses to replace anything that is not
+    /// plainly an earlier export of the same kind.
+    init(_ path: String, directory: Bool, force: Bool) throws {
+        var trimmed = path
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard !trimmed.isEmpty, trimmed != "/", trimmed != ".", trimmed != ".." else {
+            throw ExportError.invalid("'\(path)' cannot be an export's path", "name a new file or directory with --out")
+        }
+        self.path = trimmed
+        self.isDirectory = directory
+        if let slash = trimmed.lastIndex(of: "/") {
+            parent = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+            base = String(trimmed[trimmed.index(after: slash)...])
+        } else {
+            parent = "."
+            base = trimmed
+        }
+        guard base != ".", base != ".." else {
+            throw ExportError.invalid("'\(path)' cannot be an export's path", "name a new file or directory with --out")
+        }
+        var info = stat()
+        if lstat(trimmed, &info) == 0 {
+            let isDir = (info.st_mode & S_IFMT) == S_IFDIR
+            existing = isDir
+            guard force else { throw ExportError.exists(trimmed) }
+            if isDir {
+                guard directory else { throw ExportError.cannotReplace(trimmed, "is a directory") }
+                guard let entries = OutputTarget.entries(trimmed),
+                      entries.allSatisfy({ $0.hasSuffix(".csv") && OutputTarget.isRegularFile(trimmed + "/" + $0) }) else {
+                    throw ExportError.cannotReplace(trimmed, "is a directory holding more than an export's CSV tables")
+                }
+            }
+        } else {
+            existing = nil
+        }
+        var parentInfo = stat()
+        guard stat(parent, &parentInfo) == 0 else { throw ExportError.unwritable(trimmed, OutputTarget.errnoText()) }
+        guard (parentInfo.st_mode & S_IFMT) == S_IFDIR else { throw ExportError.unwritable(trimmed, "\(parent) is not a directory") }
+    }
+
+    deinit { discard() }
+
+    /// Writes a one-file export to a temporary file beside the target.
+    func write(_ bytes: [UInt8]) throws {
+        precondition(!isDirectory && temporary == nil)
+        var template = Array("\(parent)/.\(base).fieldnotes-tmp-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw failure() }
+        temporary = OutputTarget.string(template)
+        try OutputTarget.write(bytes, to: descriptor, path: path)
+    }
+
+    /// Writes a directory export (`name` → content) to a temporary directory beside the target.
+    func write(files: [(name: String, bytes: [UInt8])]) throws {
+        precondition(isDirectory && temporary == nil)
+        var template = Array("\(parent)/.\(base).fieldnotes-tmp-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else { throw failure() }
+        let directory = OutputTarget.string(template)
+        temporary = directory
+        for file in files {
+            let descriptor = open(directory + "/" + file.name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw failure() }
+            try OutputTarget.write(file.bytes, to: descriptor, path: path)
+        }
+        try OutputTarget.syncDirectory(directory, path: path)
+    }
+
+    /// Moves the temporary export into place. An existing target (allowed
+    /// by `force`) is replaced: a file by one atomic rename; a directory by
+    /// moving it aside, renaming the new one in, and then deleting the old.
+    func commit() throws {
+        guard let temporary else { preconditionFailure("commit before write") }
+        if existing == nil {
+            // Nothing was there when we looked: refuse to clobber anything another process put there since.
+            guard OutputTarget.renameNoReplace(temporary, path, directory: isDirectory) else {
+                throw errno == EEXIST ? ExportError.exists(path) : failure()
+            }
+        } else if existing == false && !isDirectory {
+            guard rename(temporary, path) == 0 else { throw failure() }
+        } else {
+            let aside = "\(parent)/.\(base).fieldnotes-old-\(getpid())"
+            guard rename(path, aside) == 0 else { throw failure() }
+            guard rename(temporary, path) == 0 else {
+                let error = failure()
+                rename(aside, path)
+                throw error
+            }
+            OutputTarget.removeTree(aside)
+        }
+        self.temporary = nil
+        try OutputTarget.syncDirectory(parent, path: path)
+    }
+
+    /// Removes the temporary export, if any.
+    func discard() {
+        if let temporary { OutputTarget.removeTree(temporary) }
+        temporary = nil
+    }
+
+    /// The target's absolute path, for the audit trail (the target's directory exists by now).
+    var absolutePath: String {
+        guard let resolved = realpath(parent, nil) else { return path }
+        defer { free(resolved) }
+        let directory = String(cString: resolved)
+        return (directory == "/" ? "" : directory) + "/" + base
+    }
+
+    // MARK: Plumbing
+
+    private func failure() -> ExportError { ExportError.unwritable(path, OutputTarget.errnoText()) }
+
+    /// A NUL-terminated C string buffer as a String.
+    static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Writes everything (retrying on EINTR and short writes), fsyncs and closes.
+    private static func write(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ExportError.unwritable(path, errnoText())
+            }
+            offset += written
+        }
+        guard fsync(descriptor) == 0 else { throw ExportError.unwritable(path, errnoText()) }
+    }
+
+    private static func syncDirectory(_ directory: String, path: String) throws {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        // Some file systems refuse fsync on a directory (EINVAL); the rename still happened.
+        if fsync(descriptor) != 0, errno != EINVAL { throw ExportError.unwritable(path, errnoText()) }
+    }
+
+    /// Moves `from` to `to` only if nothing is at `to`. A file is hard-linked
+    /// (`link` fails with EEXIST rather than replace) and its temporary name
+    /// removed; where links are not supported, and for a directory, `rename`
+    /// (which cannot replace a non-empty directory or put a directory over a file).
+    static func renameNoReplace(_ from: String, _ to: String, directory: Bool) -> Bool {
+        if !directory {
+            if link(from, to) == 0 {
+                unlink(from)
+                return true
+            }
+            guard errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EXDEV else { return false }
+        }
+        return rename(from, to) == 0
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// The names in a directory, without "." and "..", or nil if it cannot be read.
+    static func entries(_ directory: String) -> [String]? {
+        guard let handle = opendir(directory) else { return nil }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Deletes a file, or a directory and everything under it (not following symbolic links).
+    static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in entries(path) ?? [] { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Store
+
+/// Small pure calculations behind the HTML report: periods, medians, dates.
+enum ReportFigures {
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Days since 1970-01-01 of an ISO 8601 text, or nil.
+    static func day(_ text: String?) -> Int64? {
+        guard let text, let moment = ISO8601.parse(text) else { return nil }
+        return moment.seconds >= 0 ? moment.seconds / 86_400 : (moment.seconds - 86_399) / 86_400
+    }
+
+    /// "2026-01-05" for a day number.
+    static func isoDate(_ day: Int64) -> String { String(ISO8601.format(seconds: day * 86_400).prefix(10)) }
+
+    /// "5 Jan 2026" for an ISO 8601 date or time.
+    static func humanDate(_ text: String?) -> String {
+        guard let text, let day = day(text) else { return text ?? "" }
+        let iso = isoDate(day)
+        let parts = iso.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return iso }
+        return "\(parts[2]) \(months[parts[1] - 1]) \(parts[0])"
+    }
+
+    /// "5 Jan 2026, 14:30 UTC" for a moment in seconds.
+    static func humanTime(_ seconds: Int64) -> String {
+        let text = ISO8601.format(seconds: seconds)
+        return humanDate(text) + ", " + text.dropFirst(11).prefix(5) + " UTC"
+    }
+
+    /// Counts per period from the first note's period to the last's, empty
+    /// periods included: weeks starting on Monday, or calendar months when the
+    /// notes span more than 78 weeks.
+    static func periods(_ days: [Int64]) -> (unit: String, periods: [(label: String, start: String, count: Int)]) {
+        guard let first = days.min(), let last = days.max() else { return ("week", []) }
+        func monday(_ day: Int64) -> Int64 { day - ((day % 7 + 7 + 3) % 7) }
+        if (monday(last) - monday(first)) / 7 <= 78 {
+            var counts: [Int64: Int] = [:]
+            for day in days { counts[monday(day), default: 0] += 1 }
+            let periods = stride(from: monday(first), through: monday(last), by: 7).map { start in
+                (label: shortLabel(start), start: isoDate(start), count: counts[start] ?? 0)
+            }
+            return ("week", periods)
+        }
+        func month(_ day: Int64) -> Int { let iso = isoDate(day); return Int(iso.prefix(4))! * 12 + Int(iso.dropFirst(5).prefix(2))! - 1 }
+        var counts: [Int: Int] = [:]
+        for day in days { counts[month(day), default: 0] += 1 }
+        let periods = (month(first)...month(last)).map { index -> (label: String, start: String, count: Int) in
+            let year = index / 12, month = index % 12 + 1
+            let start = "\(year)-" + (month < 10 ? "0" : "") + String(month)
+            return (label: months[month - 1] + " " + String(year), start: start, count: counts[index] ?? 0)
+        }
+        return ("month", periods)
+    }
+
+    /// "5 Jan 26": short enough for an axis.
+    static func shortLabel(_ day: Int64) -> String {
+        let parts = isoDate(day).split(separator: "-").compactMap { Int($0) }
+        let year = parts[0] % 100
+        return "\(parts[2]) \(months[parts[1] - 1]) " + (year < 10 ? "0" : "") + String(year)
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// One decimal place: "6.5", "7.0".
+    static func oneDecimal(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "–" }
+        let tenths = Int64((value * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+
+    /// The first sentence of a text, at most `limit` characters, cut at a word with an ellipsis.
+    static func firstSentence(_ text: String, limit: Int = 220) -> String {
+        let flat = text.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters() }.filter { !$0.isEmpty }.first ?? ""
+        var sentence = ""
+        var previous: Character?
+        for character in flat {
+            if let previous, ".!?".contains(previous), character == " " { break }
+            sentence.append(character)
+            previous = character
+        }
+        guard sentence.count > limit else { return sentence }
+        var cut = String(sentence.prefix(limit - 1))
+        if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
+        return cut + "…"
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String { String(self).trimmingSpaces }
+}

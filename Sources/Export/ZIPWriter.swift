@@ -1,0 +1,110 @@
+/// A minimal ZIP archive writer (PKWARE APPNOTE.TXT 6.3): stored entries (no
+/// compression) with CRC-32, a local header before each, a central directory
+/// and the end-of-central-directory record. No ZIP64: an archive, and each
+/// entry, must stay under 4 GiB and 65,535 entries, which `finish` checks.
+struct ZIPWriter {
+    private struct Entry {
+        let name: [UInt8]
+        let crc: UInt32
+        let size: UInt32
+        let offset: UInt32
+    }
+
+    private(set) var bytes: [UInt8] = []
+    private var entries: [Entry] = []
+    private let dosTime: UInt16
+    private let dosDate: UInt16
+
+    /// `modified` (seconds since the Unix epoch, UTC) stamps every entry;
+    /// a fixed time makes the archive's bytes a function of its contents.
+    init(modified seconds: Int64) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = Int(seconds - days * 86_400)
+        let date = ZIPWriter.civil(Int(days))
+        // MS-DOS dates count years from 1980; clamp times outside 1980-2107.
+        let year = min(max(date.year, 1980), 2107)
+        dosDate = UInt16((year - 1980) << 9 | date.month << 5 | date.day)
+        dosTime = UInt16((rest / 3600) << 11 | (rest / 60 % 60) << 5 | (rest % 60) / 2)
+    }
+
+    struct TooLarge: Error {}
+
+    /// Appends one stored file. `name` uses `/` between folders.
+    mutating func add(_ name: String, _ content: [UInt8]) throws {
+        guard content.count < Int(UInt32.max), bytes.count < Int(UInt32.max) - content.count - 1024, entries.count < 65_535 else { throw TooLarge() }
+        let nameBytes = Array(name.utf8)
+        let entry = Entry(name: nameBytes, crc: CRC32.checksum(content), size: UInt32(content.count), offset: UInt32(bytes.count))
+        append32(0x0403_4B50)          // local file header signature
+        append16(20)                   // version needed to extract: 2.0
+        append16(0x0800)               // flags: bit 11, names are UTF-8
+        append16(0)                    // method: stored
+        append16(dosTime)
+        append16(dosDate)
+        append32(entry.crc)
+        append32(entry.size)           // compressed size
+        append32(entry.size)           // uncompressed size
+        append16(UInt16(nameBytes.count))
+        append16(0)                    // extra field length
+        bytes += nameBytes
+        bytes += content
+        entries.append(entry)
+    }
+
+    /// Writes the central directory and the end record; returns the archive.
+    mutating func finish() throws -> [UInt8] {
+        let start = bytes.count
+        for entry in entries {
+            append32(0x0201_4B50)      // central directory header signature
+            append16(0x0314)           // version made by: 2.0, Unix
+            append16(20)
+            append16(0x0800)
+            append16(0)
+            append16(dosTime)
+            append16(dosDate)
+            append32(entry.crc)
+            append32(entry.size)
+            append32(entry.size)
+            append16(UInt16(entry.name.count))
+            append16(0)                // extra field length
+            append16(0)                // comment length
+            append16(0)                // disk number start
+            append16(0)                // internal attributes
+            append32(0o100644 << 16)   // external attributes: a regular file, rw-r--r--
+            append32(entry.offset)
+            bytes += entry.name
+        }
+        let size = bytes.count - start
+        guard bytes.count < Int(UInt32.max) else { throw TooLarge() }
+        append32(0x0605_4B50)          // end of central directory signature
+        append16(0)                    // this disk
+        append16(0)                    // disk with the central directory
+        append16(UInt16(entries.count))
+        append16(UInt16(entries.count))
+        append32(UInt32(size))
+        append32(UInt32(start))
+        append16(0)                    // comment length
+        return bytes
+    }
+
+    private mutating func append16(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+    }
+
+    private mutating func append32(_ value: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    /// (year, month, day) of a count of days since 1970-01-01 (H. Hinnant's algorithm).
+    static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

@@ -1,0 +1,108 @@
+import Export
+import Foundation
+import Store
+import Testing
+
+@Suite struct OutputTests {
+    static func leftovers(_ fixture: Fixture) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path).filter { $0.contains("fieldnotes-tmp") || $0.contains("fieldnotes-old") }
+    }
+
+    @Test(arguments: ExportFormat.allCases)
+    func anExistingPathIsRefusedWithoutForceAndLeftAlone(_ format: ExportFormat) throws {
+        try Fixture.with { fixture throws in
+            let out = fixture.path("taken")
+            try Data("precious".utf8).write(to: URL(fileURLWithPath: out))
+            let error = try #require(throws: ExportError.self) { try fixture.exporter.write(format: format, to: out) }
+            #expect(error.description == "\(out) already exists; choose another --out path, or pass --force to replace it")
+            #expect(try readText(out) == "precious")
+            #expect(try AuditTrail.entries(in: fixture.store).isEmpty)
+        }
+    }
+
+    @Test func forceReplacesAFileAtomically() throws {
+        try Fixture.with { fixture throws in
+            let out = fixture.path("export.ndjson")
+            try Data("old".utf8).write(to: URL(fileURLWithPath: out))
+            try fixture.exporter.write(format: .json, to: out, options: ExportOptions(force: true))
+            #expect(try readText(out).hasPrefix("{\"id\":"))
+            #expect(try Self.leftovers(fixture).isEmpty)
+        }
+    }
+
+    @Test func forceReplacesTheDirectoryOfAnEarlierCSVExport() throws {
+        try Fixture.with { fixture throws in
+            let out = fixture.path("tables")
+            try fixture.exporter.write(format: .csv, to: out, filter: ExportFilter(area: "Scartho"))
+            try fixture.exporter.write(format: .csv, to: out, options: ExportOptions(force: true))
+            #expect(try CSVReader.records(try readText(out + "/notes.csv")).count == 6)
+            #expect(try Self.leftovers(fixture).isEmpty)
+        }
+    }
+
+    @Test func forceRefusesToReplaceADirectoryThatIsNotAnExport() throws {
+        try Fixture.with { fixture throws in
+            let out = fixture.path("documents")
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try Data("keep me".utf8).write(to: URL(fileURLWithPath: out + "/letter.txt"))
+            let csv = try #require(throws: ExportError.self) { try fixture.exporter.write(format: .csv, to: out, options: ExportOptions(force: true)) }
+            #expect(csv.description.contains("is a directory holding more than an export's CSV tables"))
+            let file = try #require(throws: ExportError.self) { try fixture.exporter.write(format: .report, to: out, options: ExportOptions(force: true)) }
+            #expect(file.description.contains("is a directory, so --force will not replace it"))
+            #expect(try readText(out + "/letter.txt") == "keep me")
+        }
+    }
+
+    @Test(arguments: ["missing-directory/export.html", "store.sqlite/export.html"])
+    func aPathThatCannotBeWrittenFailsWithNothingWritten(_ relative: String) throws {
+        try Fixture.with { fixture throws in
+            let out = fixture.path(relative)
+            let error = try #require(throws: ExportError.self) { try fixture.exporter.write(format: .report, to: out) }
+            #expect(error.description.hasPrefix("cannot write \(out) ("))
+            #expect(error.description.hasSuffix("check that the directory exists and is writable; nothing was written"))
+            #expect(try AuditTrail.entries(in: fixture.store).isEmpty)
+        }
+    }
+
+    @Test(arguments: ExportFormat.allCases)
+    func nothingTemporaryIsLeftBehind(_ format: ExportFormat) throws {
+        try Fixture.with { fixture throws in
+            try fixture.exporter.write(format: format, to: fixture.path("out"))
+            #expect(try Self.leftovers(fixture).isEmpty)
+        }
+    }
+
+    @Test func anUnknownThemeIsRefusedNamingTheThemes() throws {
+        try Fixture.with { fixture throws in
+            let error = try #require(throws: ExportError.self) {
+                try fixture.exporter.write(format: .json, to: fixture.path("out"), filter: ExportFilter(theme: "weather"))
+            }
+            #expect(error.description == "no theme is named 'weather'; themes are: Bereavement, Isolation, Transport, Money worries")
+            #expect(!exists(fixture.path("out")))
+        }
+    }
+
+    @Test func filtersSelectNotesByDateAreaTagAndThemeWithItsDescendants() throws {
+        try Fixture.with { fixture throws in
+            func ids(_ filter: ExportFilter) throws -> [String] {
+                try fixture.render(.json, filter: filter).split(separator: "\n").filter { $0.contains("\"type\":\"note\"") }.map { String($0.dropFirst(7).prefix(32)) }
+            }
+            let (bus, evenings, declined, withdrawn, gp) = (Fixture.busCut.hex, Fixture.evenings.hex, Fixture.declined.hex, Fixture.withdrawn.hex, Fixture.gpOnline.hex)
+            #expect(try ids(ExportFilter(since: "2026-11-04", until: "2026-11-20")) == [evenings, declined, withdrawn])
+            #expect(try ids(ExportFilter(until: "2026-11-02T10:00")) == [bus])
+            #expect(try ids(ExportFilter(area: "Heneage")) == [declined, withdrawn])
+            #expect(try ids(ExportFilter(tag: "digital")) == [gp])
+            #expect(try ids(ExportFilter(theme: "isolation")) == [bus, declined, withdrawn])
+            #expect(try ids(ExportFilter(theme: "  TRANSPORT ")) == [bus, declined])
+            #expect(try ids(ExportFilter(theme: "bereavement")) == [evenings], "tags match theme names ignoring case")
+            #expect(try ids(ExportFilter(area: "East Marsh", theme: "Money worries")) == [])
+        }
+    }
+
+    @Test func aBadDateIsRefused() throws {
+        try Fixture.with { fixture throws in
+            #expect(throws: StoreError.self) { try fixture.exporter.write(format: .json, to: fixture.path("out"), filter: ExportFilter(since: "last week")) }
+            #expect(!exists(fixture.path("out")))
+        }
+    }
+}

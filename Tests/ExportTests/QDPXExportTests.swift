@@ -1,0 +1,130 @@
+import CRDT
+@testable import Export
+import Foundation
+import Store
+import Testing
+
+@Suite struct QDPXExportTests {
+    static let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/Project.xsd").path
+
+    /// Writes the fixture's QDPX and unpacks it with Python's zipfile (or unzip), which also checks every CRC.
+    static func unpacked(_ fixture: Fixture) throws -> (archive: String, directory: String) {
+        let archive = fixture.path("project.qdpx")
+        try fixture.exporter.write(format: .qdpx, to: archive)
+        let directory = fixture.path("unpacked")
+        if let result = try runTool("python3", ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); bad = z.testzip(); "
+                                                + "sys.exit('bad entry: %s' % bad) if bad else z.extractall(sys.argv[2])", archive, directory]) {
+            #expect(result.status == 0, "python3 zipfile: \(result.output)")
+        } else if let result = try runTool("unzip", ["-q", archive, "-d", directory]) {
+            #expect(result.status == 0, "unzip: \(result.output)")
+        } else {
+            Issue.record("neither python3 nor unzip is installed, so the QDPX archive cannot be checked; apt-get install -y unzip")
+        }
+        return (archive, directory)
+    }
+
+    @Test func theArchiveIsAValidZIP() throws {
+        try Fixture.with { fixture throws in
+            let (archive, directory) = try Self.unpacked(fixture)
+            var checked = false
+            if let result = try runTool("python3", ["-m", "zipfile", "-t", archive]) {
+                #expect(result.status == 0 && result.output.contains("Done testing"), "\(result.output)")
+                checked = true
+            }
+            if let result = try runTool("unzip", ["-t", archive]) {
+                #expect(result.status == 0 && result.output.contains("No errors detected"), "\(result.output)")
+                checked = true
+            }
+            #expect(checked, "no ZIP tester (python3 or unzip) is installed")
+            let names = try files(under: directory).map(\.0)
+            #expect(names.contains("project.qde"))
+            #expect(names.filter { $0.hasPrefix("Sources/") && $0.hasSuffix(".txt") }.count == 5)
+        }
+    }
+
+    @Test func zipWriterEntriesCarryTheirCRC32() throws {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        var zip = ZIPWriter(modified: 1_796_904_000)
+        try zip.add("a.txt", Array("hello".utf8))
+        let bytes = try zip.finish()
+        #expect(Array(bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04])
+        #expect(Array(bytes.suffix(22).prefix(4)) == [0x50, 0x4B, 0x05, 0x06])
+        #expect(Array(bytes[14..<18]) == [0x86, 0xA6, 0x10, 0x36])   // CRC-32 of "hello", little-endian
+    }
+
+    @Test func projectIsValidAgainstTheREFIQDASchema() throws {
+        try Fixture.with { fixture throws in
+            let (_, directory) = try Self.unpacked(fixture)
+            guard let result = try runTool("xmllint", ["--noout", "--schema", Self.schema, directory + "/project.qde"]) else {
+                Issue.record("xmllint is not installed, so project.qde was NOT validated against Project.xsd; apt-get install -y libxml2-utils")
+                return
+            }
+            #expect(result.status == 0, "xmllint: \(result.output)")
+            #expect(result.output.contains("validates"), "\(result.output)")
+        }
+    }
+
+    @Test func selectionsSpanEachSourceInUnicodeCodePoints() throws {
+        try Fixture.with { fixture throws in
+            let (_, directory) = try Self.unpacked(fixture)
+            let qde = try readText(directory + "/project.qde")
+            for note in [Fixture.busCut, Fixture.evenings, Fixture.gpOnline] {
+                let guid = GUID.of(note)
+                let text = try readText(directory + "/Sources/\(guid).txt")
+                #expect(qde.contains("plainTextPath=\"internal://\(guid).txt\""))
+                let source = try #require(qde.range(of: "<TextSource guid=\"\(guid)\"")).upperBound
+                let selection = try #require(qde.range(of: "startPosition=\"0\" endPosition=\"\(text.unicodeScalars.count)\"", range: source..<qde.endIndex))
+                #expect(qde[source..<selection.lowerBound].components(separatedBy: "</TextSource>").count == 1)
+            }
+            // The evenings note holds an emoji (one code point, two UTF-16 units, four bytes) and CRLF (two code points).
+            let evenings = try readText(directory + "/Sources/\(GUID.of(Fixture.evenings)).txt")
+            #expect(evenings == "Evenings are the worst, he says\n\n" + Fixture.evenningsBody)
+            #expect(evenings.unicodeScalars.count == 115)
+        }
+    }
+
+    @Test func declinedNotesAreSourcesWithNoText() throws {
+        try Fixture.with { fixture throws in
+            let (_, directory) = try Self.unpacked(fixture)
+            #expect(try readBytes(directory + "/Sources/\(GUID.of(Fixture.declined)).txt").isEmpty)
+            let qde = try readText(directory + "/project.qde")
+            #expect(qde.contains("name=\"Note 00000000 (text withheld: consent declined)\""))
+            for secret in Fixture.secrets { #expect(!qde.contains(secret), "\(secret)") }
+        }
+    }
+
+    @Test func themesUsersCasesVariablesAndInsightsAreMapped() throws {
+        try Fixture.with { fixture throws in
+            let (_, directory) = try Self.unpacked(fixture)
+            let qde = try readText(directory + "/project.qde")
+            // Themes nest; Transport sits inside Isolation.
+            let isolation = try #require(qde.range(of: "<Code guid=\"\(GUID.of(Fixture.isolation))\" name=\"Isolation\" isCodable=\"true\" color=\"#336699\">"))
+            let transport = try #require(qde.range(of: "<Code guid=\"\(GUID.of(Fixture.transport))\" name=\"Transport\""))
+            let closing = try #require(qde.range(of: "</Code>", range: isolation.upperBound..<qde.endIndex))
+            #expect(transport.lowerBound < closing.lowerBound)
+            #expect(qde.contains("name=\"Tags without a theme\" isCodable=\"false\""))
+            #expect(qde.contains("<User guid=\"\(GUID.of(RecordID(bytes: Fixture.bob.bytes)!))\" name=\"bob-laptop\"/>"))
+            #expect(qde.contains("<Case guid=\"\(GUID.named("case", "P-017"))\" name=\"P-017\">"))
+            for variable in ["area", "kind", "consent", "occurred_at", "measures.ucla3", "measures.ons_lonely", "measures.steps"] {
+                #expect(qde.contains("name=\"\(variable)\""), "\(variable)")
+            }
+            #expect(qde.contains("<FloatValue>2.5</FloatValue>") && qde.contains("<IntegerValue>7</IntegerValue>"))
+            #expect(qde.contains("<Note guid=\"\(GUID.of(Fixture.busInsight))\" name=\"Insight: Losing a bus route stops people going to social activities\">"))
+            #expect(qde.contains("<NoteRef targetGUID=\"\(GUID.of(Fixture.busInsight))\"/>"))
+            // Every GUID has the schema's 8-4-4-4-12 form.
+            let guids = qde.components(separatedBy: "uid=\"").dropFirst().map { String($0.prefix(36)) }
+            #expect(!guids.isEmpty)
+            for guid in guids {
+                let parts = guid.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
+                #expect(parts == [8, 4, 4, 4, 12] && guid.allSatisfy { $0.isHexDigit || $0 == "-" }, "\(guid)")
+            }
+        }
+    }
+
+    @Test func projectQDEMatchesItsGoldenFile() throws {
+        try Fixture.with { fixture throws in
+            let data = try ExportDataset.load(fixture.store, filter: ExportFilter(), now: Int64(Fixture.exportMillis / 1000))
+            try expectGolden(fixture.normalised(QDPXExport.project(data).xml), "project.qde")
+        }
+    }
+}

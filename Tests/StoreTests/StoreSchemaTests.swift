@@ -1,0 +1,110 @@
+import CRDT
+import SQLite
+import Store
+import Testing
+
+/// What `create` and `open` accept and refuse.
+@Suite struct StoreSchemaTests {
+    @Test func openRefusesAStoreWrittenByANewerSchemaAndLeavesItAlone() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/newer.fieldnotes"
+            _ = try Store.create(at: path, name: "newer")
+            do {
+                let database = try Database(path: path)
+                try database.execute("PRAGMA user_version = 99")
+            }
+            let before = fileBytes(path)
+            let error = #expect(throws: StoreError.self) { try Store.open(at: path) }
+            #expect(error?.message.contains("newer") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("99") == true)
+            #expect(fileBytes(path) == before)
+            #expect(try Database(path: path, mode: .readOnly).userVersion == 99)
+        }
+    }
+
+    @Test func openRefusesAFileThatIsNotSQLite() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/notes.txt"
+            let text = Array(String(repeating: "These are field notes in plain text, not a database.\n", count: 100).utf8)
+            try writeFile(path, text)
+            let error = #expect(throws: StoreError.self) { try Store.open(at: path) }
+            #expect(error?.message.contains("not a fieldnotes store") == true, "\(String(describing: error))")
+            #expect(fileBytes(path) == text, "the file was changed")
+        }
+    }
+
+    @Test func openRefusesAnSQLiteFileOfAnotherApplication() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/other.sqlite"
+            do {
+                let database = try Database(path: path, mode: .readWriteCreate)
+                try database.execute("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            }
+            let error = #expect(throws: StoreError.self) { try Store.open(at: path) }
+            #expect(error?.message.contains("not a fieldnotes store") == true, "\(String(describing: error))")
+            let emptyPath = directory + "/empty.sqlite"
+            try writeFile(emptyPath, [])
+            #expect(throws: StoreError.self) { try Store.open(at: emptyPath) }
+        }
+    }
+
+    @Test func openRefusesAMissingFile() throws {
+        try withTemporaryDirectory { directory throws in
+            let error = #expect(throws: StoreError.self) { try Store.open(at: directory + "/absent.fieldnotes") }
+            #expect(error?.message.contains("no fieldnotes store") == true)
+            #expect(fileBytes(directory + "/absent.fieldnotes") == nil, "open must not create a file")
+        }
+    }
+
+    @Test func createRefusesAnExistingPathAndLeavesItUntouched() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/existing.fieldnotes"
+            let store = try Store.create(at: path, name: "first")
+            let note = try Store.newRecordID()
+            try store.commit([.create(note, type: "note")])
+            let digest = try store.digest()
+            let error = #expect(throws: StoreError.self) { try Store.create(at: path, name: "second") }
+            #expect(error?.message.contains("already exists") == true)
+            #expect(try store.digest() == digest)
+            #expect(try store.name == "first")
+
+            let plain = directory + "/plain.txt"
+            try writeFile(plain, Array("keep me".utf8))
+            #expect(throws: StoreError.self) { try Store.create(at: plain, name: "x") }
+            #expect(fileBytes(plain) == Array("keep me".utf8))
+        }
+    }
+
+    @Test func createRefusesAMissingDirectory() throws {
+        try withTemporaryDirectory { directory throws in
+            #expect(throws: StoreError.self) { try Store.create(at: directory + "/no/such/dir.fieldnotes", name: "x") }
+        }
+    }
+
+    @Test func reopenedStoreKeepsItsIdentityStateAndClock() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/s.fieldnotes"
+            let now: UInt64 = 1_700_000_000_000
+            let note = try Store.newRecordID()
+            let replica: ReplicaID, digest: String, last: Operation, version: Int64
+            do {
+                let store = try Store.create(at: path, name: "field laptop", wallClock: { now })
+                last = try store.commit([.create(note, type: "note"), .assign(note, field: "title", value: .text("kept"))])[1]
+                replica = store.replica
+                digest = try store.digest()
+            }
+            version = try Database(path: path, mode: .readOnly).userVersion
+            // Reopened on a machine whose clock is ten minutes behind.
+            let reopened = try Store.open(at: path, wallClock: { now - 600_000 })
+            #expect(reopened.replica == replica)
+            #expect(try reopened.name == "field laptop")
+            #expect(try reopened.digest() == digest)
+            #expect(try Database(path: path, mode: .readOnly).userVersion == version, "reopening a current store migrates nothing")
+            let next = try reopened.commit([.assign(note, field: "title", value: .text("later"))])[0]
+            #expect(next.id.seq == last.id.seq + 1)
+            #expect(next.timestamp > last.timestamp, "the clock must survive a reopen, or a slow wall clock reorders history")
+            #expect(try reopened.record(note)?.value("title") == .text("later"))
+            #expect(try reopened.record(note)?.heads("title").count == 1)
+        }
+    }
+}
