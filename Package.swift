@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Sync", dependencies: ["Store", "Wire", "CRDT", "Crypto"]),
         .target(name: "Synthetic", dependencies: ["Store"]),
         .target(name: "Export", dependencies: ["Store", "CRDT", "Crypto"]),
-        .target(name: "Demo", dependencies: ["Store", "Sync", "Synthetic", "CRDT", "Crypto"]),
+        .target(name: "Demo", dependencies: ["Store", "Sync", "Synthetic", "Export", "CRDT", "Crypto"]),
         .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic", "Demo", "Export"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),

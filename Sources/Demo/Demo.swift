@@ -1,5 +1,6 @@
 import CRDT
 import Crypto
+import Export
 import Glibc
 import Store
 import Sync
@@ -121,10 +122,18 @@ public struct Demo {
             say("sync \(round):   \(sent) operations sent, \(received) received")
         }
 
+        // The report, from the hub's store, as the insights function would
+        // write it; its audit event then syncs to every device like any record.
+        let reportPath = directory + "/report.html"
+        try Exporter(store: hubStore).write(format: .report, to: reportPath)
+        var carried = 0
+        for device in devices { carried += try DeviceSync(store: device.store, link: try link(device.store)).run().received }
+        say("report:   \(reportPath); its audit event reached every device (\(carried) operations)")
+
         var digests: [String: String] = ["hub": try hubStore.digest()]
         for device in devices { digests[device.name] = try device.store.digest() }
         let conflicts = try hubStore.status().conflicts
-        return Result(hubPath: hubPath, devicePaths: devices.map(\.path), digests: digests, conflicts: conflicts, reportPath: nil)
+        return Result(hubPath: hubPath, devicePaths: devices.map(\.path), digests: digests, conflicts: conflicts, reportPath: reportPath)
     }
 
     /// What an analyst does with the merged notes: a codebook from the tags

@@ -166,6 +166,7 @@ extension Store {
     /// Appends one operation to the log and updates the materialised state in
     /// place. Returns false if the operation was already held.
     private func applyOne(_ operation: Operation, _ batch: Batch) throws -> Bool {
+        try Store.checkSeqs(operation)
         let (rid, erased) = try recordRow(operation.record, batch)
         let stored = erased ? operation.purged : operation
         let (kind, name, value, refs) = Store.columns(of: stored.action)
@@ -226,6 +227,20 @@ extension Store {
             batch.erased = true
         }
         return true
+    }
+
+    /// Refuses seqs SQLite's signed 64-bit INTEGER cannot hold (the wire
+    /// protocol refuses them too): nothing of the batch is written.
+    static func checkSeqs(_ operation: Operation) throws {
+        let refs: [OperationID]
+        switch operation.action {
+        case .assign(_, _, let replaces): refs = replaces
+        case .remove(_, _, let observed): refs = observed
+        default: refs = []
+        }
+        for id in [operation.id] + refs where id.seq == 0 || id.seq > UInt64(Int64.max) {
+            throw StoreError.invalid("operation \(operation.id) names seq \(id.seq), outside 1...2^63-1", "nothing of that batch was written")
+        }
     }
 
     private func cover(_ id: OperationID, _ rid: Int64, _ batch: Batch) throws {

@@ -147,7 +147,7 @@ extension Store {
     public func recordSync(acknowledged seq: UInt64) throws {
         try guarded {
             try database.transaction {
-                try setMeta("hub_acknowledged", .integer(Int64(seq)))
+                try setMeta("hub_acknowledged", .integer(Int64(clamping: seq)))
                 try setMeta("last_sync_ms", .integer(Int64(wallClock())))
             }
         }

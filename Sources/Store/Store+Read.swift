@@ -99,7 +99,7 @@ extension Store {
             }
             if !filter.includeDeleted {
                 conditions.append("r.erased = 0")
-                conditions.append("NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1)")
+                conditions.append("NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer')")
             }
             for (field, value) in filter.fields.sorted(by: { $0.key < $1.key }) {
                 conditions.append("r.rid IN (SELECT record FROM heads WHERE field = ? AND value = ? AND wins = 1)")
@@ -145,7 +145,7 @@ extension Store {
                 WHERE note_text MATCH ? AND r.erased = 0
                 """
             if !includeDeleted {
-                sql += " AND NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1)"
+                sql += " AND NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer')"
             }
             sql += " ORDER BY bm25(note_text) LIMIT ?"
             let rows = try database.prepare(sql).query([.text(terms.joined(separator: " ")), .integer(Int64(limit))]) {
@@ -220,7 +220,7 @@ extension Store {
             var counts: [String: (live: Int, deleted: Int, erased: Int)] = [:]
             try statement("""
                 SELECT r.type, r.erased,
-                       EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1),
+                       EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer'),
                        count(*)
                 FROM records r WHERE r.type IS NOT NULL GROUP BY 1, 2, 3
                 """).forEach { row in
@@ -246,7 +246,7 @@ extension Store {
             try statement("""
                 SELECT o.seq, o.ts, r.id, o.kind, o.name, o.value, o.refs FROM ops o JOIN records r ON r.rid = o.record
                 WHERE o.origin = ? AND o.seq BETWEEN ? AND ? ORDER BY o.seq LIMIT ?
-                """).query([.blob(range.origin.bytes), .integer(Int64(range.first)), .integer(Int64(range.last)), .integer(Int64(limit))]) { row in
+                """).query([.blob(range.origin.bytes), .integer(Int64(clamping: range.first)), .integer(Int64(clamping: range.last)), .integer(Int64(limit))]) { row in
                 guard let record = RecordID(hex: row.text(2)), let kind = Action.Kind(rawValue: UInt8(clamping: row.int64(3))) else {
                     throw StoreError.invalid("the operation log of \(path) holds an unreadable row", "the store may be damaged")
                 }

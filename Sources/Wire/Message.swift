@@ -76,6 +76,7 @@ public enum Message: Hashable, Sendable {
             }
             out.appendVarint(UInt64(entries.count))
             for entry in entries {
+                guard entry.seq <= WireLimits.maxSeq else { throw WireError(.limitExceeded, "Vector: seq \(entry.seq) exceeds 2^63 - 1") }
                 out.append(contentsOf: entry.origin.bytes)
                 out.appendVarint(entry.seq)
             }
@@ -155,6 +156,7 @@ public enum Message: Hashable, Sendable {
                 throw reader.error(.nonCanonical, "entry \(index) origin \(origin) does not follow \(previous) in byte order")
             }
             let seq = try reader.readVarint("entry \(index) seq")
+            guard seq <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "entry \(index) seq \(seq) exceeds 2^63 - 1") }
             guard seq >= 1 else { throw reader.error(.nonCanonical, "entry \(index) has seq 0; omit such entries") }
             entries[origin] = seq
             previous = origin

@@ -97,6 +97,7 @@ struct OperationEncoder {
                 out.appendVarint(seq - id.seq)
             } else {
                 guard id.seq >= 1 else { throw WireError(.invalidField, "Ops: \(what) names seq 0") }
+                guard id.seq <= WireLimits.maxSeq else { throw WireError(.limitExceeded, "Ops: \(what) names seq \(id.seq), past 2^63 - 1") }
                 out.appendVarint(id.seq)
             }
         }
@@ -249,7 +250,9 @@ struct OperationDecoder {
                 let back = try reader.readVarint("\(what) id \(index) seq distance", in: 1 ... seq - 1)
                 ids.append(OperationID(origin: replica, seq: seq - back))
             } else {
-                ids.append(OperationID(origin: replica, seq: try reader.readVarint("\(what) id \(index) seq", in: 1 ... UInt64.max)))
+                let seq = try reader.readVarint("\(what) id \(index) seq", in: 1 ... UInt64.max)
+                guard seq <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "\(what) id \(index) seq \(seq) exceeds 2^63 - 1") }
+                ids.append(OperationID(origin: replica, seq: seq))
             }
         }
         return ids

@@ -32,6 +32,9 @@ public struct OperationBatch: Hashable, Sendable {
                 throw WireError(.invalidField, "Ops: operation \(index) has seq \(operation.id.seq), expected \(first.id.seq) + \(index)")
             }
         }
+        guard first.id.seq <= WireLimits.maxSeq - UInt64(operations.count - 1) else {
+            throw WireError(.limitExceeded, "Ops: seqs from \(first.id.seq) pass 2^63 - 1")
+        }
         self.origin = first.id.origin
         self.firstSeq = first.id.seq
         self.operations = operations
@@ -105,8 +108,8 @@ public struct OperationBatch: Hashable, Sendable {
         let count = try reader.readCount("operation count", limit: WireLimits.maxBatchOperations,
                                          minimumSize: OperationDecoder.minimumOperationSize)
         guard count >= 1 else { throw reader.error(.invalidField, "a batch needs at least one operation") }
-        guard firstSeq <= UInt64.max - UInt64(count - 1) else {
-            throw reader.error(.invalidField, "seqs from \(firstSeq) for \(count) operations pass 2^64 - 1")
+        guard firstSeq <= WireLimits.maxSeq - UInt64(count - 1) else {
+            throw reader.error(.limitExceeded, "seqs from \(firstSeq) for \(count) operations pass 2^63 - 1")
         }
         var decoder = OperationDecoder(origin: origin)
         var operations: [Operation] = []

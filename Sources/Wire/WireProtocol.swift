@@ -33,6 +33,9 @@ public enum WireLimits {
     public static let maxHandshakeFrameLength = 1024
     /// Length of the truncated HMAC-SHA256 tag on every authenticated frame.
     public static let tagLength = 16
+    /// The largest seq any operation, id or vector entry may carry: 2^63 − 1,
+    /// so that every seq fits a signed 64-bit integer (SQLite's INTEGER).
+    public static let maxSeq = UInt64(Int64.max)
     /// Most operations in one Ops batch.
     public static let maxBatchOperations = 1024
     /// Most Ops batches a sender may have sent and not yet seen acknowledged.

@@ -30,13 +30,13 @@ struct OperationGenerator {
             let replica = pick(replicas)
             if replica == origin, seq > 1 { return OperationID(origin: origin, seq: UInt64.random(in: 1 ..< seq, using: &random)) }
             let other = replica == origin ? Fixtures.tablet : replica
-            return OperationID(origin: other == origin ? Fixtures.hub : other, seq: UInt64.random(in: 1 ... UInt64.max, using: &random))
+            return OperationID(origin: other == origin ? Fixtures.hub : other, seq: UInt64.random(in: 1 ... WireLimits.maxSeq, using: &random))
         }
     }
 
     mutating func batch() -> [Operation] {
         let origin = pick(replicas)
-        let firstSeq = pick([1, 2, 127, 128, UInt64.random(in: 1 ... UInt64.max / 2, using: &random)])
+        let firstSeq = pick([1, 2, 127, 128, UInt64.random(in: 1 ... WireLimits.maxSeq / 2, using: &random)])
         var physical = UInt64.random(in: 0 ..< (1 << 48), using: &random)
         return (0 ..< Int.random(in: 1 ... 40, using: &random)).map { index in
             let seq = firstSeq + UInt64(index)

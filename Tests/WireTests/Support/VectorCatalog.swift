@@ -49,7 +49,7 @@ enum VectorCatalog {
             ("empty (a new device)", .vector(VersionVector())),
             ("one origin", .vector(VersionVector([Fixtures.device: 14]))),
             ("three origins, seqs needing 1, 2 and 10 varint bytes",
-             .vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 300, Fixtures.hub: UInt64.max]))),
+             .vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 300, Fixtures.hub: WireLimits.maxSeq]))),
         ]))
         files.append(try messages("ops", "Ops (type 0x11): a batch id, then one origin's consecutive operations (see OPERATIONS.md).", [
             ("device's first batch: a new note", .operations(batchID: 1, batch: try OperationBatch(newNote))),
