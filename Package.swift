@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Export", dependencies: ["Store", "CRDT", "Crypto"]),
         .target(name: "Demo", dependencies: ["Store", "Sync", "Synthetic", "Export", "CRDT", "Crypto"]),
         .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic", "Demo", "Export"]),
-        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire"]),
+        .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire", "Export"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),

@@ -43,7 +43,7 @@ public enum Value: Hashable, Sendable {
             out.appendBigEndian((number == 0 ? 0 : number).bitPattern)
         case .text(let string):
             out.append(3)
-            out.appendLengthPrefixed(Array(string.utf8))
+            out.appendLengthPrefixed(string)
         }
     }
 
@@ -55,12 +55,21 @@ public enum Value: Hashable, Sendable {
 }
 
 extension Array where Element == UInt8 {
+    @inlinable
     public mutating func appendBigEndian(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
     }
 
+    @inlinable
     public mutating func appendLengthPrefixed(_ bytes: [UInt8]) {
         appendBigEndian(UInt64(bytes.count))
         append(contentsOf: bytes)
+    }
+
+    /// A string's UTF-8 bytes after their length, without an intermediate array.
+    @inlinable
+    public mutating func appendLengthPrefixed(_ string: String) {
+        appendBigEndian(UInt64(string.utf8.count))
+        append(contentsOf: string.utf8)
     }
 }

@@ -52,6 +52,35 @@ public struct VisibleRecord: Hashable, Sendable {
             .map { (name: $0.key, elements: $0.value.sorted { $0.canonicalBytes.lexicographicallyPrecedes($1.canonicalBytes) }) }
     }
 
+    /// The same record from fields and sets already in byte order of their
+    /// names, as a store reads them from its primary keys: no dictionaries to
+    /// build. Heads may be in any order; elements may repeat.
+    public init(id: RecordID, type: String, erased: Bool,
+                orderedFields: [(name: String, heads: [FieldHead])], orderedSets: [(name: String, elements: [Value])]) {
+        self.id = id
+        self.type = type
+        self.erased = erased
+        if erased {
+            self.fields = []
+            self.sets = []
+            return
+        }
+        self.fields = orderedFields
+            .filter { !$0.heads.isEmpty && !($0.heads.count == 1 && $0.heads[0].value.isNull) }
+            .map { (name: $0.name, heads: $0.heads.count == 1 ? $0.heads : $0.heads.sorted(by: FieldHead.showsBefore)) }
+        self.sets = orderedSets.compactMap { set in
+            var keyed = set.elements.map { (bytes: $0.canonicalBytes, value: $0) }
+            if keyed.count > 1 { keyed.sort { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
+            var elements: [Value] = []
+            var previous: [UInt8]?
+            for entry in keyed where entry.bytes != previous {
+                elements.append(entry.value)
+                previous = entry.bytes
+            }
+            return elements.isEmpty ? nil : (name: set.name, elements: elements)
+        }
+    }
+
     /// The shown value of a field (its winner), or nil when unset.
     public func value(_ field: String) -> Value? {
         guard let heads = fields.first(where: { $0.name == field })?.heads, let winner = heads.first,
@@ -78,15 +107,18 @@ public struct VisibleRecord: Hashable, Sendable {
     /// Two replicas produce the same bytes exactly when they show the same record.
     public var canonicalBytes: [UInt8] {
         var out: [UInt8] = []
-        out.append(contentsOf: id.bytes)
-        out.appendLengthPrefixed(Array(type.utf8))
+        out.reserveCapacity(256)
+        out.appendBigEndian(id.high)
+        out.appendBigEndian(id.low)
+        out.appendLengthPrefixed(type)
         out.append(erased ? 1 : 0)
         out.appendBigEndian(UInt64(fields.count))
         for field in fields {
-            out.appendLengthPrefixed(Array(field.name.utf8))
+            out.appendLengthPrefixed(field.name)
             out.appendBigEndian(UInt64(field.heads.count))
             for head in field.heads {
-                out.append(contentsOf: head.id.origin.bytes)
+                out.appendBigEndian(head.id.origin.high)
+                out.appendBigEndian(head.id.origin.low)
                 out.appendBigEndian(head.id.seq)
                 out.appendBigEndian(head.timestamp.packed)
                 head.value.appendCanonical(to: &out)
@@ -94,7 +126,7 @@ public struct VisibleRecord: Hashable, Sendable {
         }
         out.appendBigEndian(UInt64(sets.count))
         for set in sets {
-            out.appendLengthPrefixed(Array(set.name.utf8))
+            out.appendLengthPrefixed(set.name)
             out.appendBigEndian(UInt64(set.elements.count))
             for element in set.elements { element.appendCanonical(to: &out) }
         }

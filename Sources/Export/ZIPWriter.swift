@@ -1,7 +1,8 @@
 /// A minimal ZIP archive writer (PKWARE APPNOTE.TXT 6.3): stored entries (no
 /// compression) with CRC-32, a local header before each, a central directory
-/// and the end-of-central-directory record. No ZIP64: an archive, and each
-/// entry, must stay under 4 GiB and 65,535 entries, which `finish` checks.
+/// and the end-of-central-directory record. More than 65,534 entries (a store
+/// of 100,000 notes) get the ZIP64 end records (APPNOTE 4.3.14, 4.3.15); the
+/// archive, and each entry, must stay under 4 GiB, which `add` and `finish` check.
 struct ZIPWriter {
     private struct Entry {
         let name: [UInt8]
@@ -31,7 +32,7 @@ struct ZIPWriter {
 
     /// Appends one stored file. `name` uses `/` between folders.
     mutating func add(_ name: String, _ content: [UInt8]) throws {
-        guard content.count < Int(UInt32.max), bytes.count < Int(UInt32.max) - content.count - 1024, entries.count < 65_535 else { throw TooLarge() }
+        guard content.count < Int(UInt32.max), bytes.count < Int(UInt32.max) - content.count - 1024 else { throw TooLarge() }
         let nameBytes = Array(name.utf8)
         let entry = Entry(name: nameBytes, crc: CRC32.checksum(content), size: UInt32(content.count), offset: UInt32(bytes.count))
         append32(0x0403_4B50)          // local file header signature
@@ -75,11 +76,29 @@ struct ZIPWriter {
         }
         let size = bytes.count - start
         guard bytes.count < Int(UInt32.max) else { throw TooLarge() }
+        let zip64 = entries.count >= 0xFFFF
+        if zip64 {
+            let record = bytes.count
+            append32(0x0606_4B50)      // ZIP64 end of central directory signature
+            append64(44)               // size of the rest of this record
+            append16(0x032D)           // version made by: 4.5, Unix
+            append16(45)               // version needed: 4.5 (ZIP64)
+            append32(0)                // this disk
+            append32(0)                // disk with the central directory
+            append64(UInt64(entries.count))
+            append64(UInt64(entries.count))
+            append64(UInt64(size))
+            append64(UInt64(start))
+            append32(0x0706_4B50)      // ZIP64 end of central directory locator signature
+            append32(0)                // disk with the ZIP64 end record
+            append64(UInt64(record))
+            append32(1)                // total disks
+        }
         append32(0x0605_4B50)          // end of central directory signature
         append16(0)                    // this disk
         append16(0)                    // disk with the central directory
-        append16(UInt16(entries.count))
-        append16(UInt16(entries.count))
+        append16(zip64 ? 0xFFFF : UInt16(entries.count))
+        append16(zip64 ? 0xFFFF : UInt16(entries.count))
         append32(UInt32(size))
         append32(UInt32(start))
         append16(0)                    // comment length
@@ -89,6 +108,10 @@ struct ZIPWriter {
     private mutating func append16(_ value: UInt16) {
         bytes.append(UInt8(truncatingIfNeeded: value))
         bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+    }
+
+    private mutating func append64(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
     private mutating func append32(_ value: UInt32) {

@@ -1,4 +1,5 @@
 import CRDT
+import Export
 import Foundation
 import SQLite
 import Store
@@ -17,22 +18,9 @@ struct StoreBench {
     func run() throws {
         print("store: \(notes) notes; apply \(applyOperations) remote operations in batches of 1000")
         let path = directory + "/bench-store.sqlite"
-        let store = try Store.create(at: path, name: "bench")
-        var generator = FieldNotesGenerator(seed: 42)
-        let base = Int64(1_790_000_000)
         let batch = 500
-        let buildMs = try Clock.time {
-            var made = 0
-            while made < notes {
-                var changes: [Change] = []
-                for _ in 0..<min(batch, notes - made) {
-                    changes += try Note.changes(generator.next(baseSeconds: base), for: try Store.newRecordID(), creating: true, nowSeconds: base)
-                }
-                try store.commit(changes)
-                made += batch
-            }
-        }
-        report.add("store", "build store: notes captured per second (batches of \(batch))", Double(notes) / buildMs * 1000, "notes/s")
+        let buildMs = try build(path, batch: batch)
+        report.add("store", "build store: notes committed per second (\(batch) per transaction)", Double(notes) / buildMs * 1000, "notes/s")
 
         var addTimes: [Double] = []
         for index in 0..<runs {
@@ -61,13 +49,48 @@ struct StoreBench {
         }
         report.add("store", "fieldnotes search (top 20), median", Clock.median(searchTimes), "ms", goal: "< 50 ms")
 
+        let store = try Store.open(at: path)
         var statusTimes: [Double] = []
         for _ in 0..<max(3, runs / 3) {
             statusTimes.append(try Clock.time { _ = try store.digest() })
         }
         report.add("store", "digest of the whole store, median", Clock.median(statusTimes), "ms")
 
+        try exportTimes(store)
         try applyRate(source: store)
+    }
+
+    /// Builds the store and closes it (checkpointing its WAL), as a real
+    /// store is between commands; returns the milliseconds it took.
+    func build(_ path: String, batch: Int) throws -> Double {
+        let store = try Store.create(at: path, name: "bench")
+        var generator = FieldNotesGenerator(seed: 42)
+        let base = Int64(1_790_000_000)
+        return try Clock.time {
+            var made = 0
+            while made < notes {
+                var changes: [Change] = []
+                for _ in 0..<min(batch, notes - made) {
+                    changes += try Note.changes(generator.next(baseSeconds: base), for: try Store.newRecordID(), creating: true, nowSeconds: base)
+                }
+                try store.commit(changes)
+                made += batch
+            }
+        }
+    }
+
+    /// Each export of the whole store, to files in the bench directory.
+    func exportTimes(_ store: Store) throws {
+        let exporter = Exporter(store: store)
+        let goals: [ExportFormat: String] = [.csv: "< 2000 ms", .json: "< 2000 ms", .report: "< 5000 ms"]
+        for (format, name) in [(ExportFormat.csv, "csv"), (.json, "ndjson"), (.qdpx, "qdpx"), (.report, "report")] {
+            var times: [Double] = []
+            for run in 0..<3 {
+                let path = directory + "/export-\(name)-\(run)" + (format == .csv ? "" : ".\(name)")
+                times.append(try Clock.time { try exporter.write(format: format, to: path) })
+            }
+            report.add("export", "export \(name) of the \(notes)-note store, median of 3", Clock.median(times), "ms", goal: goals[format] ?? "")
+        }
     }
 
     /// Just the apply figures, on a source store of `applyOperations / 11` notes.

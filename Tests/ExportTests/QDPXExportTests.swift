@@ -52,6 +52,20 @@ import Testing
         #expect(Array(bytes[14..<18]) == [0x86, 0xA6, 0x10, 0x36])   // CRC-32 of "hello", little-endian
     }
 
+    @Test func zipWriterUsesZIP64PastSixtyFiveThousandEntries() throws {
+        var zip = ZIPWriter(modified: 1_796_904_000)
+        for index in 0..<70_000 { try zip.add("Sources/\(index).txt", Array("n\(index)".utf8)) }
+        let bytes = try zip.finish()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zip64-\(UUID().uuidString).zip").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        // Python's zipfile reads ZIP64 end records, as QualCoder does.
+        let check = "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; n=z.namelist(); "
+            + "assert len(n)==70000, len(n); assert z.read('Sources/69999.txt')==b'n69999'; print('ok')"
+        let result = try #require(try runTool("python3", ["-c", check, path]), "python3 is needed to read the archive back")
+        #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+    }
+
     @Test func projectIsValidAgainstTheREFIQDASchema() throws {
         try Fixture.with { fixture throws in
             let (_, directory) = try Self.unpacked(fixture)

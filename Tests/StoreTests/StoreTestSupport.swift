@@ -47,5 +47,5 @@ extension Store {
 /// SHA-256 over the canonical bytes of the model's visible records: what
 /// `Store.digest()` must return for a store holding the same operations.
 func expectedDigest(_ model: ReplicaState) -> String {
-    Hex.encode(SHA256.hash(model.visibleRecords.flatMap(\.canonicalBytes)))
+    Hex.encode(SHA256.hash(model.visibleRecords.flatMap { SHA256.hash($0.canonicalBytes) }))
 }

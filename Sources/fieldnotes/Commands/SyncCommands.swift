@@ -38,6 +38,12 @@ struct HubServeCommand: Command {
         } catch let error as SocketError {
             throw CommandFailure(message: "cannot listen on \(text) (\(error.message)); choose another --listen address")
         }
+        // A parent may have left these blocked (a test runner, a service manager): unblock them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
