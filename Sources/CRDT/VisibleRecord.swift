@@ -34,22 +34,10 @@ public struct VisibleRecord: Hashable, Sendable {
 
     public init(id: RecordID, type: String, erased: Bool,
                 fields: [String: [FieldHead]], sets: [String: Set<Value>]) {
-        self.id = id
-        self.type = type
-        self.erased = erased
-        if erased {
-            self.fields = []
-            self.sets = []
-            return
-        }
-        self.fields = fields
-            .filter { !$0.value.isEmpty && !($0.value.count == 1 && $0.value[0].value.isNull) }
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            .map { (name: $0.key, heads: $0.value.sorted(by: FieldHead.showsBefore)) }
-        self.sets = sets
-            .filter { !$0.value.isEmpty }
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            .map { (name: $0.key, elements: $0.value.sorted { $0.canonicalBytes.lexicographicallyPrecedes($1.canonicalBytes) }) }
+        func byName(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        self.init(id: id, type: type, erased: erased,
+                  orderedFields: fields.sorted { byName($0.key, $1.key) }.map { (name: $0.key, heads: $0.value) },
+                  orderedSets: sets.sorted { byName($0.key, $1.key) }.map { (name: $0.key, elements: Array($0.value)) })
     }
 
     /// The same record from fields and sets already in byte order of their

@@ -1,3 +1,5 @@
+import Store
+
 /// A minimal ZIP archive writer (PKWARE APPNOTE.TXT 6.3): stored entries (no
 /// compression) with CRC-32, a local header before each, a central directory
 /// and the end-of-central-directory record. More than 65,534 entries (a store
@@ -21,10 +23,10 @@ struct ZIPWriter {
     init(modified seconds: Int64) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = Int(seconds - days * 86_400)
-        let date = ZIPWriter.civil(Int(days))
+        let (dateYear, month, day) = ISO8601.civilFromDays(Int(days))
         // MS-DOS dates count years from 1980; clamp times outside 1980-2107.
-        let year = min(max(date.year, 1980), 2107)
-        dosDate = UInt16((year - 1980) << 9 | date.month << 5 | date.day)
+        let year = min(max(dateYear, 1980), 2107)
+        dosDate = UInt16((year - 1980) << 9 | month << 5 | day)
         dosTime = UInt16((rest / 3600) << 11 | (rest / 60 % 60) << 5 | (rest % 60) / 2)
     }
 
@@ -116,18 +118,5 @@ struct ZIPWriter {
 
     private mutating func append32(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-
-    /// (year, month, day) of a count of days since 1970-01-01 (H. Hinnant's algorithm).
-    static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

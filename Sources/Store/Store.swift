@@ -106,6 +106,12 @@ public final class Store {
 
     // MARK: Plumbing
 
+    /// Limits this connection's page cache, in KiB (SQLite's default is 2 MiB;
+    /// stores open with 32 MiB). A hub serving many sessions keeps each small.
+    public func limitCache(kibibytes: Int) throws {
+        try guarded { try database.execute("PRAGMA cache_size = -\(max(64, kibibytes))") }
+    }
+
     /// A prepared statement for fixed SQL, prepared once per connection and
     /// found again by the literal's address (no hashing of the text per call).
     func statement(_ sql: StaticString) throws -> Statement {

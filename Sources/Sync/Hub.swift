@@ -181,6 +181,8 @@ struct HubSession {
             throw SyncError("device speaks versions \(hello.versions), hub \(WireProtocol.supportedVersions)", code: .unsupportedVersion)
         }
         let store = try Store.open(at: hub.storePath)
+        // Many sessions at once each have a connection: keep each one's cache small.
+        try store.limitCache(kibibytes: 2048)
         self.store = store
         guard let entry = try store.device(named: hello.deviceName) else {
             throw SyncError("no device named '\(hello.deviceName)' is enrolled", code: .unknownDevice)
