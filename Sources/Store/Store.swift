@@ -106,10 +106,12 @@ public final class Store {
 
     // MARK: Plumbing
 
-    /// Limits this connection's page cache, in KiB (SQLite's default is 2 MiB;
-    /// stores open with 32 MiB). A hub serving many sessions keeps each small.
-    public func limitCache(kibibytes: Int) throws {
-        try guarded { try database.execute("PRAGMA cache_size = -\(max(64, kibibytes))") }
+    /// Limits this connection's memory: a page cache of `cacheKibibytes`
+    /// (stores open with 32 MiB) and no memory-mapped reads (every connection's
+    /// map would count the file's pages again). A hub serving many sessions
+    /// at once keeps each one small.
+    public func limitMemory(cacheKibibytes: Int) throws {
+        try guarded { try database.execute("PRAGMA cache_size = -\(max(64, cacheKibibytes)); PRAGMA mmap_size = 0;") }
     }
 
     /// A prepared statement for fixed SQL, prepared once per connection and

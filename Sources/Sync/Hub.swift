@@ -182,7 +182,7 @@ struct HubSession {
         }
         let store = try Store.open(at: hub.storePath)
         // Many sessions at once each have a connection: keep each one's cache small.
-        try store.limitCache(kibibytes: 2048)
+        try store.limitMemory(cacheKibibytes: 2048)
         self.store = store
         guard let entry = try store.device(named: hello.deviceName) else {
             throw SyncError("no device named '\(hello.deviceName)' is enrolled", code: .unknownDevice)
