@@ -21,7 +21,8 @@ func runCommandLine(_ words: [String]) -> Int32 {
         }
     }
     guard let first = words.first else {
-        print(topLevelHelp)
+        // No command is a usage mistake: the help goes to standard error.
+        Output.standardError(topLevelHelp)
         return 2
     }
     if first == "-h" || first == "--help" || first == "help" {

@@ -100,4 +100,13 @@ struct HelpTests {
             #expect(version.output.dropFirst("fieldnotes ".count).split(separator: ".").count == 3)
         }
     }
+
+    @Test func noCommandIsAUsageErrorWithTheHelpOnStandardError() throws {
+        try Sandbox.with { sandbox in
+            let bare = try sandbox.run([])
+            #expect(bare.status == 2)
+            #expect(bare.stdout.isEmpty, "\(bare)")
+            #expect(bare.stderr.contains("Usage: fieldnotes"), "\(bare)")
+        }
+    }
 }

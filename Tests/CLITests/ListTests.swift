@@ -116,7 +116,7 @@ struct ListTests {
     @Test func listRefusesBadFilters() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
-            expectFailure(try store.run("list", "--kind", "party"), status: 2, mentioning: ["--kind", "party"])
+            expectFailure(try store.run("list", "--kind", "party"), status: 1, mentioning: ["unknown kind", "party"])
             expectFailure(try store.run("list", "--since", "last week"), status: 1, mentioning: ["last week"])
             expectFailure(try store.run("list", "--until", "2026-02-30"), status: 1, mentioning: ["2026-02-30"])
             expectFailure(try store.run("list", "--limit", "-1"), status: 2, mentioning: ["--limit"])

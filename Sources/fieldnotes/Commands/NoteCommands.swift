@@ -87,7 +87,8 @@ struct ListCommand: Command {
         if let area = arguments.value("area") { filter.fields["area"] = .text(area.trimmingSpaces) }
         if let kind = arguments.value("kind") {
             guard Note.kinds.contains(kind) else {
-                throw UsageError(message: "--kind must be one of \(Note.kinds.joined(separator: ", ")), not '\(kind)'", command: spec.name)
+                // The same failure, and exit status, as `add --kind` with an unknown kind.
+                throw CommandFailure(message: "unknown kind '\(kind)'; use one of: \(Note.kinds.joined(separator: ", "))")
             }
             filter.fields["kind"] = .text(kind)
         }
@@ -123,7 +124,8 @@ struct SearchCommand: Command {
             .option("limit", "N", "at most N results (default 50)"),
             .flag("include-deleted", "also search deleted notes"),
             formatOption,
-        ])
+        ],
+        discussion: "A query that starts with '-' goes after '--': fieldnotes search -- -bus")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
