@@ -49,9 +49,12 @@ func runCommandLine(_ words: [String]) -> Int32 {
         rest = Array(words.dropFirst())
     } else if commands.contains(where: { $0.spec.name.hasPrefix(first + " ") }) {
         let subcommands = commands.filter { $0.spec.name.hasPrefix(first + " ") }.map { $0.spec.name }
-        if words.count == 1 || words[1] == "--help" || words[1] == "-h" {
+        if words.count == 1 {
+            return usageFailure(UsageError(message: "'\(first)' needs a subcommand: \(subcommands.joined(separator: ", "))", command: nil))
+        }
+        if words[1] == "--help" || words[1] == "-h" {
             print(subcommands.map { "fieldnotes \($0)" }.joined(separator: "\n"))
-            return words.count == 1 ? 2 : 0
+            return 0
         }
         return usageFailure(UsageError(message: "unknown command '\(first) \(words[1])'; try \(subcommands.joined(separator: ", "))", command: nil))
     } else {

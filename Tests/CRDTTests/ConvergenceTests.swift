@@ -1,4 +1,5 @@
 import CRDT
+import CRDTTestSupport
 import Testing
 
 /// The central property: the visible state is a function of the set of

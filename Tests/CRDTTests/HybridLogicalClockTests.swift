@@ -1,4 +1,5 @@
 import CRDT
+import CRDTTestSupport
 import Testing
 
 @Suite struct HybridLogicalClockTests {

@@ -1,4 +1,5 @@
 import CRDT
+import CRDTTestSupport
 import SQLite
 import Store
 import Testing

@@ -6,32 +6,31 @@ import CRDT
 /// handing each other a random subset of what they hold, so that many writes
 /// are truly concurrent and many arrive out of causal order.
 ///
-/// The same generator as CRDTTests/RandomWorkload.swift: test targets cannot
-/// share code without a support target in Package.swift.
-struct RandomWorkload {
-    let seed: UInt64
-    var rng: SplitMix64
-    var replicas: [ReplicaState]
+/// Shared by CRDTTests and StoreTests through this support target.
+public struct RandomWorkload {
+    public let seed: UInt64
+    public var rng: SplitMix64
+    public var replicas: [ReplicaState]
     /// Real time in milliseconds, advancing slowly so that writes on
     /// different replicas often share a millisecond (and so tie).
-    var now = RandomWorkload.baseMillis
+    public var now = RandomWorkload.baseMillis
     /// How far each replica's wall clock is behind real time: replica 0 by
     /// ten minutes; any of them now and then steps back a few seconds for a while.
-    var lag: [UInt64]
+    public var lag: [UInt64]
     /// Every record some replica created.
-    var records: [RecordID] = []
+    public var records: [RecordID] = []
     /// Every operation made, as its author made it.
-    var made: [Operation] = []
+    public var made: [Operation] = []
 
-    static let types = ["note", "theme"]
-    static let fields = ["title", "body", "place", "score", "deleted"]
-    static let sets = ["tags", "people"]
+    public static let types = ["note", "theme"]
+    public static let fields = ["title", "body", "place", "score", "deleted"]
+    public static let sets = ["tags", "people"]
     /// Few elements, so adds and removes collide; `.bool(true)`, `.number(1)`
     /// and `.text("1")` must stay three different elements.
-    static let elements: [Value] = [.text("a"), .text("b"), .text("1"), .number(1), .bool(true), .null]
-    static let baseMillis: UInt64 = 1_700_000_000_000
+    public static let elements: [Value] = [.text("a"), .text("b"), .text("1"), .number(1), .bool(true), .null]
+    public static let baseMillis: UInt64 = 1_700_000_000_000
 
-    init(seed: UInt64, replicaCount: Int) {
+    public init(seed: UInt64, replicaCount: Int) {
         self.seed = seed
         rng = SplitMix64(seed: seed)
         var replicas: [ReplicaState] = []
@@ -46,19 +45,19 @@ struct RandomWorkload {
 
     /// Runs `steps` local operations, syncing a random pair about every
     /// `syncEvery` steps.
-    mutating func run(steps: Int, syncEvery: Int = 20) {
+    public mutating func run(steps: Int, syncEvery: Int = 20) {
         for _ in 0..<steps {
             if rng.chance(3) { tiedPair() } else { step() }
             if Int.random(in: 0..<syncEvery, using: &rng) == 0 { syncRandomPair() }
         }
     }
 
-    static func usualLag(_ replica: Int) -> UInt64 { replica == 0 ? 600_000 : 0 }
+    public static func usualLag(_ replica: Int) -> UInt64 { replica == 0 ? 600_000 : 0 }
 
     /// Replica `r`'s wall clock now.
-    func wall(_ r: Int) -> UInt64 { now - lag[r] }
+    public func wall(_ r: Int) -> UInt64 { now - lag[r] }
 
-    mutating func step() {
+    public mutating func step() {
         let r = Int.random(in: 0..<replicas.count, using: &rng)
         if rng.chance(50) { now += 1 }
         if rng.chance(2) {
@@ -95,7 +94,7 @@ struct RandomWorkload {
     /// Two replicas whose clocks agree write one field of one record in the
     /// same fresh millisecond, unaware of each other: equal timestamps, so
     /// only the origin can break the tie.
-    mutating func tiedPair() {
+    public mutating func tiedPair() {
         let punctual = replicas.indices.filter { lag[$0] == 0 }.shuffled(using: &rng)
         guard punctual.count >= 2, !records.isEmpty else { return step() }
         let (a, b) = (punctual[0], punctual[1])
@@ -141,7 +140,7 @@ struct RandomWorkload {
     /// One replica hands another a random half of what the other lacks, in
     /// random order: not a causally complete prefix, so gaps and overwrites
     /// arriving before what they overwrite are common.
-    mutating func syncRandomPair() {
+    public mutating func syncRandomPair() {
         let from = Int.random(in: 0..<replicas.count, using: &rng)
         var to = Int.random(in: 0..<replicas.count - 1, using: &rng)
         if to >= from { to += 1 }
@@ -154,7 +153,7 @@ struct RandomWorkload {
 
     /// Every operation made, plus the purged copies replicas hold of erased
     /// records' operations: a sync may deliver either version of one id.
-    var everyVersion: [Operation] {
+    public var everyVersion: [Operation] {
         let original = Dictionary(uniqueKeysWithValues: made.map { ($0.id, $0) })
         var versions = made
         for replica in replicas {
@@ -165,7 +164,7 @@ struct RandomWorkload {
     }
 
     /// `operations` shuffled, with about a fifth of them delivered again at random places.
-    mutating func deliveryOrder(_ operations: [Operation]) -> [Operation] {
+    public mutating func deliveryOrder(_ operations: [Operation]) -> [Operation] {
         var order = operations
         for _ in 0..<(operations.count / 5) { order.append(operations.randomElement(using: &rng)!) }
         return order.shuffled(using: &rng)
