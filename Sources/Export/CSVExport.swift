@@ -19,7 +19,8 @@ enum CSVExport {
 
     static func tables(_ data: ExportDataset) -> [CSVTable] {
         var tables = Dictionary(uniqueKeysWithValues: schema.map { ($0.name, CSVTable($0.name, $0.columns)) })
-        func add(_ table: String, _ row: [String]) { tables[table]!.add(row) }
+        // Every name passed below is one of `schema`'s, so the table exists.
+        func add(_ table: String, _ row: [String]) { tables[table]?.add(row) }
         func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
 
         for note in data.notes {

@@ -83,7 +83,8 @@ enum QDPXExport {
         for note in data.notes {
             for tag in ExportDataset.tags(note) where data.themes(coding: tag).isEmpty {
                 let key = tag.trimmingSpaces.lowercased()
-                if tagCodes[key] == nil || tag < tagCodes[key]!.name { tagCodes[key] = (tag, GUID.named("tag", key)) }
+                if let existing = tagCodes[key], existing.name <= tag { continue }
+                tagCodes[key] = (tag, GUID.named("tag", key))
             }
         }
         if !data.tree.roots.isEmpty || !tagCodes.isEmpty {

@@ -30,7 +30,7 @@ public final class Store {
             unlink(path)
             throw StoreError.unwritable(path, error.message)
         }
-        let replica = try ReplicaID(bytes: SecureRandom.bytes(16)) ?? ReplicaID(high: 0, low: 0)
+        guard let replica = ReplicaID(bytes: try SecureRandom.bytes(16)) else { throw SecureRandom.Failure() }
         let store = Store(path: path, database: database, replica: replica, wallClock: wallClock)
         try store.guarded {
             try database.transaction {
