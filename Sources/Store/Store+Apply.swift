@@ -232,14 +232,17 @@ extension Store {
     /// Refuses seqs SQLite's signed 64-bit INTEGER cannot hold (the wire
     /// protocol refuses them too): nothing of the batch is written.
     static func checkSeqs(_ operation: Operation) throws {
-        let refs: [OperationID]
-        switch operation.action {
-        case .assign(_, _, let replaces): refs = replaces
-        case .remove(_, _, let observed): refs = observed
-        default: refs = []
+        func check(_ id: OperationID) throws {
+            guard id.seq >= 1, id.seq <= UInt64(Int64.max) else {
+                throw StoreError.invalid("operation \(operation.id) names seq \(id.seq), outside 1...2^63-1", "nothing of that batch was written")
+            }
         }
-        for id in [operation.id] + refs where id.seq == 0 || id.seq > UInt64(Int64.max) {
-            throw StoreError.invalid("operation \(operation.id) names seq \(id.seq), outside 1...2^63-1", "nothing of that batch was written")
+        try check(operation.id)
+        switch operation.action {
+        case .assign(_, _, let ids), .remove(_, _, let ids):
+            for id in ids { try check(id) }
+        case .create, .add, .erase:
+            break
         }
     }
 
