@@ -75,6 +75,8 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 public final class Connection {
     private var fd: Int32
     public let peer: String
+    /// Reused by every `receive`, so reading a frame allocates only its bytes.
+    private var buffer = [UInt8](repeating: 0, count: 65_536)
 
     init(fd: Int32, peer: String) {
         self.fd = fd
@@ -147,10 +149,10 @@ public final class Connection {
     /// Receives up to `maximum` bytes, waiting at most `timeout` seconds;
     /// an empty result means the peer closed the connection.
     public func receive(maximum: Int, timeout: Double) throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: maximum)
+        let limit = min(maximum, buffer.count)
         while true {
             guard fd >= 0 else { throw SocketError(.closed, "the connection is closed") }
-            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, limit, 0) }
             if count >= 0 { return Array(buffer[0..<count]) }
             if errno == EINTR { continue }
             guard errno == EAGAIN || errno == EWOULDBLOCK else { throw SocketError.errno(.io, "receiving from \(peer)") }
