@@ -111,8 +111,13 @@ struct OperationEncoder {
             out.append(bool ? ValueTag.true : ValueTag.false)
         case .number(let number):
             guard !number.isNaN else { throw WireError(.invalidValue, "Ops: a number value is NaN") }
-            out.append(ValueTag.number)
-            out.appendUInt64((number == 0 ? 0 : number).bitPattern)
+            if let integer = ValueTag.exactInteger(number) {
+                out.append(ValueTag.integer)
+                out.appendVarint(zigzag(integer))
+            } else {
+                out.append(ValueTag.number)
+                out.appendUInt64(number.bitPattern)
+            }
         case .text(let text):
             out.append(ValueTag.text)
             try out.appendString(text, limit: WireLimits.maxTextLength, "Ops: text value")
@@ -127,6 +132,18 @@ enum ValueTag {
     static let `true`: UInt8 = 2
     static let number: UInt8 = 3
     static let text: UInt8 = 4
+    /// A whole number of magnitude at most 2^53, as a zigzag varint: most
+    /// measures and counts take one or two bytes instead of eight.
+    static let integer: UInt8 = 5
+
+    /// Every integer of this magnitude or less is exactly a double.
+    static let largestExactInteger: Int64 = 1 << 53
+
+    /// The number as an integer when it is whole and within ±2^53 (−0 counts as 0).
+    static func exactInteger(_ number: Double) -> Int64? {
+        guard number == number.rounded(), abs(number) <= Double(largestExactInteger) else { return nil }
+        return Int64(number)
+    }
 }
 
 /// Decodes one batch's operations against the same tables `OperationEncoder`
@@ -271,10 +288,16 @@ struct OperationDecoder {
             let bits = try reader.readUInt64("\(what) number")
             let number = Double(bitPattern: bits)
             guard !number.isNaN else { throw reader.error(.invalidValue, "\(what) number is NaN") }
-            guard bits != (-0.0 as Double).bitPattern else {
-                throw reader.error(.nonCanonical, "\(what) number is -0; it is sent as 0")
+            guard ValueTag.exactInteger(number) == nil else {
+                throw reader.error(.nonCanonical, "\(what) number \(number) is whole; it is sent as an integer (tag 5)")
             }
             return .number(number)
+        case ValueTag.integer:
+            let integer = unzigzag(try reader.readVarint("\(what) integer"))
+            guard integer.magnitude <= UInt64(ValueTag.largestExactInteger) else {
+                throw reader.error(.invalidValue, "\(what) integer \(integer) is beyond 2^53, where doubles lose whole numbers")
+            }
+            return .number(Double(integer))
         case ValueTag.text:
             return .text(try reader.readString("\(what) text", limit: WireLimits.maxTextLength))
         default:
