@@ -1,4 +1,5 @@
 import CRDT
+import Synthetic
 
 /// A seeded random history on several in-memory replicas: creates, field
 /// writes (including `.null` unsets and delete/restore through the `deleted`

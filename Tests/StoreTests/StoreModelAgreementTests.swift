@@ -1,4 +1,5 @@
 import CRDT
+import Synthetic
 import CRDTTestSupport
 import Store
 import Testing

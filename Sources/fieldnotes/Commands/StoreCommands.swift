@@ -18,16 +18,14 @@ struct InitCommand: Command {
         context.err("fieldnotes: created \(context.storePath) for '\(name)'")
     }
 
+    /// `mkdir -p` of the directory that will hold `path`, owner-only.
     static func makeParentDirectories(of path: String) throws {
-        var prefix = ""
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        for part in parts {
-            prefix += (prefix.isEmpty && path.hasPrefix("/") ? "" : (prefix.isEmpty ? "" : "/")) + part
-            if prefix.isEmpty { prefix = "/"; continue }
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-                throw CommandFailure(message: "cannot create directory \(prefix) (\(Output.errnoText())); pass --store PATH")
+        var directory = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/").dropLast() {
+            directory += "/" + part
+            if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+                throw CommandFailure(message: "cannot create directory \(directory) (\(Output.errnoText())); pass --store PATH")
             }
-            if prefix == "/" { prefix = "" }
         }
     }
 }
