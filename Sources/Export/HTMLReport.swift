@@ -80,9 +80,10 @@ struct HTMLReport {
         let days = data.notes.compactMap { ReportFigures.day($0.value("occurred_at")?.text) }
         let (unit, periods) = ReportFigures.periods(days)
         var out = "<section id=\"notes-per-week\">\n<h2>Notes per \(unit)</h2>\n"
-        guard !periods.isEmpty else { return out + "<p class=\"empty\">No notes to chart.</p>\n</section>\n\n" }
+        guard let busiest = periods.max(by: { $0.count < $1.count }) else {
+            return out + "<p class=\"empty\">No notes to chart.</p>\n</section>\n\n"
+        }
         let total = periods.reduce(0) { $0 + $1.count }
-        let busiest = periods.max { $0.count < $1.count }!
         out += "<p>\(total) notes over \(periods.count) \(unit)s; the busiest \(unit) (starting \(e(ReportFigures.humanDate(busiest.start)))) had \(busiest.count).</p>\n"
         out += "<figure class=\"chart\">\n"
         let chart = SVGBarChart(id: "notes-chart", title: "Notes per \(unit)", labels: periods.map(\.label),

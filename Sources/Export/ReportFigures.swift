@@ -13,13 +13,11 @@ enum ReportFigures {
     /// "2026-01-05" for a day number.
     static func isoDate(_ day: Int64) -> String { String(ISO8601.format(seconds: day * 86_400).prefix(10)) }
 
-    /// "5 Jan 2026" for an ISO 8601 date or time.
+    /// "5 Jan 2026" for an ISO 8601 date or time; any other text as it is.
     static func humanDate(_ text: String?) -> String {
         guard let text, let day = day(text) else { return text ?? "" }
-        let iso = isoDate(day)
-        let parts = iso.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return iso }
-        return "\(parts[2]) \(months[parts[1] - 1]) \(parts[0])"
+        let (year, month, dayOfMonth) = ISO8601.civilFromDays(Int(day))
+        return "\(dayOfMonth) \(months[month - 1]) \(year)"
     }
 
     /// "5 Jan 2026, 14:30 UTC" for a moment in seconds.
@@ -42,12 +40,12 @@ enum ReportFigures {
             }
             return ("week", periods)
         }
-        func month(_ day: Int64) -> Int { let iso = isoDate(day); return Int(iso.prefix(4))! * 12 + Int(iso.dropFirst(5).prefix(2))! - 1 }
+        func month(_ day: Int64) -> Int { let (year, month, _) = ISO8601.civilFromDays(Int(day)); return year * 12 + month - 1 }
         var counts: [Int: Int] = [:]
         for day in days { counts[month(day), default: 0] += 1 }
         let periods = (month(first)...month(last)).map { index -> (label: String, start: String, count: Int) in
-            let year = index / 12, month = index % 12 + 1
-            let start = "\(year)-" + (month < 10 ? "0" : "") + String(month)
+            let year = index >= 0 ? index / 12 : (index - 11) / 12, month = index - year * 12 + 1
+            let start = ISO8601.yearText(year) + "-" + (month < 10 ? "0" : "") + String(month)
             return (label: months[month - 1] + " " + String(year), start: start, count: counts[index] ?? 0)
         }
         return ("month", periods)
@@ -55,9 +53,9 @@ enum ReportFigures {
 
     /// "5 Jan 26": short enough for an axis.
     static func shortLabel(_ day: Int64) -> String {
-        let parts = isoDate(day).split(separator: "-").compactMap { Int($0) }
-        let year = parts[0] % 100
-        return "\(parts[2]) \(months[parts[1] - 1]) " + (year < 10 ? "0" : "") + String(year)
+        let (fullYear, month, dayOfMonth) = ISO8601.civilFromDays(Int(day))
+        let year = abs(fullYear) % 100
+        return "\(dayOfMonth) \(months[month - 1]) " + (year < 10 ? "0" : "") + String(year)
     }
 
     static func median(_ values: [Double]) -> Double? {
@@ -71,9 +69,11 @@ enum ReportFigures {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 
-    /// One decimal place: "6.5", "7.0".
+    /// One decimal place: "6.5", "7.0". A value too large for tenths to
+    /// fit an integer (only a peer's bad data is) prints as Swift prints it.
     static func oneDecimal(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "–" }
+        guard abs(value) < 1e15 else { return "\(value)" }
         let tenths = Int64((value * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
         return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"

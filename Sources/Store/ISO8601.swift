@@ -71,7 +71,15 @@ public enum ISO8601 {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
+        return "\(yearText(year))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
+    }
+
+    /// A year as four digits or more, with a sign before the year 0 ("-0001"),
+    /// as ISO 8601's expanded years write it (never parsed back: `parse`
+    /// takes years 0000 to 9999, so a moment outside them is never canonical).
+    public static func yearText(_ year: Int) -> String {
+        let digits = String(year.magnitude)
+        return (year < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     public static func format(millis: UInt64) -> String { format(seconds: Int64(millis / 1000)) }

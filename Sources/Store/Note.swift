@@ -18,6 +18,14 @@ public enum Note {
         public let name: String
         public let range: ClosedRange<Double>
         public let meaning: String
+
+        /// Whether `value` is a score of this measure: a whole number in its range.
+        public func accepts(_ value: Double) -> Bool { range.contains(value) && value == value.rounded() }
+
+        /// What to do with a value out of range.
+        public var rangeHint: String {
+            "\(name) is a whole number from \(Int(range.lowerBound)) to \(Int(range.upperBound)) (\(meaning))"
+        }
     }
 
     public static let knownMeasures = [
@@ -84,6 +92,7 @@ public enum Note {
         changes += assignments.map { .assign(id, field: $0.0, value: $0.1) }
         for tag in input.tags { changes.append(.add(id, set: tagSet, element: .text(try nonEmpty(tag, "tag")))) }
         for tag in input.removeTags { changes.append(.remove(id, set: tagSet, element: .text(try nonEmpty(tag, "tag")))) }
+        try RecordSchema.check(changes) { _ in type }
         return changes
     }
 
@@ -91,6 +100,9 @@ public enum Note {
     public static func date(_ text: String) throws -> String {
         guard let moment = ISO8601.parse(text.trimmingSpaces) else {
             throw StoreError.invalid("'\(text)' is not an ISO 8601 date", "write it as 2026-11-20 or 2026-11-20T14:30 (UTC unless an offset like +01:00 is given)")
+        }
+        guard RecordSchema.isMoment(moment.text) else {
+            throw StoreError.invalid("'\(text)' is outside the years 0000 to 9999 in UTC", "check the date")
         }
         return moment.text
     }
@@ -111,11 +123,16 @@ public enum Note {
 
     static func measureName(_ name: String) throws -> String {
         let lowered = name.lowercased()
-        guard !lowered.isEmpty, lowered.count <= 40,
-              lowered.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+        guard isMeasureName(lowered) else {
             throw StoreError.invalid("'\(name)' is not a measure name", "use letters, digits and _, as in ucla3=6")
         }
         return lowered
+    }
+
+    /// Whether `name` (after `measures.`) is a measure's name: 1 to 40 of a-z, 0-9 and _.
+    public static func isMeasureName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= Limits.measureName.bytes
+            && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
     }
 
     /// A measure's value: a finite number, range-checked for known measures.
@@ -124,9 +141,7 @@ public enum Note {
             throw StoreError.invalid("measure \(name) has value '\(text)', which is not a number", "write it as NAME=NUMBER, as in ucla3=6")
         }
         if let known = knownMeasures.first(where: { $0.name == name.lowercased() }) {
-            guard known.range.contains(value), value == value.rounded() else {
-                throw StoreError.invalid("\(name)=\(text) is out of range", "\(known.name) is a whole number from \(Int(known.range.lowerBound)) to \(Int(known.range.upperBound)) (\(known.meaning))")
-            }
+            guard known.accepts(value) else { throw StoreError.invalid("\(name)=\(text) is out of range", known.rangeHint) }
         }
         return value == 0 ? 0 : value
     }

@@ -1,7 +1,8 @@
 import CRDT
 
 /// Reads notes from NDJSON, a JSON array, or CSV, with the same field names
-/// as `show --format json`, and checks every row before anything is written.
+/// as `show --format json`, and checks every row before anything is written
+/// (every rule and limit; see `RecordSchema`), then writes in short transactions.
 public enum NoteImport {
     public enum Format: Sendable { case json, csv }
 
@@ -22,9 +23,12 @@ public enum NoteImport {
         }
     }
 
-    /// Every row's changes, in order; fails on the first bad row with its line.
-    public static func changes(_ rows: [Row], existing: (RecordID) throws -> Bool, nowSeconds: Int64) throws -> [Change] {
-        var changes: [Change] = []
+    /// Every row's changes, one list per note, in order; fails on the first
+    /// bad row with its line. Every rule and limit of `Store.commit` is
+    /// checked here, so a file that passes is written whole.
+    public static func notes(_ rows: [Row], existing: (RecordID) throws -> Bool, nowSeconds: Int64) throws -> [[Change]] {
+        var notes: [[Change]] = []
+        notes.reserveCapacity(rows.count)
         var seen: Set<RecordID> = []
         for row in rows {
             do {
@@ -35,12 +39,38 @@ public enum NoteImport {
                     }
                 }
                 seen.insert(id)
-                changes += try Note.changes(row.input, for: id, creating: true, nowSeconds: nowSeconds)
+                notes.append(try Note.changes(row.input, for: id, creating: true, nowSeconds: nowSeconds))
             } catch let error as StoreError {
                 throw StoreError.invalid("line \(row.line): \(error.message)", error.hint.isEmpty ? "nothing was imported" : error.hint + "; nothing was imported")
             }
         }
-        return changes
+        return notes
+    }
+
+    /// How many notes one import transaction writes: small enough that a
+    /// command run beside a large import waits a fraction of a second, not
+    /// the whole import (SQLite has one writer at a time).
+    public static let notesPerTransaction = 500
+
+    /// Writes checked notes (from `notes`) in transactions of
+    /// `notesPerTransaction`. Everything was checked first, so only a failure
+    /// of the store itself (a full disk) can stop it part way; the error then
+    /// says which rows are in the store. Returns how many notes were written.
+    @discardableResult
+    public static func write(_ notes: [[Change]], rows: [Row], to store: Store) throws -> Int {
+        var written = 0
+        while written < notes.count {
+            let end = min(written + notesPerTransaction, notes.count)
+            do {
+                try store.commit(Array(notes[written..<end].joined()))
+            } catch let error as StoreError where written > 0 {
+                let last = rows.indices.contains(written - 1) ? rows[written - 1].line : written
+                throw StoreError.invalid("the import stopped after \(written) of \(notes.count) notes (up to line \(last)): \(error.message)",
+                                         (error.hint.isEmpty ? "" : error.hint + "; ") + "those \(written) are in the store: import the rest from the row after line \(last)")
+            }
+            written = end
+        }
+        return written
     }
 
     // MARK: JSON

@@ -48,6 +48,7 @@ extension Store {
     @discardableResult
     public func commit(_ changes: [Change]) throws -> [Operation] {
         try guarded {
+            try checkChanges(changes)
             let (operations, erased) = try database.transaction { () -> ([Operation], Bool) in
                 let batch = try beginBatch()
                 var made: [Operation] = []

@@ -1,3 +1,5 @@
+import CRDT
+
 /// Constants that identify the fieldnotes sync protocol (see `Protocol/SPEC.md`).
 public enum WireProtocol {
     /// The four bytes each side sends before its first frame: `F9 46 4E 53`
@@ -43,15 +45,15 @@ public enum WireLimits {
     /// Most entries in a Vector.
     public static let maxVectorEntries = 16_384
     /// Longest text value or set element, in UTF-8 bytes.
-    public static let maxTextLength = 512 * 1024
+    public static let maxTextLength = Limits.text.bytes
     /// Longest field, set or record type name, in UTF-8 bytes.
-    public static let maxNameLength = 255
+    public static let maxNameLength = Limits.name.bytes
     /// Longest erase reason, in UTF-8 bytes.
-    public static let maxEraseReasonLength = 1024
+    public static let maxEraseReasonLength = Limits.eraseReason.bytes
     /// Most ids in one assign's `replaces` or one remove's `observed`.
-    public static let maxIDListLength = 1024
+    public static let maxIDListLength = Limits.idList
     /// Longest device name, in UTF-8 bytes (at least 1).
-    public static let maxDeviceNameLength = 64
+    public static let maxDeviceNameLength = Limits.deviceName.bytes
     /// Longest Error message, in UTF-8 bytes.
     public static let maxErrorMessageLength = 512
 

@@ -2,15 +2,17 @@ import Store
 
 struct ImportCommand: Command {
     static let spec = CommandSpec(
-        name: "import", abstract: "Import notes from NDJSON, JSON or CSV in one transaction",
+        name: "import", abstract: "Import notes from NDJSON, JSON or CSV, all or nothing",
         arguments: [("FILE", "a .ndjson/.jsonl/.json or .csv file", true)],
         discussion: """
             Keys and columns are those of 'show --format json': id (optional; 32 hex digits), title, body,
             kind, area, occurred_at, participant, consent, tags, measures. In JSON, tags is an array and
             measures an object ({"ucla3": 6}); a .json file may hold one array, as 'list --format json' prints.
             In CSV, tags are separated by ';', and measures go in a 'measures' column (ucla3=6;ons_lonely=4)
-            or in columns named measures.NAME. The whole file is one transaction: one bad row rejects the
-            file with its line number, and nothing is written.
+            or in columns named measures.NAME. The whole file is checked before anything is written: one bad
+            row (or a value over a limit, such as a body over 512 KiB) rejects the file with its line number,
+            and nothing is written. It is then written 500 notes per transaction, so other commands on the
+            store are not kept waiting.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -27,8 +29,9 @@ struct ImportCommand: Command {
         let text = try NoteInputOptions.readText(path)
         let rows = try NoteImport.rows(text, format: format)
         let store = try context.openStore()
-        let changes = try NoteImport.changes(rows, existing: { try store.record($0) != nil }, nowSeconds: Int64(Store.systemMillis() / 1000))
-        try store.commit(changes)
+        // Parse and check every row first, outside any transaction; then write in short ones.
+        let notes = try NoteImport.notes(rows, existing: { try store.record($0) != nil }, nowSeconds: Int64(Store.systemMillis() / 1000))
+        try NoteImport.write(notes, rows: rows, to: store)
         context.out("imported \(rows.count) notes")
     }
 }
