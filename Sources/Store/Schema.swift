@@ -50,6 +50,15 @@ enum Schema {
             enrolled_ms INTEGER NOT NULL, last_seen_ms INTEGER, operations_received INTEGER NOT NULL DEFAULT 0,
             revoked_ms INTEGER);
         """,
+        // 3: on a hub, every replica id a device has synced as. A device gets a
+        // new one when its store re-issues its changes after a fork (a restored
+        // backup or a copied store); the old ids stay its own.
+        """
+        CREATE TABLE device_replicas (
+            replica BLOB PRIMARY KEY, device TEXT NOT NULL, bound_ms INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO device_replicas(replica, device, bound_ms)
+            SELECT replica, name, coalesce(last_seen_ms, enrolled_ms) FROM devices WHERE replica IS NOT NULL;
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

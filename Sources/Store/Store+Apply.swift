@@ -15,6 +15,10 @@ public enum Change: Sendable {
 /// index, the version vector, the clock) is recomputed once per batch, not per op.
 final class Batch {
     var clock: HybridLogicalClock
+    /// The store's replica id as this transaction sees it.
+    var replica: ReplicaID
+    /// Set when this batch moved the store's own operations to a new replica id.
+    var reissue: Reissue?
     var records: [RecordID: (rid: Int64, erased: Bool)] = [:]
     /// Per origin: highest contiguous seq held, and the highest seq stored.
     var vector: [ReplicaID: (held: UInt64, stored: UInt64)] = [:]
@@ -35,7 +39,10 @@ final class Batch {
         let field: String
     }
 
-    init(clock: HybridLogicalClock) { self.clock = clock }
+    init(clock: HybridLogicalClock, replica: ReplicaID) {
+        self.clock = clock
+        self.replica = replica
+    }
 }
 
 extension Store {
@@ -58,9 +65,11 @@ extension Store {
                     made.append(operation)
                 }
                 try finish(batch)
+                replica = batch.replica
                 return (made, batch.erased)
             }
-            if erased { try database.checkpointTruncate() }
+            // The erase has committed: if readers stop the purge of the files, it stays pending.
+            if erased { finishPurge(waiting: Store.purgeWaitAfterErase) }
             return operations
         }
     }
@@ -68,10 +77,22 @@ extension Store {
     /// Applies operations from another replica in one transaction: all or
     /// none. Operations already held are skipped, so re-applying is harmless.
     /// Returns how many were new.
+    ///
+    /// An operation whose id is held with different content is never
+    /// skipped: if it is of this store's own origin, another copy of this
+    /// store wrote it (a restored backup, a copied file), and the store first
+    /// moves its own operations from that seq onward to a fresh replica id
+    /// (`reissue` says so), then applies it; of any other origin, nothing of
+    /// the batch is written and the error names the operation.
     @discardableResult
     public func apply(_ operations: [Operation]) throws -> Int {
+        try applyReporting(operations).applied
+    }
+
+    /// `apply`, also saying whether the store re-issued its own operations.
+    public func applyReporting(_ operations: [Operation]) throws -> (applied: Int, reissue: Reissue?) {
         try guarded {
-            let (count, erased) = try database.transaction { () -> (Int, Bool) in
+            let (count, erased, reissue) = try database.transaction { () -> (Int, Bool, Reissue?) in
                 let batch = try beginBatch()
                 let wall = wallClock()
                 var applied = 0
@@ -80,10 +101,12 @@ extension Store {
                     if try applyOne(operation, batch) { applied += 1 }
                 }
                 try finish(batch)
-                return (applied, batch.erased)
+                return (applied, batch.erased, batch.reissue)
             }
-            if erased { try database.checkpointTruncate() }
-            return count
+            if let reissue { replica = reissue.replica }
+            // The erase has committed: if readers stop the purge of the files, it stays pending.
+            if erased { finishPurge(waiting: Store.purgeWaitAfterErase) }
+            return (count, reissue)
         }
     }
 
@@ -120,9 +143,9 @@ extension Store {
             record = id
             action = .erase(reason: reason)
         }
-        let seq = try vectorEntry(replica, batch).held + 1
+        let seq = try vectorEntry(batch.replica, batch).held + 1
         let timestamp = batch.clock.tick(wallMillis: wallClock())
-        return Operation(id: OperationID(origin: replica, seq: seq), timestamp: timestamp, record: record, action: action)
+        return Operation(id: OperationID(origin: batch.replica, seq: seq), timestamp: timestamp, record: record, action: action)
     }
 
     static func readOperationID(_ row: Row) -> OperationID? {
@@ -136,7 +159,10 @@ extension Store {
         if case .integer(let packed) = try meta("clock") {
             clock = HybridLogicalClock(latest: Timestamp(packed: UInt64(bitPattern: packed)))
         }
-        return Batch(clock: clock)
+        // Another process may have re-issued this store's operations under a new id.
+        var replica = self.replica
+        if case .blob(let bytes)? = try meta("replica"), let current = ReplicaID(bytes: bytes) { replica = current }
+        return Batch(clock: clock, replica: replica)
     }
 
     private func recordRow(_ id: RecordID, _ batch: Batch) throws -> (rid: Int64, erased: Bool) {
@@ -171,10 +197,23 @@ extension Store {
         let (rid, erased) = try recordRow(operation.record, batch)
         let stored = erased ? operation.purged : operation
         let (kind, name, value, refs) = Store.columns(of: stored.action)
-        try statement("INSERT OR IGNORE INTO ops(origin, seq, ts, record, kind, name, value, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .run([.blob(operation.id.origin.bytes), .integer(Int64(operation.id.seq)), .integer(Int64(bitPattern: operation.timestamp.packed)),
-                  .integer(rid), .integer(Int64(kind.rawValue)), .text(name), value, refs])
-        guard database.changes > 0 else { return false }
+        let row: [SQLValue] = [.blob(operation.id.origin.bytes), .integer(Int64(operation.id.seq)), .integer(Int64(bitPattern: operation.timestamp.packed)),
+                               .integer(rid), .integer(Int64(kind.rawValue)), .text(name), value, refs]
+        let insert = try statement("INSERT OR IGNORE INTO ops(origin, seq, ts, record, kind, name, value, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        try insert.run(row)
+        if database.changes == 0 {
+            // Held already: the same operation is a duplicate; a different one is a fork.
+            let held = try statement("SELECT origin, seq, ts, record, kind, name, value, refs FROM ops WHERE origin = ? AND seq = ?")
+                .first([row[0], row[1]]) { columns in (0 ..< 8).map { columns.value($0) } }
+            // SQLite stores a NaN as NULL: compare values as stored.
+            let asStored = row.map { value -> SQLValue in if case .real(let number) = value, number.isNaN { return .null } else { return value } }
+            guard let held, held != asStored else { return false }
+            guard operation.id.origin == batch.replica else {
+                throw StoreError.forked(operation.id, path)
+            }
+            _ = try moveOwnOperations(from: operation.id.seq, batch)
+            try insert.run(row)
+        }
         try advanceVector(past: operation.id, batch)
 
         let origin = SQLValue.blob(operation.id.origin.bytes)
@@ -311,6 +350,7 @@ extension Store {
         if batch.erased {
             // Merging every segment drops the erased rows' tokens from the index.
             try database.execute("INSERT INTO note_text(note_text) VALUES ('optimize')")
+            try markPurgePending()
         }
     }
 

@@ -73,22 +73,61 @@ extension Store {
                     operationsReceived: Int(row.int64(5)), revokedMillis: row.isNull(6) ? nil : UInt64(row.int64(6)))
     }
 
-    /// Binds a device to the replica it proved it is, on its first sync.
-    /// Fails if the device is bound to another replica, or the replica to another device.
+    /// Binds a replica id to a device, on the first sync the device makes as
+    /// that replica. A device may sync as several replica ids over time (its
+    /// store re-issues its changes under a new one after a fork), but a
+    /// replica id names one writer: refused, with a reason a person can act
+    /// on, if it is the hub's own (now or before), another device's, or an
+    /// origin this hub already holds operations of.
     public func bind(device name: String, to replica: ReplicaID) throws {
         try guarded {
             try database.transaction {
-                guard let entry = try device(named: name) else { throw StoreError.notFound("device '\(name)'") }
-                if let bound = entry.replica {
-                    guard bound == replica else {
-                        throw StoreError.invalid("device '\(name)' is bound to replica \(bound.hex), not \(replica.hex)", "a device keeps one store; enrol a new device name for a new store")
+                guard try device(named: name) != nil else { throw StoreError.notFound("device '\(name)'") }
+                if let owner = try statement("SELECT device FROM device_replicas WHERE replica = ?").first([.blob(replica.bytes)], { $0.text(0) }) {
+                    guard owner == name else {
+                        throw StoreError.invalid("replica \(replica.hex) belongs to device '\(owner)'", "each store syncs as its own device; enrol this one under a new name")
                     }
                     return
                 }
-                if let other = try statement("SELECT name FROM devices WHERE replica = ?").first([.blob(replica.bytes)], { $0.text(0) }) {
-                    throw StoreError.invalid("replica \(replica.hex) already belongs to device '\(other)'", "each store syncs as one device")
+                let hubReplicas = [self.replica] + (try previousReplicas())
+                if hubReplicas.contains(replica) {
+                    throw StoreError.invalid("replica \(replica.hex) is this hub's own", "a device cannot write as the hub; enrol it with a store of its own")
                 }
+                if try statement("SELECT 1 FROM ops WHERE origin = ? LIMIT 1").first([.blob(replica.bytes)], { _ in true }) != nil {
+                    throw StoreError.invalid("the hub already holds operations that replica \(replica.hex) wrote, and it is not device '\(name)'", "a device cannot write as another; enrol it with a store of its own")
+                }
+                let now = Int64(wallClock())
+                try statement("INSERT INTO device_replicas(replica, device, bound_ms) VALUES (?, ?, ?)").run([.blob(replica.bytes), .text(name), .integer(now)])
+                try statement("UPDATE devices SET replica = NULL WHERE replica = ?").run([.blob(replica.bytes)])
                 try statement("UPDATE devices SET replica = ? WHERE name = ?").run([.blob(replica.bytes), .text(name)])
+            }
+        }
+    }
+
+    /// Every replica id a device has synced as, oldest first.
+    public func replicas(ofDevice name: String) throws -> [ReplicaID] {
+        try guarded {
+            try statement("SELECT replica FROM device_replicas WHERE device = ? ORDER BY bound_ms, replica")
+                .query([.text(name)]) { ReplicaID(bytes: $0.blob(0)) }.compactMap { $0 }
+        }
+    }
+
+    // MARK: A hub's own origin
+
+    /// The highest seq of the hub's own origin that some device has shown it
+    /// holds, with the same fingerprint: those operations are surely the same
+    /// on both sides, should the hub ever be restored from an older backup.
+    public func confirmedOwnSeq() throws -> UInt64 {
+        try guarded {
+            if case .integer(let seq)? = try meta("own_confirmed") { return UInt64(max(0, seq)) }
+            return 0
+        }
+    }
+
+    public func confirmOwnSeq(_ seq: UInt64) throws {
+        try guarded {
+            try database.transaction {
+                if try confirmedOwnSeq() < seq { try setMeta("own_confirmed", .integer(Int64(clamping: seq))) }
             }
         }
     }
@@ -143,12 +182,13 @@ extension Store {
         }
     }
 
-    /// Records a successful sync: the hub holds this replica's operations up to `seq`.
-    public func recordSync(acknowledged seq: UInt64) throws {
+    /// Records what a sync learnt: the hub holds this replica's operations up
+    /// to `seq`; `completed` also notes the time of a finished sync.
+    public func recordSync(acknowledged seq: UInt64, completed: Bool = true) throws {
         try guarded {
             try database.transaction {
                 try setMeta("hub_acknowledged", .integer(Int64(clamping: seq)))
-                try setMeta("last_sync_ms", .integer(Int64(wallClock())))
+                if completed { try setMeta("last_sync_ms", .integer(Int64(wallClock()))) }
             }
         }
     }

@@ -10,7 +10,10 @@ import SQLite
 /// file; every write runs in a `BEGIN IMMEDIATE` transaction.
 public final class Store {
     public let path: String
-    public let replica: ReplicaID
+    /// This store's replica id: the origin of the operations it makes. It
+    /// changes only when the store re-issues its operations after a fork
+    /// (`Store+Forks.swift`).
+    public internal(set) var replica: ReplicaID
     let database: Database
     private var statements: [Int: Statement] = [:]
     /// Milliseconds since the Unix epoch; injected so tests can skew clocks.
@@ -50,11 +53,17 @@ public final class Store {
 
     /// Opens an existing store, migrating it forward if it is older; refuses
     /// files that are not fieldnotes stores and stores from a newer version.
-    public static func open(at path: String, wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+    /// An erase whose purge of the files was left pending is finished first.
+    ///
+    /// A write waits for another process's transaction for as long as it
+    /// takes; `whileWaiting` is called once, when a wait passes
+    /// `Store.waitNoticeDelay`, to say so.
+    public static func open(at path: String, wallClock: @escaping () -> UInt64 = Store.systemMillis,
+                            whileWaiting: (() -> Void)? = nil) throws -> Store {
         guard access(path, F_OK) == 0 else { throw StoreError.noStore(path) }
         do {
             let database = try Database(path: path, mode: .readWrite)
-            try configure(database)
+            try configure(database, whileWaiting: whileWaiting)
             let application = try database.first("PRAGMA application_id") { $0.int64(0) } ?? 0
             let version = try database.userVersion
             guard application == Schema.applicationID else {
@@ -68,7 +77,9 @@ public final class Store {
                   let replica = ReplicaID(bytes: bytes) else {
                 throw StoreError.notAStore(path, "it has no replica id")
             }
-            return Store(path: path, database: database, replica: replica, wallClock: wallClock)
+            let store = Store(path: path, database: database, replica: replica, wallClock: wallClock)
+            if try store.isPurgePending { store.finishPurge(waiting: Store.purgeWaitOnOpen) }
+            return store
         } catch let error as SQLiteError {
             switch error.code.primary {
             case .notADatabase: throw StoreError.notAStore(path, "not an SQLite database")
@@ -85,10 +96,14 @@ public final class Store {
         self.wallClock = wallClock
     }
 
+    /// How long a write waits for another process's transaction before
+    /// `Store.open`'s `whileWaiting` is called.
+    public static let waitNoticeDelay: Duration = .seconds(2)
+
     /// Per-connection settings: durability on every commit, waiting for other
     /// writers, and zeroing deleted content so erased text leaves no trace.
-    private static func configure(_ database: Database) throws {
-        database.setBusyTimeout(milliseconds: 10_000)
+    private static func configure(_ database: Database, whileWaiting: (() -> Void)? = nil) throws {
+        database.waitForLocks(noticeAfter: waitNoticeDelay, notice: whileWaiting)
         try database.execute("""
             PRAGMA synchronous = FULL;
             PRAGMA foreign_keys = ON;

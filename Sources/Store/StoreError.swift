@@ -1,10 +1,11 @@
+import CRDT
 import SQLite
 
 /// A failure a person can act on: what is wrong, and what to do about it.
 /// A struct over a private enum, so cases can grow without breaking callers.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     private enum Kind: Sendable {
-        case noStore, notAStore, newerSchema, exists, unwritable, invalid, notFound, ambiguous, sqlite, conflict
+        case noStore, notAStore, newerSchema, exists, unwritable, invalid, notFound, ambiguous, sqlite, conflict, forked
     }
 
     private let kind: Kind
@@ -22,6 +23,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String { hint.isEmpty ? message : "\(message); \(hint)" }
 
     public var isNotFound: Bool { kind == .notFound }
+    /// An operation arrived with different content under an id already held.
+    public var isFork: Bool { kind == .forked }
 
     static func noStore(_ path: String) -> StoreError {
         .init(.noStore, "no fieldnotes store at \(path)", "create one with 'fieldnotes init --name NAME', or name another with --store PATH")
@@ -44,6 +47,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     }
     static func notFound(_ what: String) -> StoreError {
         .init(.notFound, "no record matches \(what)", "run 'fieldnotes list' to see ids")
+    }
+    static func forked(_ id: OperationID, _ path: String) -> StoreError {
+        .init(.forked, "operation \(id) arrived with different content from the one \(path) holds under that id: two copies of that replica's store wrote different changes",
+              "nothing of this batch was written; the copy that syncs later re-issues its changes under a new id when it next syncs")
     }
     static func ambiguous(_ prefix: String, _ candidates: [String]) -> StoreError {
         .init(.ambiguous, "id prefix \(prefix) matches \(candidates.count) records: \(candidates.joined(separator: ", "))",

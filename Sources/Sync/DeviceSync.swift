@@ -13,6 +13,19 @@ public struct SyncReport: Sendable {
     /// The hub's clock minus ours, in milliseconds, from the Challenge.
     public var clockSkewMillis: Int64 = 0
     public var hubReplica: ReplicaID?
+    /// Set when this store found that another copy of it (a restored backup,
+    /// a copied file) had already sent different changes under its ids, and
+    /// re-issued its own under a new replica id.
+    public var reissue: Reissue?
+    /// How many operations of this store's earlier replica id it fetched
+    /// back from the hub while recovering from a fork.
+    public var fetchedOwn = 0
+    /// Origins whose history the hub states differently from this store,
+    /// other than its own (nothing of them was overwritten).
+    public var divergentOrigins: [ReplicaID] = []
+    /// Operations of this store that could not be sent (values over the
+    /// limits, from an older version): the records and why.
+    public var unsendable: [(record: RecordID, reason: String)] = []
 }
 
 /// The device side of a sync session (`Protocol/SPEC.md`, "Sync"): proves
@@ -31,21 +44,40 @@ public struct DeviceSync {
         self.timeout = timeout
     }
 
+    /// Runs sessions until the hub holds everything this store wrote: one,
+    /// usually; two or three when the store finds it was forked (restored
+    /// from a backup, or copied) and re-issues its changes under a new id.
     public func run() throws -> SyncReport {
         guard let endpoint = Endpoint(link.address) else {
             throw SyncError("the hub address '\(link.address)' is not HOST:PORT; run 'fieldnotes join CODE' again")
         }
         let started = monotonicMillis()
         var report = SyncReport()
+        for _ in 0 ..< 6 {
+            switch try connect(endpoint, &report) {
+            case .complete:
+                report.milliseconds = monotonicMillis() - started
+                return report
+            case .again:
+                continue
+            }
+        }
+        throw SyncError("the hub and this store did not agree on this store's history after several sessions; nothing was lost, run 'fieldnotes sync' again", code: .forked)
+    }
+
+    private enum Outcome { case complete, again }
+
+    private func connect(_ endpoint: Endpoint, _ report: inout SyncReport) throws -> Outcome {
         let connection = try Connection.connect(to: endpoint, timeout: timeout)
         defer { connection.close() }
         let channel = try Channel(connection, sendTimeout: timeout)
+        let bytesIn = report.bytesIn, bytesOut = report.bytesOut
         defer {
-            report.bytesIn = channel.bytesIn
-            report.bytesOut = channel.bytesOut
+            report.bytesIn = bytesIn + channel.bytesIn
+            report.bytesOut = bytesOut + channel.bytesOut
         }
         do {
-            try session(channel, &report)
+            return try session(channel, &report)
         } catch let error as WireError {
             channel.sendError(error.wireCode, error.detail)
             throw SyncError("the hub sent bytes this device cannot accept (\(error)); nothing of that batch was written", code: error.wireCode)
@@ -57,11 +89,13 @@ public struct DeviceSync {
                 throw SyncError(Self.explain(refusal.code, refusal.message), code: refusal.code)
             }
             throw error
+        } catch let error as SyncError where error.code == .forked {
+            // The hub already holds different changes under our ids (two
+            // copies sent at once): next time state nothing of our own, so
+            // the hub sends its whole history of it and the store re-issues.
+            try store.recordSync(acknowledged: 0, completed: false)
+            throw error
         }
-        report.bytesIn = channel.bytesIn
-        report.bytesOut = channel.bytesOut
-        report.milliseconds = monotonicMillis() - started
-        return report
     }
 
     private func deadline() -> Int64 { monotonicMillis() + Int64(timeout * 1000) }
@@ -81,14 +115,18 @@ public struct DeviceSync {
         case .revoked: return "the hub has revoked this device (\(text)); ask for a new enrolment code"
         case .authFailed: return "the hub refused this device's proof (\(text)); the enrolment code may be wrong: run 'fieldnotes join' with a fresh one"
         case .busy: return "the hub is busy (\(text)); try again in a minute"
-        case .replicaMismatch: return "the hub has this device name bound to another store (\(text)); enrol this store under a new name"
+        case .replicaMismatch: return "the hub refused this store's replica id (\(text))"
+        case .forked: return "the hub holds different changes under this store's ids (\(text)); nothing was written, and the next 'fieldnotes sync' re-issues this store's changes under a new id"
         default: return "the hub ended the session: \(code) (\(text))"
         }
     }
 
-    private func session(_ channel: Channel, _ report: inout SyncReport) throws {
+    private func session(_ channel: Channel, _ report: inout SyncReport) throws -> Outcome {
+        // The replica id this session speaks for: the store may move to a new
+        // one while applying the hub's batches (a fork), but not mid-session.
+        let replica = store.replica
         // Handshake: Hello, then check the hub's proof before proving ourselves.
-        let hello = Hello(deviceName: link.device, replica: store.replica, nonce: try SecureRandom.bytes(Hello.nonceLength),
+        let hello = Hello(deviceName: link.device, replica: replica, nonce: try SecureRandom.bytes(Hello.nonceLength),
                           wallClockMillis: Store.systemMillis())
         try channel.send(.hello(hello))
         guard case .challenge(let challenge) = try receive(channel) else {
@@ -109,8 +147,10 @@ public struct DeviceSync {
         let proof = try Handshake.deviceProof(secret: link.secret, hello: hello, challenge: challenge)
         try channel.send(.proof(mac: proof))
         channel.authenticateSending(key: keys.deviceToHub)
-        let ours = try store.versionVector()
-        try channel.send(.vector(ours))
+        // Of our own origin we state only what the hub has acknowledged: if
+        // the hub holds more of it (this store was restored or copied), it
+        // sends those back and the store compares them with its own (§7.7).
+        try channel.send(.vector(try store.syncVector(ownUpTo: try store.hubAcknowledged())))
 
         guard case .welcome(let welcome) = try receive(channel) else {
             throw SyncError("the hub did not welcome this device", code: .protocolViolation)
@@ -119,6 +159,15 @@ public struct DeviceSync {
         guard case .vector(let theirs) = try receive(channel) else {
             throw SyncError("the hub did not send its version vector", code: .protocolViolation)
         }
+        let divergent = try store.divergentOrigins(from: theirs)
+        if divergent.contains(replica) {
+            // The hub's history of our own origin differs below what it
+            // sent: state none of it next time, so the hub sends all of it.
+            channel.sendError(.forked, "this device holds a different history of its own replica \(replica.hex); it will state none of it and sync again")
+            try store.recordSync(acknowledged: 0, completed: false)
+            return .again
+        }
+        for origin in divergent where !report.divergentOrigins.contains(origin) { report.divergentOrigins.append(origin) }
 
         // Phase 1: the hub sends what we lack; we commit and acknowledge each batch.
         var batches: UInt64 = 0
@@ -129,8 +178,10 @@ public struct DeviceSync {
                     throw SyncError("the hub sent batch \(batchID) after \(batches)", code: .protocolViolation)
                 }
                 batches = batchID
-                let applied = try store.apply(batch.operations)
+                let (applied, reissue) = try store.applyReporting(batch.operations)
+                if report.reissue == nil { report.reissue = reissue }
                 report.received += applied
+                if batch.origin == replica || report.reissue?.previous == batch.origin { report.fetchedOwn += applied }
                 try channel.send(.ack(batchID: batchID, applied: UInt64(applied)))
             case .done(let doneBatches, _):
                 guard doneBatches == batches else {
@@ -146,50 +197,74 @@ public struct DeviceSync {
             }
         }
 
-        // Phase 2: we send what the hub lacks, a bounded window of batches in flight.
-        var sender = BatchSender(store: store, ranges: ours.missing(from: theirs))
-        report.sent = try sender.send(over: channel, receive: { try receive(channel) })
-        try channel.send(.done(batches: sender.batchesSent, operations: UInt64(report.sent)))
-        // Every batch was acknowledged: the hub holds all of our own operations we held at the start.
-        try store.recordSync(acknowledged: ours[store.replica])
+        // Phase 2: we send what the hub lacks of this session's origin, a
+        // bounded window of batches in flight. After a re-issue that is
+        // nothing: our own changes now go under the new id, next session.
+        let held = try store.versionVector()[replica]
+        let ranges = held > theirs[replica] ? [SeqRange(origin: replica, first: theirs[replica] + 1, last: held)] : []
+        var sender = BatchSender(store: store, ranges: ranges)
+        let sent = try sender.send(over: channel, receive: { try receive(channel) })
+        report.sent += sent
+        try channel.send(.done(batches: sender.batchesSent, operations: UInt64(sent)))
+        if store.replica != replica {
+            try store.nameReplicaIfNew()
+            try store.recordSync(acknowledged: 0, completed: true)
+            return .again
+        }
+        // Every batch was acknowledged: the hub holds our own operations up to
+        // the last one sent.
+        if let (blocker, reason) = sender.unsendable.first {
+            try store.recordSync(acknowledged: max(blocker.id.seq - 1, theirs[replica]), completed: true)
+            // A value nobody sees any more (its note was edited since) is emptied, and the rest can go.
+            if try store.clearReplacedValue(blocker.id) { return .again }
+            report.unsendable = [(blocker.record, reason)]
+            return .complete
+        }
+        try store.recordSync(acknowledged: max(held, theirs[replica]), completed: true)
+        return .complete
     }
 }
 
 /// Streams the operations a peer lacks from the store, one batch at a time:
-/// never the whole log in memory.
+/// never the whole log in memory. Runs of operations are split so that
+/// every Ops frame fits the frame limit. An operation that cannot be sent
+/// at all (a value over the limits, from an older version) ends its origin's
+/// range there, since seqs must stay consecutive; it is kept in `unsendable`
+/// so the caller can name it, and the other origins still go.
 struct BatchSender {
     let store: Store
     var ranges: [SeqRange]
+    private var pending: [OperationBatch] = []
     private(set) var batchesSent: UInt64 = 0
+    private(set) var unsendable: [(operation: Operation, reason: String)] = []
+
     init(store: Store, ranges: [SeqRange]) {
         self.store = store
         self.ranges = ranges
     }
 
     mutating func next() throws -> (id: UInt64, batch: OperationBatch)? {
-        while let range = ranges.first {
+        while pending.isEmpty, let range = ranges.first {
             let operations = try store.operations(range, limit: WireLimits.maxBatchOperations)
             guard let last = operations.last else {
                 ranges.removeFirst()
                 continue
             }
-            if last.id.seq >= range.last {
+            let (batches, stop) = OperationBatch.splitBeforeUnsendable(operations)
+            pending = batches
+            if let stop {
+                unsendable.append((stop.operation, stop.error.detail))
+                ranges.removeFirst()
+            } else if last.id.seq >= range.last {
                 ranges.removeFirst()
             } else {
                 ranges[0] = SeqRange(origin: range.origin, first: last.id.seq + 1, last: range.last)
             }
-            let batch: OperationBatch
-            do {
-                batch = try OperationBatch(operations)
-            } catch {
-                throw SyncError("cannot batch operations of \(range.origin): \(error)", code: .internal)
-            }
-            batchesSent += 1
-            return (batchesSent, batch)
         }
-        return nil
+        guard !pending.isEmpty else { return nil }
+        batchesSent += 1
+        return (batchesSent, pending.removeFirst())
     }
-
     /// Sends every batch, keeping at most `WireLimits.window` unacknowledged,
     /// and returns once all are acknowledged in order. Answers Pings on the way.
     mutating func send(over channel: Channel, receive: () throws -> Message) throws -> Int {

@@ -136,6 +136,8 @@ public final class Hub: Sendable {
             + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(outcome)")
     }
 
+    func logLine(_ line: String) { log(line) }
+
     /// Runs `body` holding the hub's single write lock.
     func write<T>(_ body: () throws -> T) throws -> T {
         try writeLock.withLock { _ in try body() }
@@ -208,26 +210,23 @@ struct HubSession {
         }
         authenticated = true
         channel.authenticateReceiving(key: keys.deviceToHub)
-        if let bound = entry.replica, bound != hello.replica {
-            throw SyncError("device '\(hello.deviceName)' is bound to another store; enrol this one under a new name", code: .replicaMismatch)
+        do {
+            try hub.write { try store.bind(device: hello.deviceName, to: hello.replica) }
+        } catch let error as StoreError {
+            throw SyncError(error.description, code: .replicaMismatch)
         }
-        if entry.replica == nil {
-            do {
-                try hub.write { try store.bind(device: hello.deviceName, to: hello.replica) }
-            } catch let error as StoreError {
-                throw SyncError(error.message, code: .replicaMismatch)
-            }
-        }
-        let ours = try store.versionVector()
-        try channel.send([.welcome(Welcome(hubReplica: store.replica)), .vector(ours)])
+        let stated = try store.syncVector()
+        try channel.send([.welcome(Welcome(hubReplica: store.replica)), .vector(stated)])
         let idleMillis = Int64(hub.settings.idleTimeout * 1000)
         let idle = { monotonicMillis() + idleMillis }
         guard case .vector(let theirs) = try HubSession.receiveChecked(channel, deadline: idle()) else {
             throw SyncError("expected the device's Vector", code: .protocolViolation)
         }
+        let lacking = try checkHistories(theirs, stated: stated.vector)
 
         // Phase 1: send what the device lacks.
-        var sender = BatchSender(store: store, ranges: ours.missing(from: theirs))
+        let ours = try store.versionVector()
+        var sender = BatchSender(store: store, ranges: ours.missing(from: lacking))
         sent = try sender.send(over: channel, receive: { try HubSession.receiveChecked(channel, deadline: idle()) })
         try channel.send(.done(batches: sender.batchesSent, operations: UInt64(sent)))
 
@@ -247,7 +246,12 @@ struct HubSession {
                 guard batch.firstSeq <= held + 1 else {
                     throw SyncError("batch \(batchID) starts at seq \(batch.firstSeq) but the hub holds up to \(held)", code: .seqGap)
                 }
-                let applied = try hub.write { try store.apply(batch.operations) }
+                let applied: Int
+                do {
+                    applied = try hub.write { try store.apply(batch.operations) }
+                } catch let error as StoreError where error.isFork {
+                    throw SyncError(error.message, code: .forked)
+                }
                 held = max(held, batch.lastSeq)
                 received += applied
                 try channel.send(.ack(batchID: batchID, applied: UInt64(applied)))
@@ -267,6 +271,38 @@ struct HubSession {
                 throw SyncError("unexpected \(other.type) while receiving operations", code: .protocolViolation)
             }
         }
+    }
+
+    /// Compares the device's stated history with the hub's (SPEC §7.7) and
+    /// returns what the device holds, for working out what it lacks:
+    /// - an origin whose fingerprints differ at a seq both hold is treated as
+    ///   not held at all, so the hub sends its whole history of it and the
+    ///   device finds the fork point (its own origin: it re-issues its side);
+    /// - a device holding more of the hub's own origin than the hub, or a
+    ///   different history of it, means the hub was restored from an older
+    ///   backup: the hub moves its own operations past the last seq a device
+    ///   confirmed to a fresh replica id before it writes anything more.
+    private mutating func checkHistories(_ theirs: SyncVector, stated: VersionVector) throws -> VersionVector {
+        guard let store else { return theirs.vector }
+        var lacking = theirs.vector
+        let divergent = try store.divergentOrigins(from: theirs)
+        for origin in divergent { lacking[origin] = 0 }
+        let own = store.replica
+        if theirs[own] > stated[own] || divergent.contains(own) {
+            let reissue = try hub.write { () -> Reissue? in
+                guard store.replica == own else { return nil }
+                return try store.reissueOwnOperations(from: try store.confirmedOwnSeq() + 1)
+            }
+            if let reissue {
+                hub.logLine("hub: device=\(device ?? "-") holds more of the hub's own changes than the hub (the hub was restored from a backup): "
+                            + "the hub now writes as \(reissue.replica.hex) and re-issued \(reissue.moved) of its own changes; nothing was lost")
+                try hub.write { try store.nameReplicaIfNew() }
+            }
+        } else if theirs[own] > 0 {
+            let seq = theirs[own]
+            if try store.confirmedOwnSeq() < seq { try hub.write { try store.confirmOwnSeq(seq) } }
+        }
+        return lacking
     }
 
     /// Receives a message; an Error frame from the device ends the session.

@@ -35,12 +35,15 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let replicaMismatch = ErrorCode(rawValue: 14)
     /// A well-formed message that the state machine does not allow now.
     public static let protocolViolation = ErrorCode(rawValue: 15)
+    /// An operation arrived whose `(origin, seq)` the receiver holds with
+    /// different content: two copies of one store wrote under the same ids.
+    public static let forked = ErrorCode(rawValue: 16)
 
     /// Every code this version defines, in numeric order.
     public static let allKnown: [ErrorCode] = [
         .badMagic, .unsupportedVersion, .malformed, .frameTooLarge, .authFailed, .unknownDevice,
         .revoked, .busy, .forgedOrigin, .seqGap, .badTag, .timeout, .internal, .replicaMismatch,
-        .protocolViolation,
+        .protocolViolation, .forked,
     ]
 
     /// The code's name as written in the specification, or nil for a code
@@ -62,6 +65,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 13: return "internal"
         case 14: return "replicaMismatch"
         case 15: return "protocolViolation"
+        case 16: return "forked"
         default: return nil
         }
     }
@@ -70,7 +74,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// backoff); otherwise a person has to act (re-enrol, update, fix the clock…).
     public var isRetryable: Bool {
         switch self {
-        case .busy, .timeout, .internal, .badTag, .malformed, .frameTooLarge, .seqGap, .protocolViolation:
+        case .busy, .timeout, .internal, .badTag, .malformed, .frameTooLarge, .seqGap, .protocolViolation, .forked:
             return true
         default:
             return name == nil

@@ -19,7 +19,7 @@ public enum Message: Hashable, Sendable {
     /// people (at most 512 bytes of UTF-8); the code says what to do.
     case error(code: ErrorCode, message: String)
     /// Either side, once, first after the handshake: the sender's version vector.
-    case vector(VersionVector)
+    case vector(SyncVector)
     /// Either side: a batch of one origin's consecutive operations. Batch ids
     /// count 1, 2, 3, … per sender and session.
     case operations(batchID: UInt64, batch: OperationBatch)
@@ -79,6 +79,7 @@ public enum Message: Hashable, Sendable {
                 guard entry.seq <= WireLimits.maxSeq else { throw WireError(.limitExceeded, "Vector: seq \(entry.seq) exceeds 2^63 - 1") }
                 out.append(contentsOf: entry.origin.bytes)
                 out.appendVarint(entry.seq)
+                out.appendUInt64(entry.fingerprint)
             }
         case .operations(let batchID, let batch):
             out.appendVarint(batchID)
@@ -145,10 +146,12 @@ public enum Message: Hashable, Sendable {
 
     /// Entries in strictly increasing origin order, every seq at least 1:
     /// the only encoding of a given vector.
-    private static func decodeVector(_ reader: inout ByteReader) throws(WireError) -> VersionVector {
-        let count = try reader.readCount("entry count", limit: WireLimits.maxVectorEntries, minimumSize: 17)
+    private static func decodeVector(_ reader: inout ByteReader) throws(WireError) -> SyncVector {
+        let count = try reader.readCount("entry count", limit: WireLimits.maxVectorEntries, minimumSize: 25)
         var entries: [ReplicaID: UInt64] = [:]
+        var fingerprints: [ReplicaID: UInt64] = [:]
         entries.reserveCapacity(count)
+        fingerprints.reserveCapacity(count)
         var previous: ReplicaID?
         for index in 0 ..< count {
             let origin = try reader.readReplicaID("entry \(index) origin")
@@ -159,8 +162,9 @@ public enum Message: Hashable, Sendable {
             guard seq <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "entry \(index) seq \(seq) exceeds 2^63 - 1") }
             guard seq >= 1 else { throw reader.error(.nonCanonical, "entry \(index) has seq 0; omit such entries") }
             entries[origin] = seq
+            fingerprints[origin] = try reader.readUInt64("entry \(index) fingerprint")
             previous = origin
         }
-        return VersionVector(entries)
+        return SyncVector(VersionVector(entries), fingerprints: fingerprints)
     }
 }

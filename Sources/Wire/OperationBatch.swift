@@ -66,6 +66,19 @@ public struct OperationBatch: Hashable, Sendable {
     /// `maxFrameLength`, in order. Every operation must fit alone.
     public static func split(_ operations: [Operation], maxOperations: Int = WireLimits.maxBatchOperations,
                              maxFrameLength: Int = WireLimits.maxFrameLength) throws(WireError) -> [OperationBatch] {
+        let (batches, stop) = splitBeforeUnsendable(operations, maxOperations: maxOperations, maxFrameLength: maxFrameLength)
+        if let stop { throw stop.error }
+        return batches
+    }
+
+    /// Like `split`, but stops at the first operation that cannot be sent at
+    /// all (a value over the limits, which an older version let in, or one
+    /// that alone overflows a frame): returns the batches before it, that
+    /// operation and why. Seqs must stay consecutive, so nothing after it can
+    /// be sent either.
+    public static func splitBeforeUnsendable(_ operations: [Operation], maxOperations: Int = WireLimits.maxBatchOperations,
+                                             maxFrameLength: Int = WireLimits.maxFrameLength)
+        -> (batches: [OperationBatch], unsendable: (operation: Operation, error: WireError)?) {
         let perBatch = min(max(maxOperations, 1), WireLimits.maxBatchOperations)
         var batches: [OperationBatch] = []
         var start = 0
@@ -74,24 +87,37 @@ public struct OperationBatch: Hashable, Sendable {
             var encoder = OperationEncoder(origin: first.id.origin, firstSeq: first.id.seq)
             var body: [UInt8] = []
             var end = start
+            var stop: (operation: Operation, error: WireError)?
             while end < operations.count, end - start < perBatch {
-                try encoder.append(operations[end], to: &body)
                 let count = end - start + 1
+                do {
+                    try encoder.append(operations[end], to: &body)
+                } catch {
+                    stop = (operations[end], error)
+                    break
+                }
                 // type + longest batch id + origin + first seq + count + body + tag
                 let frameLength = 1 + 10 + 16 + varintLength(first.id.seq) + varintLength(UInt64(count))
                     + body.count + WireLimits.tagLength
                 if frameLength > maxFrameLength {
-                    guard count > 1 else {
-                        throw WireError(.limitExceeded, "Ops: operation \(first.id) alone needs a \(frameLength)-byte frame, limit \(maxFrameLength)")
+                    if count == 1 {
+                        stop = (operations[end], WireError(.limitExceeded, "Ops: operation \(operations[end].id) alone needs a \(frameLength)-byte frame, limit \(maxFrameLength)"))
                     }
                     break
                 }
                 end += 1
             }
-            batches.append(try OperationBatch(Array(operations[start ..< end])))
+            if end > start {
+                do {
+                    batches.append(try OperationBatch(Array(operations[start ..< end])))
+                } catch {
+                    return (batches, (operations[start], error))
+                }
+            }
+            if let stop { return (batches, stop) }
             start = end
         }
-        return batches
+        return (batches, nil)
     }
 
     func encode(into out: inout [UInt8]) throws(WireError) {

@@ -9,10 +9,10 @@ public enum WireProtocol {
     public static let magic: [UInt8] = [0xF9, 0x46, 0x4E, 0x53]
 
     /// The protocol version this implementation speaks.
-    public static let currentVersion: UInt16 = 1
+    public static let currentVersion: UInt16 = 2
 
     /// Every version this implementation can speak, offered in the Hello.
-    public static let supportedVersions: ClosedRange<UInt16> = 1...1
+    public static let supportedVersions: ClosedRange<UInt16> = 2...2
 
     /// The highest version both ranges contain, or nil when they do not
     /// overlap (the hub then answers `unsupportedVersion`).

@@ -29,7 +29,7 @@ extension SyncSuite {
                 let operationsBefore = try fixture.hubStore.operationCount()
 
                 let peer = try RawPeer(port: fixture.hub.port)
-                try peer.authenticate(fixture.credentials, vector: fixture.device.versionVector())
+                try peer.authenticate(fixture.credentials, vector: fixture.device.syncVector())
                 try peer.send(.operations(batchID: 1, batch: OperationBatch(forged)))
                 expectError(try peer.receive(), .forgedOrigin)
                 #expect(try peer.closesWithoutAnotherFrame())
@@ -45,7 +45,7 @@ extension SyncSuite {
                 let before = try fixture.hubStore.digest()
 
                 let peer = try RawPeer(port: fixture.hub.port)
-                try peer.authenticate(fixture.credentials, vector: fixture.device.versionVector())
+                try peer.authenticate(fixture.credentials, vector: fixture.device.syncVector())
                 try peer.send(.operations(batchID: 1, batch: OperationBatch(Array(operations.dropFirst()))))
                 expectError(try peer.receive(), .seqGap)
                 #expect(try peer.closesWithoutAnotherFrame())
@@ -68,7 +68,7 @@ extension SyncSuite {
                 let before = try fixture.hubStore.digest()
 
                 let peer = try RawPeer(port: fixture.hub.port)
-                try peer.authenticate(fixture.credentials, vector: fixture.device.versionVector())
+                try peer.authenticate(fixture.credentials, vector: fixture.device.syncVector())
                 var frame = try peer.encode(.operations(batchID: 1, batch: OperationBatch(operations)))
                 switch flip {
                 case .tag: frame[frame.count - 1] ^= 0x01
@@ -89,7 +89,7 @@ extension SyncSuite {
                 let (held, operations) = try Self.pendingOperations(fixture)
 
                 let peer = try RawPeer(port: fixture.hub.port)
-                try peer.authenticate(fixture.credentials, vector: fixture.device.versionVector())
+                try peer.authenticate(fixture.credentials, vector: fixture.device.syncVector())
                 let frame = try peer.encode(.operations(batchID: 1, batch: OperationBatch(operations)))
                 try peer.send(frame)
                 #expect(try peer.receive() == .ack(batchID: 1, applied: UInt64(operations.count)))
@@ -111,7 +111,7 @@ extension SyncSuite {
             try HubFixture.with { fixture in
                 let before = try fixture.hubStore.digest()
                 let peer = try RawPeer(port: fixture.hub.port)
-                try peer.authenticate(fixture.credentials, vector: fixture.device.versionVector())
+                try peer.authenticate(fixture.credentials, vector: fixture.device.syncVector())
                 var bytes: [UInt8] = []
                 bytes.appendBigEndian(UInt32(WireLimits.maxFrameLength + 1))
                 bytes.append(MessageType.operations.rawValue)

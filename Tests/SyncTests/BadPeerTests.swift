@@ -188,7 +188,7 @@ extension SyncSuite {
                 try fixture.device.add("--title", "to be trickled")
                 let before = try fixture.hubStore.digest()
                 let peer = try RawPeer(port: fixture.hub.port)
-                let held = try peer.authenticate(fixture.credentials, vector: fixture.device.versionVector())[fixture.device.replica]
+                let held = try peer.authenticate(fixture.credentials, vector: fixture.device.syncVector())[fixture.device.replica]
                 let operations = try fixture.device.ownOperations(held + 1, try fixture.device.versionVector()[fixture.device.replica])
                 let frame = try peer.encode(.operations(batchID: 1, batch: OperationBatch(operations)))
                 let trickled = try peer.trickle(frame, interval: 0.1)

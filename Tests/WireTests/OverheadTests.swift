@@ -96,7 +96,7 @@ import Wire
     /// directions, magic to Done.
     @Test func noOpSyncIsOneRoundTripAfterTheHandshakeAndAFewHundredBytes() throws {
         let keys = Handshake.sessionKeys(secret: Fixtures.secret, deviceNonce: Fixtures.deviceNonce, hubNonce: Fixtures.hubNonce)
-        let vector = VersionVector([Fixtures.device: 1_200, Fixtures.tablet: 830, ReplicaID(high: 9, low: 9): 57])
+        let vector = Fixtures.vector([Fixtures.device: 1_200, Fixtures.tablet: 830, ReplicaID(high: 9, low: 9): 57])
         var device = FrameEncoder()
         var hub = FrameEncoder()
         let challenge = try VectorCatalog.typicalChallenge()

@@ -160,6 +160,16 @@ struct SyncCommand: Command {
         if abs(report.clockSkewMillis) > Int64(WireLimits.clockSkewWarningMillis) {
             context.err("fieldnotes: warning: this device's clock is \(abs(report.clockSkewMillis) / 60_000) minutes \(report.clockSkewMillis > 0 ? "behind" : "ahead of") the hub's; set the clock (the operations were still accepted)")
         }
+        if let reissue = report.reissue {
+            context.out("this store was restored from a backup or copied: \(reissue.moved) of its changes had ids the hub already held for other changes, so they were re-issued as replica \(reissue.replica.hex.prefix(8)) and sent, and \(report.fetchedOwn) changes this laptop lacked were fetched from the hub; nothing was lost")
+        }
+        for origin in report.divergentOrigins {
+            context.err("fieldnotes: warning: the hub holds a different history of replica \(origin.hex.prefix(8)) than this store (a copy of that device's store, or the hub, was restored from a backup); this store kept its own and fetched none of that replica's changes")
+        }
         context.out("synced with \(link.address): sent \(report.sent) operations, received \(report.received); \(report.bytesOut) bytes out, \(report.bytesIn) bytes in; \(report.milliseconds) ms")
+        if let (record, reason) = report.unsendable.first {
+            let id = record.hex.prefix(8)
+            throw CommandFailure(message: "record \(id) holds a value too large to sync (\(reason)); it and the changes made after it are safe in this store but stay here. Shorten it (for a note, 'fieldnotes edit \(id) --body-file SHORTER.txt') and run 'fieldnotes sync' again")
+        }
     }
 }

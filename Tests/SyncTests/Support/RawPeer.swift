@@ -112,8 +112,8 @@ extension RawPeer {
     /// returns at the hub's Done with the hub's vector. The next frame is
     /// this peer's to send: Ops batches of its own operations, then Done.
     @discardableResult
-    func authenticate(_ credentials: DeviceCredentials, vector: VersionVector,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws -> VersionVector {
+    func authenticate(_ credentials: DeviceCredentials, vector: SyncVector,
+                      sourceLocation: SourceLocation = #_sourceLocation) throws -> SyncVector {
         let hello = try credentials.hello()
         let challenge = try challenge(after: hello, credentials, sourceLocation: sourceLocation)
         try send(.proof(mac: Handshake.deviceProof(secret: credentials.secret, hello: hello, challenge: challenge)))

@@ -161,6 +161,11 @@ struct StoreHandle {
         try Store.open(at: path).versionVector()
     }
 
+    /// The vector as the store states it in a sync, with fingerprints.
+    func syncVector() throws -> SyncVector {
+        try Store.open(at: path).syncVector()
+    }
+
     /// This store's own operations `first...last`, read in-process.
     func ownOperations(_ first: UInt64, _ last: UInt64) throws -> [CRDT.Operation] {
         try Store.open(at: path).operations(SeqRange(origin: replica, first: first, last: last), limit: Int(last - first + 1))

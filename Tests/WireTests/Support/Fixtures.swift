@@ -29,6 +29,13 @@ enum Fixtures {
         return (0 ..< count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
+    /// A Vector's content: each entry with a made-up fingerprint, fixed by its seq.
+    static func vector(_ entries: [ReplicaID: UInt64]) -> SyncVector {
+        SyncVector(VersionVector(entries), fingerprints: entries.mapValues { seq in
+            randomBytes(8, seed: seq &+ 77).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        })
+    }
+
     /// An operation of `origin` (the device unless said otherwise).
     static func op(_ seq: UInt64, at physical: UInt64, logical: UInt16 = 0, _ record: RecordID, _ action: Action,
                    origin: ReplicaID = device) -> Operation {

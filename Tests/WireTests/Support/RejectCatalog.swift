@@ -85,6 +85,7 @@ enum RejectCatalog {
 
     static func all() throws -> [Reject] {
         let helloFrame = frame(0x01, hello())
+        let fingerprint: [UInt8] = [0x9C, 0x41, 0x07, 0xD2, 0x5E, 0x13, 0xA8, 0x6F]
         var rejects: [Reject] = [
             Reject(name: "an HTTP request instead of the magic", decoder: "stream", bytes: Array("GET / HTTP/1.1\r\n\r\n".utf8), error: .badMagic),
             Reject(name: "magic with its first byte wrong", decoder: "stream", bytes: [0xF8, 0x46, 0x4E, 0x53] + helloFrame, error: .badMagic),
@@ -125,12 +126,14 @@ enum RejectCatalog {
             Reject(name: "Vector: three entries announced, one present", decoder: "frame",
                    bytes: frame(0x10, leb(3) + Fixtures.device.bytes + leb(14)), error: .truncated),
             Reject(name: "Vector: origins out of byte order", decoder: "frame",
-                   bytes: frame(0x10, leb(2) + Fixtures.tablet.bytes + leb(1) + Fixtures.device.bytes + leb(1)), error: .nonCanonical),
+                   bytes: frame(0x10, leb(2) + Fixtures.tablet.bytes + leb(1) + fingerprint + Fixtures.device.bytes + leb(1) + fingerprint), error: .nonCanonical),
             Reject(name: "Vector: origin repeated", decoder: "frame",
-                   bytes: frame(0x10, leb(2) + Fixtures.device.bytes + leb(1) + Fixtures.device.bytes + leb(2)), error: .nonCanonical),
-            Reject(name: "Vector: seq 0", decoder: "frame", bytes: frame(0x10, leb(1) + Fixtures.device.bytes + leb(0)), error: .nonCanonical),
+                   bytes: frame(0x10, leb(2) + Fixtures.device.bytes + leb(1) + fingerprint + Fixtures.device.bytes + leb(2) + fingerprint), error: .nonCanonical),
+            Reject(name: "Vector: fingerprint cut short", decoder: "frame",
+                   bytes: frame(0x10, leb(1) + Fixtures.device.bytes + leb(1) + Array(fingerprint.prefix(7))), error: .truncated),
+            Reject(name: "Vector: seq 0", decoder: "frame", bytes: frame(0x10, leb(1) + Fixtures.device.bytes + leb(0) + fingerprint), error: .nonCanonical),
             Reject(name: "Vector: seq as a non-minimal varint", decoder: "frame",
-                   bytes: frame(0x10, leb(1) + Fixtures.device.bytes + [0x81, 0x00]), error: .nonMinimalVarint),
+                   bytes: frame(0x10, leb(1) + Fixtures.device.bytes + [0x81, 0x00] + fingerprint), error: .nonMinimalVarint),
             Reject(name: "Vector: seq varint of 11 bytes", decoder: "frame",
                    bytes: frame(0x10, leb(1) + Fixtures.device.bytes + Array(repeating: 0x80, count: 10) + [0x01]), error: .varintOverflow),
             Reject(name: "Vector: seq varint of 2^64", decoder: "frame",
@@ -211,11 +214,11 @@ enum RejectCatalog {
         let key = keys.deviceToHub
         var encoder = FrameEncoder()
         encoder.beginAuthentication(key: key)
-        let first = try encoder.encode(.vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 28])))
+        let first = try encoder.encode(.vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 28])))
         let second = try encoder.encode(.done(batches: 0, operations: 0))
         var otherEncoder = FrameEncoder()
         otherEncoder.beginAuthentication(key: keys.hubToDevice)
-        let otherDirection = try otherEncoder.encode(.vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 28])))
+        let otherDirection = try otherEncoder.encode(.vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 28])))
         func flipping(_ bytes: [UInt8], at index: Int, _ mask: UInt8 = 0x01) -> [UInt8] {
             var out = bytes
             out[index] ^= mask
@@ -233,7 +236,7 @@ enum RejectCatalog {
             Reject(name: "frames reordered", decoder: "tagged", bytes: second + first, error: .badTag, key: key),
             Reject(name: "frame tagged with the other direction's key (reflected)", decoder: "tagged", bytes: otherDirection, error: .badTag, key: key),
             Reject(name: "untagged Vector injected", decoder: "tagged",
-                   bytes: try Message.vector(VersionVector([Fixtures.device: 99])).encode(), error: .badTag, key: key),
+                   bytes: try Message.vector(Fixtures.vector([Fixtures.device: 99])).encode(), error: .badTag, key: key),
             Reject(name: "untagged Ping injected (too short for a tag)", decoder: "tagged", bytes: try Message.ping(1).encode(),
                    error: .frameTooShort, key: key),
             Reject(name: "frame longer than 1 MiB (refused on its length alone)", decoder: "tagged", bytes: [0x00, 0x10, 0x00, 0x01],

@@ -46,10 +46,10 @@ enum VectorCatalog {
                                       ("code unknown to version 1", .error(code: ErrorCode(rawValue: 999), message: "from the future")),
                                   ]))
         files.append(try messages("vector", "Vector (type 0x10): either side, first frame after the handshake. Origins in byte order.", [
-            ("empty (a new device)", .vector(VersionVector())),
-            ("one origin", .vector(VersionVector([Fixtures.device: 14]))),
+            ("empty (a new device)", .vector(Fixtures.vector([:]))),
+            ("one origin", .vector(Fixtures.vector([Fixtures.device: 14]))),
             ("three origins, seqs needing 1, 2 and 10 varint bytes",
-             .vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 300, Fixtures.hub: WireLimits.maxSeq]))),
+             .vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 300, Fixtures.hub: WireLimits.maxSeq]))),
         ]))
         files.append(try messages("ops", "Ops (type 0x11): a batch id, then one origin's consecutive operations (see OPERATIONS.md).", [
             ("device's first batch: a new note", .operations(batchID: 1, batch: try OperationBatch(newNote))),
@@ -279,9 +279,9 @@ enum VectorCatalog {
             Step(fromDevice: false, message: nil, tagged: false),
             Step(fromDevice: false, message: .challenge(try typicalChallenge()), tagged: false),
             Step(fromDevice: true, message: .proof(mac: try deviceProof()), tagged: false),
-            Step(fromDevice: true, message: .vector(VersionVector([Fixtures.device: 14, Fixtures.tablet: 28])), tagged: true),
+            Step(fromDevice: true, message: .vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 28])), tagged: true),
             Step(fromDevice: false, message: .welcome(Welcome(hubReplica: Fixtures.hub)), tagged: true),
-            Step(fromDevice: false, message: .vector(VersionVector([Fixtures.device: 12, Fixtures.tablet: 30])), tagged: true),
+            Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30])), tagged: true),
             Step(fromDevice: false, message: .operations(batchID: 1, batch: tabletOps), tagged: true),
             Step(fromDevice: false, message: .done(batches: 1, operations: 2), tagged: true),
             Step(fromDevice: true, message: .ack(batchID: 1, applied: 2), tagged: true),

@@ -40,7 +40,7 @@ enum VectorJSON {
             return .object([
                 ("type", .string("vector")),
                 ("entries", .array(vector.sortedEntries.map {
-                    .object([("origin", .string($0.origin.hex)), ("seq", .int($0.seq))])
+                    .object([("origin", .string($0.origin.hex)), ("seq", .int($0.seq)), ("fingerprint", .string(Hex.encode($0.fingerprint)))])
                 })),
             ])
         case .operations(let batchID, let batch):

@@ -1,0 +1,174 @@
+import CRDT
+import Crypto
+import SQLite
+
+/// What a store did when it found that another copy of itself had written
+/// different operations under its own `(origin, seq)` ids: it moved its own
+/// operations from the fork point onward to a fresh replica id, so that both
+/// histories are kept and nothing is lost.
+public struct Reissue: Sendable, Equatable {
+    /// The replica id the store wrote under until now, kept for the operations before the fork.
+    public let previous: ReplicaID
+    /// The store's new replica id.
+    public let replica: ReplicaID
+    /// The first seq of `previous` that differed.
+    public let fromSeq: UInt64
+    /// How many of the store's own operations were re-issued under `replica`.
+    public let moved: Int
+}
+
+extension Store {
+    // MARK: Fingerprints
+
+    /// The fingerprint of a held operation (`OperationFingerprint`), or nil if it is not held.
+    public func fingerprint(of id: OperationID) throws -> UInt64? {
+        guard id.seq >= 1, id.seq <= UInt64(Int64.max) else { return nil }
+        guard let operation = try operations(SeqRange(origin: id.origin, first: id.seq, last: id.seq), limit: 1).first,
+              operation.id == id else { return nil }
+        return Store.fingerprint(operation)
+    }
+
+    public static func fingerprint(_ operation: Operation) -> UInt64 {
+        OperationFingerprint.fingerprint(fromDigest: SHA256.hash(OperationFingerprint.canonicalBytes(operation)))
+    }
+
+    /// The version vector with a fingerprint per entry, as sent at the start
+    /// of a sync. `ownUpTo` lowers the entry of this replica's own origin
+    /// (a device states only what its hub has acknowledged, so that the hub
+    /// sends back its copies of anything later and a fork shows).
+    public func syncVector(ownUpTo: UInt64? = nil) throws -> SyncVector {
+        var vector = try versionVector()
+        if let ownUpTo, ownUpTo < vector[replica] { vector[replica] = ownUpTo }
+        var fingerprints: [ReplicaID: UInt64] = [:]
+        for entry in vector.sortedEntries {
+            guard let fingerprint = try fingerprint(of: OperationID(origin: entry.origin, seq: entry.seq)) else {
+                throw StoreError.invalid("the operation log of \(path) lacks \(entry.origin):\(entry.seq), which its version vector counts",
+                                         "the store may be damaged")
+            }
+            fingerprints[entry.origin] = fingerprint
+        }
+        return SyncVector(vector, fingerprints: fingerprints)
+    }
+
+    /// The origins whose history a peer states differently: entries at a seq
+    /// this store holds whose fingerprint differs from ours.
+    public func divergentOrigins(from peer: SyncVector) throws -> [ReplicaID] {
+        let held = try versionVector()
+        var divergent: [ReplicaID] = []
+        for entry in peer.sortedEntries where entry.seq <= held[entry.origin] {
+            if try fingerprint(of: OperationID(origin: entry.origin, seq: entry.seq)) != entry.fingerprint {
+                divergent.append(entry.origin)
+            }
+        }
+        return divergent
+    }
+
+    // MARK: Re-issuing
+
+    /// Moves this replica's own operations with seq `from` onward to a fresh
+    /// replica id, in one transaction, and makes the new id this store's.
+    /// Used by a hub that finds a device holding more of the hub's own
+    /// origin than it does (the hub was restored from a backup).
+    @discardableResult
+    public func reissueOwnOperations(from seq: UInt64) throws -> Reissue {
+        try guarded {
+            let reissue = try database.transaction { () -> Reissue in
+                let batch = try beginBatch()
+                let reissue = try moveOwnOperations(from: seq, batch)
+                try finish(batch)
+                return reissue
+            }
+            replica = reissue.replica
+            return reissue
+        }
+    }
+
+    /// The replicas this store wrote under before its current one, oldest first.
+    public func previousReplicas() throws -> [ReplicaID] {
+        try guarded {
+            guard case .blob(let bytes)? = try meta("previous_replicas") else { return [] }
+            return stride(from: 0, to: bytes.count - bytes.count % 16, by: 16).compactMap { ReplicaID(bytes: bytes[$0 ..< $0 + 16]) }
+        }
+    }
+
+    /// Within the caller's transaction: gives the store a fresh replica id
+    /// and renames its own operations `(old, seq)` for `seq >= first` to
+    /// `(new, seq - first + 1)`, in the log and in the materialised state,
+    /// rewriting the ids they name. Content, clocks and order are kept, so
+    /// the visible state is unchanged and the moved operations can be sent
+    /// to peers that hold a different history of the old id.
+    func moveOwnOperations(from first: UInt64, _ batch: Batch) throws -> Reissue {
+        let old = batch.replica
+        guard let new = ReplicaID(bytes: try SecureRandom.bytes(16)) else { throw SecureRandom.Failure() }
+        let oldBlob = SQLValue.blob(old.bytes)
+        let newBlob = SQLValue.blob(new.bytes)
+        let start = SQLValue.integer(Int64(clamping: first))
+        let shift = SQLValue.integer(Int64(clamping: first) - 1)
+        func renamed(_ id: OperationID) -> OperationID {
+            id.origin == old && id.seq >= first ? OperationID(origin: new, seq: id.seq - first + 1) : id
+        }
+        // Ops first: their primary key moves to the new origin, so no row collides.
+        let rows = try statement("SELECT seq, refs FROM ops WHERE origin = ? AND seq >= ? ORDER BY seq")
+            .query([oldBlob, start]) { (UInt64($0.int64(0)), $0.isNull(1) ? nil : $0.blob(1)) }
+        for (seq, refs) in rows {
+            let rewritten: SQLValue = refs.map { Store.packRefs(Store.unpackRefs($0).map(renamed)) } ?? .null
+            try statement("UPDATE ops SET origin = ?, seq = ?, refs = ? WHERE origin = ? AND seq = ?")
+                .run([newBlob, .integer(Int64(clamping: seq - first + 1)), rewritten, oldBlob, .integer(Int64(clamping: seq))])
+        }
+        try statement("UPDATE heads SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
+        try statement("UPDATE members SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
+        try statement("UPDATE covered SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
+        // Ties between equal clocks break on origin bytes: re-pick the shown head where a renamed one stands.
+        let fields = try statement("SELECT DISTINCT record, field FROM heads WHERE origin = ?")
+            .query([newBlob]) { Batch.FieldKey(rid: $0.int64(0), field: $0.text(1)) }
+        batch.touchedFields.formUnion(fields)
+
+        let kept = first - 1
+        let moved = UInt64(rows.count)
+        batch.vector[old] = (held: kept, stored: kept)
+        batch.vector[new] = (held: moved, stored: moved)
+        batch.dirtyOrigins.formUnion([old, new])
+        try statement("DELETE FROM vector WHERE origin = ?").run([oldBlob])
+
+        var previous: [UInt8] = []
+        if case .blob(let bytes)? = try meta("previous_replicas") { previous = bytes }
+        try setMeta("previous_replicas", .blob(previous + old.bytes))
+        try setMeta("replica", newBlob)
+        // Nothing of the new id has reached a hub yet.
+        try setMeta("hub_acknowledged", .integer(0))
+        try setMeta("own_confirmed", .integer(0))
+        batch.replica = new
+        let reissue = Reissue(previous: old, replica: new, fromSeq: first, moved: rows.count)
+        batch.reissue = reissue
+        return reissue
+    }
+
+    /// Gives the current replica id a "device" record naming it, as a new
+    /// store does, if it has none yet (after a re-issue).
+    public func nameReplicaIfNew() throws {
+        guard let device = RecordID(bytes: replica.bytes), try record(device) == nil else { return }
+        try commit([.create(device, type: Store.deviceType), .assign(device, field: "name", value: .text(try name))])
+    }
+}
+
+extension Store {
+    /// Empties the value of one of this store's own operations that no
+    /// replica has yet (the caller knows the hub lacks it) and that a later
+    /// write replaced or a remove observed, so it shows nowhere: an
+    /// over-limit value from an older version, which could never be sent
+    /// and would hold back every later change. Returns whether it did.
+    public func clearReplacedValue(_ id: OperationID) throws -> Bool {
+        try guarded {
+            try database.transaction {
+                guard id.origin == replica else { return false }
+                let blob = SQLValue.blob(id.origin.bytes), seq = SQLValue.integer(Int64(clamping: id.seq))
+                guard let record = try statement("SELECT record FROM ops WHERE origin = ? AND seq = ? AND kind IN (2, 3)")
+                    .first([blob, seq], { $0.int64(0) }),
+                    try statement("SELECT 1 FROM covered WHERE record = ? AND origin = ? AND seq = ?")
+                        .first([.integer(record), blob, seq], { _ in true }) != nil else { return false }
+                try statement("UPDATE ops SET value = '' WHERE origin = ? AND seq = ?").run([blob, seq])
+                return true
+            }
+        }
+    }
+}
