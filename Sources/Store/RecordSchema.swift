@@ -154,6 +154,14 @@ public enum RecordSchema {
         }
     }
 
+    /// Refuses a device name the schema would refuse (empty, or over
+    /// `Limits.deviceName`), before a store is made with it.
+    public static func checkDeviceName(_ name: String) throws {
+        if let rule = rule(type: Store.deviceType, field: "name"), let problem = check(.text(name), rule, what: "device name") {
+            throw StoreError.invalid(problem.message, problem.hint)
+        }
+    }
+
     /// Whether `value` obeys `rule`; `what` names it in the message ("the title").
     static func check(_ value: Value, _ rule: Rule, what: String) -> Limits.Violation? {
         func wrong(_ expected: String, _ hint: String) -> Limits.Violation {

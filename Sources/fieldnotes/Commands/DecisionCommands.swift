@@ -2,7 +2,7 @@ import CRDT
 import Store
 
 enum DecisionSchema {
-    static let schema = RecordSchema(
+    static let schema = RecordCommandSpec(
         type: Decision.type,
         fields: [
             .init(name: "title", option: "title", help: "the decision, in a few words", required: true),

@@ -2,7 +2,7 @@ import CRDT
 import Store
 
 enum InsightSchema {
-    static let schema = RecordSchema(
+    static let schema = RecordCommandSpec(
         type: Insight.type,
         fields: [
             .init(name: "statement", option: "statement", help: "what the evidence shows, in one sentence", required: true),

@@ -3,8 +3,9 @@ import Store
 
 /// A record type whose commands (add, edit, list, show, delete) are generated
 /// from declarations: used for insights and decisions, so each command reads
-/// the same way and `--help` follows the declarations.
-struct RecordSchema: Sendable {
+/// the same way and `--help` follows the declarations. What a value may be
+/// is `RecordSchema`'s (in Store), which `commit` checks.
+struct RecordCommandSpec: Sendable {
     struct Field: Sendable {
         let name: String
         let option: String
@@ -102,7 +103,7 @@ func resolveNote(_ text: String, _ store: Store) throws -> RecordID { try store.
 
 /// The generated commands of one schema.
 enum RecordCommands {
-    static func add(_ schema: RecordSchema, _ arguments: ParsedArguments, _ context: Context) throws {
+    static func add(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context) throws {
         for field in schema.fields where field.required && arguments.value(field.option) == nil {
             throw UsageError(message: "'\(arguments.spec.name)' needs --\(field.option)", command: arguments.spec.name)
         }
@@ -118,7 +119,7 @@ enum RecordCommands {
         context.out(id.hex)
     }
 
-    static func edit(_ schema: RecordSchema, _ arguments: ParsedArguments, _ context: Context) throws {
+    static func edit(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context) throws {
         let store = try context.openStore()
         let id = try store.resolve(arguments.positional(0) ?? "", type: schema.type)
         var changes = try schema.fieldChanges(arguments, id: id)
@@ -128,7 +129,7 @@ enum RecordCommands {
         context.out(id.hex)
     }
 
-    static func list(_ schema: RecordSchema, _ arguments: ParsedArguments, _ context: Context, filter configure: (inout RecordFilter, Store) throws -> Void) throws {
+    static func list(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context, filter configure: (inout RecordFilter, Store) throws -> Void) throws {
         let json = try arguments.json
         let store = try context.openStore()
         var filter = RecordFilter(type: schema.type)
@@ -153,7 +154,7 @@ enum RecordCommands {
         if records.isEmpty { context.err("fieldnotes: no \(schema.type)s") }
     }
 
-    static func delete(_ schema: RecordSchema, _ arguments: ParsedArguments, _ context: Context) throws {
+    static func delete(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context) throws {
         let store = try context.openStore()
         let id = try store.resolve(arguments.positional(0) ?? "", type: schema.type)
         try store.commit([.assign(id, field: "deleted", value: .bool(true))])

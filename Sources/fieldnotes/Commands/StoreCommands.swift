@@ -12,6 +12,7 @@ struct InitCommand: Command {
         guard let name = arguments.value("name")?.trimmingSpaces, !name.isEmpty else {
             throw UsageError(message: "init needs --name NAME (this device's name)", command: spec.name)
         }
+        try RecordSchema.checkDeviceName(name)
         if context.storeWasDefaulted { try makeParentDirectories(of: context.storePath) }
         let store = try Store.create(at: context.storePath, name: name)
         context.out(store.replica.hex)
