@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CRDTTestSupport", dependencies: ["CRDT", "Synthetic"], path: "Tests/CRDTTestSupport"),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "CRDTTestSupport", "Synthetic"]),
-        .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store"]),
+        .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "CRDT", "Crypto", "fieldnotes"]),

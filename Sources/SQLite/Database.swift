@@ -30,11 +30,46 @@ public final class Database {
         self.path = path
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        sqlite3_close_v2(handle)
+        // Only now: SQLite holds an unretained pointer to it until the handle is closed.
+        lockWait?.release()
+    }
 
-    /// Waits up to `milliseconds` for another connection's lock before SQLITE_BUSY.
-    public func setBusyTimeout(milliseconds: Int32) {
-        sqlite3_busy_timeout(handle, milliseconds)
+    /// What the busy handler reads; retained by us while SQLite points at it.
+    private var lockWait: Unmanaged<LockWait>?
+
+    /// Makes this connection wait for other connections' locks for as long as
+    /// it takes, instead of failing with SQLITE_BUSY (`sqlite3_busy_handler`).
+    /// It sleeps between tries, 1 ms at first and growing to 100 ms, and calls
+    /// `notice` once in the connection's life, the first time a wait passes
+    /// `noticeAfter`, so a person can be told what the command is waiting for.
+    /// A signal such as SIGINT still ends the process while it sleeps.
+    ///
+    /// "The presence of a busy handler does not guarantee that it will be
+    /// invoked when there is lock contention": SQLite skips it where waiting
+    /// could deadlock. `BEGIN IMMEDIATE` (see `transaction`) is not such a case.
+    public func waitForLocks(noticeAfter: Duration = .seconds(2), notice: (() -> Void)? = nil) {
+        let wait = LockWait(noticeAfter: noticeAfter, notice: notice)
+        let retained = Unmanaged.passRetained(wait)
+        sqlite3_busy_handler(handle, { context, attempt in
+            guard let context else { return 0 }
+            return Unmanaged<LockWait>.fromOpaque(context).takeUnretainedValue().retry(attempt: attempt) ? 1 : 0
+        }, retained.toOpaque())
+        lockWait?.release()
+        lockWait = retained
+    }
+
+    /// Runs `body` with waits for locks cut short at `limit` from now: a call
+    /// still blocked then fails with SQLITE_BUSY. For work that may be left for
+    /// later, such as a checkpoint that must wait for every reader to finish.
+    /// Without `waitForLocks` there is no waiting at all.
+    public func withLockWaitLimit<T>(_ limit: Duration, _ body: () throws -> T) rethrows -> T {
+        guard let wait = lockWait?.takeUnretainedValue() else { return try body() }
+        let outer = wait.deadline
+        wait.deadline = ContinuousClock.now + limit
+        defer { wait.deadline = outer }
+        return try body()
     }
 
     func error(_ code: Int32, sql: String? = nil) -> SQLiteError {
@@ -111,3 +146,41 @@ public final class Database {
 
 @available(*, unavailable)
 extension Database: Sendable {}
+
+/// The state of a connection's busy handler. SQLite calls it on the thread
+/// that made the blocked call, so it has one user at a time, like its `Database`.
+private final class LockWait {
+    let noticeAfter: Duration
+    let notice: (() -> Void)?
+    /// Set by `withLockWaitLimit`: give up at this instant.
+    var deadline: ContinuousClock.Instant?
+    private var started = ContinuousClock.now
+    private var noticed = false
+
+    init(noticeAfter: Duration, notice: (() -> Void)?) {
+        self.noticeAfter = noticeAfter
+        self.notice = notice
+    }
+
+    /// Sleeps and returns true to have SQLite try the lock again, or returns
+    /// false to give up. `attempt` counts the calls "for the same locking event",
+    /// so 0 starts a new wait.
+    func retry(attempt: Int32) -> Bool {
+        let now = ContinuousClock.now
+        if attempt == 0 { started = now }
+        var pause = Duration.milliseconds(Self.pauses[min(Int(max(attempt, 0)), Self.pauses.count - 1)])
+        if let deadline {
+            guard now < deadline else { return false }
+            pause = min(pause, deadline - now)
+        } else if !noticed, now - started >= noticeAfter, let notice {
+            noticed = true
+            notice()
+        }
+        let (seconds, attoseconds) = pause.components
+        sqlite3_sleep(Int32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)))
+        return true
+    }
+
+    /// Milliseconds to sleep before each try, as SQLite's own busy timeout does.
+    private static let pauses: [Int64] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100]
+}

@@ -28,7 +28,17 @@ struct Context {
         getenv(name).map { String(cString: $0) }
     }
 
-    func openStore() throws -> Store { try Store.open(at: storePath) }
+    /// Opens the store. A write waits for another process's transaction as
+    /// long as it takes (an import of many notes can hold the store for
+    /// minutes), and says on stderr what it is waiting for once the wait
+    /// passes `Store.waitNoticeDelay`; Ctrl-C still stops it.
+    func openStore() throws -> Store {
+        let path = storePath
+        return try Store.open(at: path, whileWaiting: {
+            Output.standardError("fieldnotes: waiting for another program that is writing to \(path) (an import or a sync?); "
+                                 + "this command goes on when it finishes, or press Ctrl-C to stop it")
+        })
+    }
 
     var stdinIsTerminal: Bool { isatty(0) == 1 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SQLite
 import Store
 import Testing
 
@@ -164,6 +165,51 @@ struct EraseTests {
                 for secret in secrets { #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) came back in \(path)") }
             }
             #expect(try store.list().count == 1)
+        }
+    }
+
+    /// Another program holding a read transaction open stops the checkpoint
+    /// that wipes the files, as long as it likes. The erase still commits,
+    /// exits 0 and says the wiping waits (before, it waited 10 s and reported
+    /// "database is locked"); the next command after the reader finishes wipes
+    /// the text before anything else. A second connection stays open all
+    /// along, so no process's closing folds the WAL away instead.
+    @Test func eraseBesideAReaderCommitsAndTheNextCommandWipesTheFiles() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            let secrets = ["zephyrwhistle", "marmaladeventure", "pseudoflamingo"]
+            let id = try store.add("--title", "Quixotic Zephyrwhistle", "--body", "Marmaladeventure, she said.", "--participant", "Pseudoflamingo")
+            let files = [store.path, store.path + "-wal"]
+            func secretsOnDisk() throws -> [String] {
+                let contents = try files.compactMap { try Self.lowercasedBytes(of: $0) }
+                return secrets.filter { secret in contents.contains { $0.range(of: Data(secret.utf8)) != nil } }
+            }
+
+            let holder = try Database(path: store.path, mode: .readOnly)
+            _ = try holder.first("SELECT 1 FROM meta") { $0.int64(0) }
+            try withExtendedLifetime(holder) {
+                let reader = try Database(path: store.path, mode: .readOnly)
+                try reader.execute("BEGIN")
+                #expect(try reader.first("SELECT count(*) FROM records") { $0.int64(0) } ?? 0 > 0)
+
+                let started = ContinuousClock.now
+                let erased = try store.run("erase", id, "--reason", "consent withdrawn", "--yes")
+                #expect(ContinuousClock.now - started < .seconds(8), "erase waited for the reader as if it were a writer")
+                #expect(erased.status == 0, "\(erased)")
+                #expect(erased.output == id)
+                #expect(erased.stderrLines == ["fieldnotes: erased note \(id.prefix(8)), but another program is reading the store, so its old "
+                                               + "text stays in the store's files until the next fieldnotes command after that program "
+                                               + "finishes; that command wipes it first"], "\(erased)")
+                #expect(try reader.first("SELECT count(*) FROM records WHERE erased = 1") { $0.int64(0) } == 0, "the reader's snapshot moved")
+                #expect(try secretsOnDisk() == secrets, "the reader did not keep the text in the files, so this test proves nothing")
+
+                try reader.execute("COMMIT")
+                let listed = try store.run("list", "--include-deleted")
+                expectSuccess(listed)
+                #expect(listed.stdout.contains("(erased)"))
+                #expect(try secretsOnDisk() == [], "the next command after the reader left the text in the files")
+                #expect(try store.show(id).bool("erased") == true)
+            }
         }
     }
 
