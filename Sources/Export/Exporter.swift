@@ -13,7 +13,8 @@ public enum IdentifierPolicy: Sendable {
 
 public struct ExportOptions: Sendable {
     public var identifiers: IdentifierPolicy
-    /// Replace an existing target (only a file, or a directory of an earlier CSV export).
+    /// Replace an existing target: only a regular file that is no SQLite database (so never a store),
+    /// or the directory of an earlier CSV export.
     public var force: Bool
 
     public init(identifiers: IdentifierPolicy = .refuse, force: Bool = false) {
@@ -73,7 +74,7 @@ public struct Exporter {
     @discardableResult
     public func write(format: ExportFormat, to path: String, filter: ExportFilter = ExportFilter(),
                       options: ExportOptions = ExportOptions()) throws -> ExportSummary {
-        let target = try OutputTarget(path, directory: format.isDirectory, force: options.force)
+        let target = try OutputTarget(path, directory: format.isDirectory, force: options.force, store: store.path)
         let now = Int64(clock() / 1000)
         var data = try ExportDataset.load(store, filter: filter, now: now)
         let hits = data.scan()

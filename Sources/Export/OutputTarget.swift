@@ -17,9 +17,10 @@ final class OutputTarget {
     private var temporary: String?
 
     /// Checks the target before any work is done: refuses an existing path
-    /// unless `force`, and even then refuses to replace anything that is not
-    /// plainly an earlier export of the same kind.
-    init(_ path: String, directory: Bool, force: Bool) throws {
+    /// unless `force`, and even then replaces only a regular file that is no
+    /// SQLite database or WAL (so never a store) and none of `store`'s files,
+    /// or a directory an earlier CSV export wrote (see `replaceable`).
+    init(_ path: String, directory: Bool, force: Bool, store: String? = nil) throws {
         var trimmed = path
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard !trimmed.isEmpty, trimmed != "/", trimmed != ".", trimmed != ".." else {
@@ -39,15 +40,10 @@ final class OutputTarget {
         }
         var info = stat()
         if lstat(trimmed, &info) == 0 {
-            let isDir = (info.st_mode & S_IFMT) == S_IFDIR
-            existing = isDir
+            existing = (info.st_mode & S_IFMT) == S_IFDIR
             guard force else { throw ExportError.exists(trimmed) }
-            if isDir {
-                guard directory else { throw ExportError.cannotReplace(trimmed, "is a directory") }
-                guard let entries = OutputTarget.entries(trimmed),
-                      entries.allSatisfy({ $0.hasSuffix(".csv") && OutputTarget.isRegularFile(trimmed + "/" + $0) }) else {
-                    throw ExportError.cannotReplace(trimmed, "is a directory holding more than an export's CSV tables")
-                }
+            if let why = OutputTarget.unreplaceable(trimmed, info, directory: directory, store: store) {
+                throw ExportError.cannotReplace(trimmed, why)
             }
         } else {
             existing = nil
@@ -123,6 +119,89 @@ final class OutputTarget {
         defer { free(resolved) }
         let directory = String(cString: resolved)
         return (directory == "/" ? "" : directory) + "/" + base
+    }
+
+    // MARK: What --force may replace
+
+    /// Why `--force` must not replace what `lstat` found at `path`, or nil if
+    /// it may: a regular file that is none of the open store's files, no SQLite
+    /// database, WAL or sidecar file, or (for a CSV export) a directory an
+    /// earlier CSV export wrote. Links, devices, FIFOs and sockets are refused:
+    /// the rename would replace the node itself, not write into it.
+    static func unreplaceable(_ path: String, _ info: stat, directory: Bool, store: String?) -> String? {
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            guard directory else { return "is a directory" }
+            return isEarlierCSVExport(path) ? nil : "is a directory that no CSV export wrote"
+        case S_IFREG:
+            if let store, [store, store + "-wal", store + "-shm", store + "-journal"].contains(where: { isSameFile(info, $0) }) {
+                return "is the store being exported, or one of its files"
+            }
+            guard let header = prefix(of: path, count: 72) else { return "cannot be read to check that it is not a store (\(errnoText()))" }
+            if let kind = sqliteKind(header) { return "is \(kind)" }
+            for suffix in ["-wal", "-shm", "-journal"] where path.hasSuffix(suffix) {
+                let database = String(path.dropLast(suffix.count))
+                if isRegularFile(database), let header = prefix(of: database, count: 72), sqliteKind(header) != nil {
+                    return "belongs to the SQLite database \(database)"
+                }
+            }
+            return nil
+        case S_IFLNK: return "is a symbolic link"
+        case S_IFCHR, S_IFBLK: return "is a device"
+        case S_IFIFO: return "is a named pipe (FIFO)"
+        case S_IFSOCK: return "is a socket"
+        default: return "is not a regular file"
+        }
+    }
+
+    /// "an SQLite database" or "a fieldnotes store" from the first bytes of a
+    /// file (the 16-byte header string; the application id, big-endian at
+    /// offset 68, is "FNTS"), "an SQLite write-ahead log" from a WAL's magic
+    /// number, or nil.
+    static func sqliteKind(_ header: [UInt8]) -> String? {
+        if header.starts(with: Array("SQLite format 3\0".utf8)) {
+            let application = header.count >= 72 ? header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : 0
+            return application == 0x464E_5453 ? "a fieldnotes store" : "an SQLite database"
+        }
+        if header.starts(with: [0x37, 0x7F, 0x06, 0x82]) || header.starts(with: [0x37, 0x7F, 0x06, 0x83]) {
+            return "an SQLite write-ahead log"
+        }
+        return nil
+    }
+
+    /// A directory a CSV export wrote: nothing but regular files named for
+    /// its tables (`CSVExport.schema`), among them `notes.csv`, which starts
+    /// with the byte order mark and the `id` column every export writes first.
+    static func isEarlierCSVExport(_ path: String) -> Bool {
+        let tables = Set(CSVExport.schema.map { $0.name + ".csv" })
+        guard let names = entries(path), names.contains("notes.csv"),
+              names.allSatisfy({ tables.contains($0) && isRegularFile(path + "/" + $0) }),
+              let header = prefix(of: path + "/notes.csv", count: 6) else { return false }
+        return header == [0xEF, 0xBB, 0xBF] + Array("id,".utf8)
+    }
+
+    /// Whether `path` names the file `info` describes (same device and inode).
+    static func isSameFile(_ info: stat, _ path: String) -> Bool {
+        var other = stat()
+        return stat(path, &other) == 0 && other.st_dev == info.st_dev && other.st_ino == info.st_ino
+    }
+
+    /// Up to `count` bytes from the start of a regular file (never following
+    /// a link, never blocking), or nil with errno set if it cannot be read.
+    static func prefix(of path: String, count: Int) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes[filled...].withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if got < 0, errno == EINTR { continue }
+            guard got >= 0 else { return nil }
+            if got == 0 { break }
+            filled += got
+        }
+        return Array(bytes[..<filled])
     }
 
     // MARK: Plumbing

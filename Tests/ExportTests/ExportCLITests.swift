@@ -97,6 +97,31 @@ import Testing
         }
     }
 
+    /// `--force` once replaced the store with the export; now the store, a
+    /// device and a named pipe are refused with one line, and left alone.
+    @Test func forceRefusesTheStoreADeviceAndAFIFO() throws {
+        try Fixture.with { fixture throws in
+            let digest = try fixture.store.digest()
+            Self.expectOneLineFailure(try Self.run(fixture, "export", "json", "--out", fixture.store.path, "--force"), status: 1,
+                                      ["\(fixture.store.path) is the store being exported, or one of its files, so --force will not replace it"])
+            let fifo = fixture.path("pipe")
+            try #require(mkfifo(fifo, 0o600) == 0)
+            Self.expectOneLineFailure(try Self.run(fixture, "export", "report", "--out", fifo, "--force"), status: 1,
+                                      ["\(fifo) is a named pipe (FIFO), so --force will not replace it"])
+            // A device: a node for /dev/null's device (1, 3) in the fixture's directory, where
+            // the system allows making one (root, outside most containers' limits); never /dev/null itself.
+            let device = fixture.path("null-device")
+            if mknod(device, S_IFCHR | 0o600, 1 << 8 | 3) == 0 {
+                Self.expectOneLineFailure(try Self.run(fixture, "export", "json", "--out", device, "--force"), status: 1,
+                                          ["\(device) is a device, so --force will not replace it"])
+                var info = stat()
+                #expect(lstat(device, &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+            }
+            #expect(try Store.open(at: fixture.store.path).digest() == digest)
+            #expect(try AuditTrail.entries(in: fixture.store).isEmpty)
+        }
+    }
+
     @Test func anEmptyExportSaysSoOnStandardError() throws {
         try Fixture.with { fixture throws in
             let out = fixture.path("empty")

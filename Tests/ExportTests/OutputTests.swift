@@ -46,10 +46,85 @@ import Testing
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try Data("keep me".utf8).write(to: URL(fileURLWithPath: out + "/letter.txt"))
             let csv = try #require(throws: ExportError.self) { try fixture.exporter.write(format: .csv, to: out, options: ExportOptions(force: true)) }
-            #expect(csv.description.contains("is a directory holding more than an export's CSV tables"))
+            #expect(csv.description.contains("is a directory that no CSV export wrote"))
             let file = try #require(throws: ExportError.self) { try fixture.exporter.write(format: .report, to: out, options: ExportOptions(force: true)) }
             #expect(file.description.contains("is a directory, so --force will not replace it"))
             #expect(try readText(out + "/letter.txt") == "keep me")
+        }
+    }
+
+    /// What `--force` must never replace: only a regular file that is no
+    /// store, or a directory an earlier CSV export wrote, may go.
+    enum Unreplaceable: String, CaseIterable, Sendable {
+        case theStore, theStoresWAL, anotherStore, anSQLiteDatabase, aFIFO, aSymbolicLinkToAFile, aSymbolicLinkToADevice
+        case anEmptyDirectory, aDirectoryOfOtherCSVFiles
+
+        /// Makes the thing in the fixture's directory; returns its path and the words the refusal uses.
+        func make(_ fixture: Fixture) throws -> (path: String, why: String) {
+            switch self {
+            case .theStore:
+                return (fixture.store.path, "is the store being exported, or one of its files")
+            case .theStoresWAL:
+                let wal = fixture.store.path + "-wal"
+                try #require(FileManager.default.fileExists(atPath: wal), "the open store has no WAL")
+                return (wal, "is the store being exported, or one of its files")
+            case .anotherStore:
+                let path = fixture.path("other.sqlite")
+                _ = try Store.create(at: path, name: "other")
+                return (path, "is a fieldnotes store")
+            case .anSQLiteDatabase:
+                // An SQLite header and nothing else is enough to be refused.
+                return (try Self.write(fixture.path("app.db"), Array("SQLite format 3\0".utf8) + [UInt8](repeating: 0, count: 84)), "is an SQLite database")
+            case .aFIFO:
+                let path = fixture.path("pipe")
+                try #require(mkfifo(path, 0o600) == 0)
+                return (path, "is a named pipe (FIFO)")
+            case .aSymbolicLinkToAFile:
+                let path = fixture.path("link.ndjson")
+                try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: try Self.write(fixture.path("real.ndjson"), Array("old".utf8)))
+                return (path, "is a symbolic link")
+            case .aSymbolicLinkToADevice:
+                let path = fixture.path("null")
+                try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/null")
+                return (path, "is a symbolic link")
+            case .anEmptyDirectory:
+                let path = fixture.path("empty")
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+                return (path, "is a directory")
+            case .aDirectoryOfOtherCSVFiles:
+                let path = fixture.path("survey")
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+                try Self.write(path + "/notes.csv", Array("respondent,answer\r\n1,yes\r\n".utf8))
+                return (path, "is a directory")
+            }
+        }
+
+        @discardableResult
+        static func write(_ path: String, _ bytes: [UInt8]) throws -> String {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+    }
+
+    /// Enough of `lstat` to tell that nothing was replaced or written into
+    /// (the store itself is never opened here: that would drop its locks).
+    static func identity(_ path: String) -> [Int] {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return [] }
+        return [Int(info.st_ino), Int(info.st_mode), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+    }
+
+    @Test(arguments: Unreplaceable.allCases, [ExportFormat.json, .csv])
+    func forceReplacesNothingButAFileOrAnEarlierCSVExport(_ thing: Unreplaceable, _ format: ExportFormat) throws {
+        try Fixture.with { fixture throws in
+            let (out, why) = try thing.make(fixture)
+            let before = Self.identity(out)
+            let error = try #require(throws: ExportError.self) { try fixture.exporter.write(format: format, to: out, options: ExportOptions(force: true)) }
+            #expect(error.description.hasPrefix("\(out) \(why)"), "\(error)")
+            #expect(error.description.hasSuffix(", so --force will not replace it; choose another --out path"), "\(error)")
+            #expect(Self.identity(out) == before, "\(out) was changed")
+            #expect(try AuditTrail.entries(in: fixture.store).isEmpty)
+            #expect(try Self.leftovers(fixture).isEmpty)
         }
     }
 

@@ -37,7 +37,7 @@ struct ExportCommand: Command {
         arguments: [("FORMAT", "csv (a directory of tables), json (NDJSON), qdpx (REFI-QDA project) or report (HTML page)", true)],
         options: [.option("out", "PATH", "where to write it (required); an existing PATH is refused unless --force")]
             + ExportFilterOptions.options + [
-            .flag("force", "replace PATH if it exists (a file, or the directory of an earlier CSV export)"),
+            .flag("force", "replace PATH if it exists: only a regular file that is no store, or an earlier CSV export's directory"),
             .flag("redact", "replace direct identifiers with [NHS number], [postcode], [phone] or [email]"),
             .flag("allow-identifiers", "export direct identifiers as they are; recorded in the audit trail"),
         ],
