@@ -112,26 +112,6 @@ extension Store {
         }
     }
 
-    // MARK: A hub's own origin
-
-    /// The highest seq of the hub's own origin that some device has shown it
-    /// holds, with the same fingerprint: those operations are surely the same
-    /// on both sides, should the hub ever be restored from an older backup.
-    public func confirmedOwnSeq() throws -> UInt64 {
-        try guarded {
-            if case .integer(let seq)? = try meta("own_confirmed") { return UInt64(max(0, seq)) }
-            return 0
-        }
-    }
-
-    public func confirmOwnSeq(_ seq: UInt64) throws {
-        try guarded {
-            try database.transaction {
-                if try confirmedOwnSeq() < seq { try setMeta("own_confirmed", .integer(Int64(clamping: seq))) }
-            }
-        }
-    }
-
     /// Notes a finished session: when, and how many operations it brought.
     public func recordSession(device name: String, operationsReceived: Int) throws {
         try guarded {

@@ -15,6 +15,8 @@ public struct Reissue: Sendable, Equatable {
     public let fromSeq: UInt64
     /// How many of the store's own operations were re-issued under `replica`.
     public let moved: Int
+    /// How many records those operations change.
+    public let records: Int
 }
 
 extension Store {
@@ -110,6 +112,7 @@ extension Store {
         // Ops first: their primary key moves to the new origin, so no row collides.
         let rows = try statement("SELECT seq, refs FROM ops WHERE origin = ? AND seq >= ? ORDER BY seq")
             .query([oldBlob, start]) { (UInt64($0.int64(0)), $0.isNull(1) ? nil : $0.blob(1)) }
+        let records = try statement("SELECT count(DISTINCT record) FROM ops WHERE origin = ? AND seq >= ?").first([oldBlob, start]) { Int($0.int64(0)) } ?? 0
         for (seq, refs) in rows {
             let rewritten: SQLValue = refs.map { Store.packRefs(Store.unpackRefs($0).map(renamed)) } ?? .null
             try statement("UPDATE ops SET origin = ?, seq = ?, refs = ? WHERE origin = ? AND seq = ?")
@@ -136,9 +139,8 @@ extension Store {
         try setMeta("replica", newBlob)
         // Nothing of the new id has reached a hub yet.
         try setMeta("hub_acknowledged", .integer(0))
-        try setMeta("own_confirmed", .integer(0))
         batch.replica = new
-        let reissue = Reissue(previous: old, replica: new, fromSeq: first, moved: rows.count)
+        let reissue = Reissue(previous: old, replica: new, fromSeq: first, moved: rows.count, records: records)
         batch.reissue = reissue
         return reissue
     }

@@ -150,7 +150,8 @@ public struct DeviceSync {
         // Of our own origin we state only what the hub has acknowledged: if
         // the hub holds more of it (this store was restored or copied), it
         // sends those back and the store compares them with its own (§7.7).
-        try channel.send(.vector(try store.syncVector(ownUpTo: try store.hubAcknowledged())))
+        let stated = try store.syncVector(ownUpTo: try store.hubAcknowledged())
+        try channel.send(.vector(stated))
 
         guard case .welcome(let welcome) = try receive(channel) else {
             throw SyncError("the hub did not welcome this device", code: .protocolViolation)
@@ -160,14 +161,16 @@ public struct DeviceSync {
             throw SyncError("the hub did not send its version vector", code: .protocolViolation)
         }
         let divergent = try store.divergentOrigins(from: theirs)
-        if divergent.contains(replica) {
-            // The hub's history of our own origin differs below what it
-            // sent: state none of it next time, so the hub sends all of it.
+        if divergent.contains(replica) && theirs[replica] <= stated[replica] {
+            // The hub's history of our own origin differs at or below what
+            // we stated, so it will send us none of it: state none of it
+            // next time, so the hub sends all of it and the store compares.
+            // (Past what we stated, the hub sends its copies anyway.)
             channel.sendError(.forked, "this device holds a different history of its own replica \(replica.hex); it will state none of it and sync again")
             try store.recordSync(acknowledged: 0, completed: false)
             return .again
         }
-        for origin in divergent where !report.divergentOrigins.contains(origin) { report.divergentOrigins.append(origin) }
+        for origin in divergent where origin != replica && !report.divergentOrigins.contains(origin) { report.divergentOrigins.append(origin) }
 
         // Phase 1: the hub sends what we lack; we commit and acknowledge each batch.
         var batches: UInt64 = 0
@@ -200,8 +203,14 @@ public struct DeviceSync {
         // Phase 2: we send what the hub lacks of this session's origin, a
         // bounded window of batches in flight. After a re-issue that is
         // nothing: our own changes now go under the new id, next session.
-        let held = try store.versionVector()[replica]
-        let ranges = held > theirs[replica] ? [SeqRange(origin: replica, first: theirs[replica] + 1, last: held)] : []
+        // If we hold more of the hub's own origin than the hub, it was
+        // restored from a backup and lost them: we send those back (§7.7).
+        let vector = try store.versionVector()
+        let held = vector[replica]
+        var ranges: [SeqRange] = []
+        for origin in [replica, welcome.hubReplica] where vector[origin] > theirs[origin] && !ranges.contains(where: { $0.origin == origin }) {
+            ranges.append(SeqRange(origin: origin, first: theirs[origin] + 1, last: vector[origin]))
+        }
         var sender = BatchSender(store: store, ranges: ranges)
         let sent = try sender.send(over: channel, receive: { try receive(channel) })
         report.sent += sent
@@ -213,7 +222,7 @@ public struct DeviceSync {
         }
         // Every batch was acknowledged: the hub holds our own operations up to
         // the last one sent.
-        if let (blocker, reason) = sender.unsendable.first {
+        if let (blocker, reason) = sender.unsendable.first(where: { $0.operation.id.origin == replica }) {
             try store.recordSync(acknowledged: max(blocker.id.seq - 1, theirs[replica]), completed: true)
             // A value nobody sees any more (its note was edited since) is emptied, and the rest can go.
             if try store.clearReplacedValue(blocker.id) { return .again }

@@ -132,11 +132,28 @@ public final class Hub: Sendable {
         if let device = session.device, session.authenticated {
             try? session.store?.recordSession(device: device, operationsReceived: session.received)
         }
-        log("hub: device=\(session.device ?? "-") peer=\(session.peer) in=\(session.received) out=\(session.sent) "
-            + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(outcome)")
+        log("hub: device=\(Hub.printable(session.device ?? "-")) peer=\(session.peer) in=\(session.received) out=\(session.sent) "
+            + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
     }
 
     func logLine(_ line: String) { log(line) }
+
+    /// A peer's text as it may appear in a log line: control characters and
+    /// backslashes escaped, so no peer can forge or break lines.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" {
+                out += "\\\\"
+            } else if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                        || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 
     /// Runs `body` holding the hub's single write lock.
     func write<T>(_ body: () throws -> T) throws -> T {
@@ -167,6 +184,11 @@ struct HubSession {
     var store: Store?
     var received = 0
     var sent = 0
+    /// The replica id the Welcome named.
+    var welcomedReplica = ReplicaID(high: 0, low: 0)
+    /// Set when the device holds changes of the hub's own origin that the
+    /// hub lost to a restore: the device may send those back.
+    var restoredOwn: SeqRange?
 
     init(hub: Hub, peer: String) {
         self.hub = hub
@@ -216,7 +238,8 @@ struct HubSession {
             throw SyncError(error.description, code: .replicaMismatch)
         }
         let stated = try store.syncVector()
-        try channel.send([.welcome(Welcome(hubReplica: store.replica)), .vector(stated)])
+        welcomedReplica = store.replica
+        try channel.send([.welcome(Welcome(hubReplica: welcomedReplica)), .vector(stated)])
         let idleMillis = Int64(hub.settings.idleTimeout * 1000)
         let idle = { monotonicMillis() + idleMillis }
         guard case .vector(let theirs) = try HubSession.receiveChecked(channel, deadline: idle()) else {
@@ -231,7 +254,8 @@ struct HubSession {
         try channel.send(.done(batches: sender.batchesSent, operations: UInt64(sent)))
 
         // Phase 2: accept the device's own operations, with no gap.
-        var held = ours[hello.replica]
+        var held: [ReplicaID: UInt64] = [hello.replica: ours[hello.replica]]
+        if let restoredOwn { held[restoredOwn.origin] = ours[restoredOwn.origin] }
         var batches: UInt64 = 0
         while true {
             switch try HubSession.receiveChecked(channel, deadline: idle()) {
@@ -240,11 +264,12 @@ struct HubSession {
                     throw SyncError("batch id \(batchID) after \(batches)", code: .protocolViolation)
                 }
                 batches = batchID
-                guard batch.origin == hello.replica else {
+                guard let heldOfOrigin = held[batch.origin],
+                      batch.origin == hello.replica || batch.lastSeq <= restoredOwn?.last ?? 0 else {
                     throw SyncError("batch \(batchID) holds operations of \(batch.origin.hex); device '\(hello.deviceName)' may only send its own (\(hello.replica.hex))", code: .forgedOrigin)
                 }
-                guard batch.firstSeq <= held + 1 else {
-                    throw SyncError("batch \(batchID) starts at seq \(batch.firstSeq) but the hub holds up to \(held)", code: .seqGap)
+                guard batch.firstSeq <= heldOfOrigin + 1 else {
+                    throw SyncError("batch \(batchID) starts at seq \(batch.firstSeq) but the hub holds up to \(heldOfOrigin)", code: .seqGap)
                 }
                 let applied: Int
                 do {
@@ -252,7 +277,7 @@ struct HubSession {
                 } catch let error as StoreError where error.isFork {
                     throw SyncError(error.message, code: .forked)
                 }
-                held = max(held, batch.lastSeq)
+                held[batch.origin] = max(heldOfOrigin, batch.lastSeq)
                 received += applied
                 try channel.send(.ack(batchID: batchID, applied: UInt64(applied)))
                 if hub.isStopping {
@@ -274,33 +299,33 @@ struct HubSession {
     }
 
     /// Compares the device's stated history with the hub's (SPEC §7.7) and
-    /// returns what the device holds, for working out what it lacks:
-    /// - an origin whose fingerprints differ at a seq both hold is treated as
-    ///   not held at all, so the hub sends its whole history of it and the
-    ///   device finds the fork point (its own origin: it re-issues its side);
-    /// - a device holding more of the hub's own origin than the hub, or a
-    ///   different history of it, means the hub was restored from an older
-    ///   backup: the hub moves its own operations past the last seq a device
-    ///   confirmed to a fresh replica id before it writes anything more.
+    /// returns what the device holds, for working out what it lacks. An
+    /// origin whose fingerprints differ at a seq both hold is treated as not
+    /// held at all, so the hub sends its whole history of it and the device
+    /// finds the fork point (of its own origin, it re-issues its side).
+    ///
+    /// A device holding more of the hub's own origin than the hub means the
+    /// hub was restored from an older backup: before writing anything more
+    /// the hub takes a fresh replica id (moving any change of its own made
+    /// since it stated its vector), and accepts from the device the old
+    /// id's changes it lost (`restoredOwn`).
     private mutating func checkHistories(_ theirs: SyncVector, stated: VersionVector) throws -> VersionVector {
         guard let store else { return theirs.vector }
         var lacking = theirs.vector
-        let divergent = try store.divergentOrigins(from: theirs)
-        for origin in divergent { lacking[origin] = 0 }
-        let own = store.replica
-        if theirs[own] > stated[own] || divergent.contains(own) {
+        for origin in try store.divergentOrigins(from: theirs) { lacking[origin] = 0 }
+        let own = welcomedReplica
+        if theirs[own] > stated[own] {
+            restoredOwn = SeqRange(origin: own, first: stated[own] + 1, last: theirs[own])
             let reissue = try hub.write { () -> Reissue? in
                 guard store.replica == own else { return nil }
-                return try store.reissueOwnOperations(from: try store.confirmedOwnSeq() + 1)
+                let reissue = try store.reissueOwnOperations(from: stated[own] + 1)
+                try store.nameReplicaIfNew()
+                return reissue
             }
             if let reissue {
-                hub.logLine("hub: device=\(device ?? "-") holds more of the hub's own changes than the hub (the hub was restored from a backup): "
-                            + "the hub now writes as \(reissue.replica.hex) and re-issued \(reissue.moved) of its own changes; nothing was lost")
-                try hub.write { try store.nameReplicaIfNew() }
+                hub.logLine("hub: device=\(Hub.printable(device ?? "-")) holds \(theirs[own] - stated[own]) changes of the hub's own that the hub lacks "
+                            + "(the hub was restored from a backup): the hub now writes as \(reissue.replica.hex) and takes the old ones back; nothing is lost")
             }
-        } else if theirs[own] > 0 {
-            let seq = theirs[own]
-            if try store.confirmedOwnSeq() < seq { try hub.write { try store.confirmOwnSeq(seq) } }
         }
         return lacking
     }

@@ -1,6 +1,7 @@
 import CRDT
 import Crypto
 import Foundation
+import Store
 import Testing
 import Wire
 
@@ -122,19 +123,47 @@ extension SyncSuite {
         }
 
         /// The device's name and secret used from another store (say, one
-        /// re-created after a loss): the hub holds the name to the store it
-        /// first synced, refuses with `replicaMismatch`, and takes nothing.
-        @Test func hubRefusesTheDeviceNameFromAnotherStore() throws {
+        /// re-created after a loss, or a copy that re-issued its changes):
+        /// the hub binds the new replica id to the same device, and keeps
+        /// the first one bound too.
+        @Test func aDeviceMaySyncFromANewStoreUnderItsName() throws {
             try HubFixture.with { fixture in
-                let copy = try fixture.workspace.makeStore("recreated.sqlite", device: "field-1")
-                try copy.add("--title", "from the other store")
-                try copy.join(fixture.code)
+                let recreated = try fixture.workspace.makeStore("recreated.sqlite", device: "field-1")
+                let id = try recreated.add("--title", "from the re-created store")
+                try recreated.join(fixture.code)
+                try recreated.syncSucceeds()
+                #expect(try fixture.hubStore.show(id)["title"] as? String == "from the re-created store")
+                let bound = try Store.open(at: fixture.hubStore.path).replicas(ofDevice: "field-1")
+                #expect(Set(bound) == [fixture.device.replica, recreated.replica])
+                try fixture.expectHubUnharmed(digestBefore: try fixture.hubStore.digest())
+            }
+        }
+
+        /// A device may not bind the hub's replica id, or another device's:
+        /// it could then write changes everyone sees as theirs.
+        @Test(arguments: ["the hub's", "another device's"])
+        func hubRefusesToBindAReplicaIdThatIsNotTheDevicesToTake(_ whose: String) throws {
+            try HubFixture.with { fixture in
+                let other = try fixture.workspace.makeStore("field-2.sqlite", device: "field-2")
+                try other.join(try fixture.hub.enroll("field-2"))
+                try other.syncSucceeds()
                 let before = try fixture.hubStore.digest()
-                let refused = try copy.sync()
-                #expect(refused.status == 1, "\(refused)")
-                #expect(refused.stderr.contains("bound to another store") && refused.stderr.contains("new name"), "\(refused)")
-                #expect(try fixture.hubStore.versionVector()[copy.replica] == 0)
-                #expect(try fixture.hubStore.devices()["field-1"]?["replica"] as? String == fixture.device.replica.hex)
+                let taken = whose == "the hub's" ? fixture.hubStore.replica : other.replica
+                let credentials = try DeviceCredentials(code: fixture.code, replica: taken)
+                let peer = try RawPeer(port: fixture.hub.port)
+                let hello = try credentials.hello()
+                let challenge = try peer.challenge(after: hello, credentials)
+                try peer.send(.proof(mac: Handshake.deviceProof(secret: credentials.secret, hello: hello, challenge: challenge)))
+                let keys = Handshake.sessionKeys(secret: credentials.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
+                peer.encoder.beginAuthentication(key: keys.deviceToHub)
+                try peer.send(.vector(SyncVector()))
+                guard case .error(let code, let text)? = try peer.receive() else {
+                    Issue.record("the hub did not refuse \(whose) replica id")
+                    return
+                }
+                #expect(code == .replicaMismatch, "\(code): \(text)")
+                #expect(text.contains(whose == "the hub's" ? "hub's own" : "belongs to device 'field-2'"), "\(text)")
+                #expect(try Store.open(at: fixture.hubStore.path).replicas(ofDevice: "field-1") == [fixture.device.replica])
                 try fixture.expectHubUnharmed(digestBefore: before)
             }
         }

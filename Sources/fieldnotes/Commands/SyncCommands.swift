@@ -161,7 +161,7 @@ struct SyncCommand: Command {
             context.err("fieldnotes: warning: this device's clock is \(abs(report.clockSkewMillis) / 60_000) minutes \(report.clockSkewMillis > 0 ? "behind" : "ahead of") the hub's; set the clock (the operations were still accepted)")
         }
         if let reissue = report.reissue {
-            context.out("this store was restored from a backup or copied: \(reissue.moved) of its changes had ids the hub already held for other changes, so they were re-issued as replica \(reissue.replica.hex.prefix(8)) and sent, and \(report.fetchedOwn) changes this laptop lacked were fetched from the hub; nothing was lost")
+            context.out("this store was restored from a backup or copied: \(reissue.moved) of its changes (to \(reissue.records) \(reissue.records == 1 ? "record" : "records")) had ids the hub already held for other changes, so they were re-issued as replica \(reissue.replica.hex.prefix(8)) and sent, and the \(report.fetchedOwn) \(report.fetchedOwn == 1 ? "change" : "changes") this laptop lacked were fetched from the hub; nothing was lost")
         }
         for origin in report.divergentOrigins {
             context.err("fieldnotes: warning: the hub holds a different history of replica \(origin.hex.prefix(8)) than this store (a copy of that device's store, or the hub, was restored from a backup); this store kept its own and fetched none of that replica's changes")

@@ -179,8 +179,10 @@ struct SyncSummary: Equatable {
     let bytesOut: Int
     let bytesIn: Int
 
-    /// Parses "synced with HOST:PORT: sent N operations, received M; X bytes out, Y bytes in; T ms".
-    init?(_ line: String) {
+    /// Parses "synced with HOST:PORT: sent N operations, received M; X bytes out, Y bytes in; T ms",
+    /// the last line of the output (a recovery line may come before it).
+    init?(_ output: String) {
+        let line = output.split(separator: "\n").last.map(String.init) ?? ""
         func number(after marker: String, in text: Substring) -> Int? {
             guard let range = text.range(of: marker) else { return nil }
             return Int(text[range.upperBound...].prefix(while: \.isNumber))
