@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "CRDT", "Crypto", "fieldnotes"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "SQLite", "CRDT", "Crypto", "fieldnotes"]),
     ]
 )
