@@ -16,8 +16,8 @@ import SQLite
 extension Store {
     static let purgePendingKey = "purge_pending"
 
-    /// How long an erase waits for other programs to stop reading before it
-    /// leaves the purge of the files to the next opening of the store.
+    /// How long an erase waits for other programs to stop reading (or
+    /// writing) before it leaves the purge of the files to the next opening.
     static let purgeWaitAfterErase: Duration = .seconds(2)
 
     /// How long opening a store waits to finish a pending purge (a reader may
@@ -43,8 +43,12 @@ extension Store {
     @discardableResult
     func finishPurge(waiting: Duration) -> Bool {
         do {
-            try database.withLockWaitLimit(waiting) { try database.checkpointTruncate() }
-            try database.transaction { try database.run("DELETE FROM meta WHERE key = ?", [.text(Store.purgePendingKey)]) }
+            // Clearing the flag waits no longer than the checkpoint: a writer that
+            // slipped in between (a long import) must not hold up a committed erase.
+            try database.withLockWaitLimit(waiting) {
+                try database.checkpointTruncate()
+                try database.transaction { try database.run("DELETE FROM meta WHERE key = ?", [.text(Store.purgePendingKey)]) }
+            }
         } catch {
             return false
         }

@@ -197,7 +197,7 @@ struct EraseTests {
                 #expect(ContinuousClock.now - started < .seconds(8), "erase waited for the reader as if it were a writer")
                 #expect(erased.status == 0, "\(erased)")
                 #expect(erased.output == id)
-                #expect(erased.stderrLines == ["fieldnotes: erased note \(id.prefix(8)), but another program is reading the store, so its old "
+                #expect(erased.stderrLines == ["fieldnotes: erased note \(id.prefix(8)), but another program is using the store, so its old "
                                                + "text stays in the store's files until the next fieldnotes command after that program "
                                                + "finishes; that command wipes it first"], "\(erased)")
                 #expect(try reader.first("SELECT count(*) FROM records WHERE erased = 1") { $0.int64(0) } == 0, "the reader's snapshot moved")

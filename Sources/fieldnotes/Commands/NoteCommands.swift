@@ -189,7 +189,7 @@ struct EraseCommand: Command {
         discussion: "Erase removes every value of the note from this store's tables, log, search index and\n"
             + "write-ahead log; replicas that receive the erase do the same, including for edits that arrive later.\n"
             + "Only the note's id, the erase, its reason and time remain. It asks for confirmation on a terminal.\n"
-            + "If another program is reading the store, the old text is wiped from the files by the next fieldnotes\n"
+            + "If another program is using the store, the old text is wiped from the files by the next fieldnotes\n"
             + "command after it finishes, and erase says so.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -211,7 +211,7 @@ struct EraseCommand: Command {
         context.out(id.hex)
         // The erase has committed; only the wiping of the files' old pages can be left for later.
         if (try? store.isPurgePending) == true {
-            context.err("fieldnotes: erased note \(id.short), but another program is reading the store, so its old text stays in the "
+            context.err("fieldnotes: erased note \(id.short), but another program is using the store, so its old text stays in the "
                         + "store's files until the next fieldnotes command after that program finishes; that command wipes it first")
         }
     }
