@@ -116,6 +116,7 @@ public struct DeviceSync {
         case .authFailed: return "the hub refused this device's proof (\(text)); the enrolment code may be wrong: run 'fieldnotes join' with a fresh one"
         case .busy: return "the hub is busy (\(text)); try again in a minute"
         case .replicaMismatch: return "the hub refused this store's replica id (\(text))"
+        case .schemaViolation: return "the hub refused a change of this store that breaks the record schema (\(text)); nothing of that batch was written"
         case .forked: return "the hub holds different changes under this store's ids (\(text)); nothing was written, and the next 'fieldnotes sync' re-issues this store's changes under a new id"
         default: return "the hub ended the session: \(code) (\(text))"
         }

@@ -271,6 +271,11 @@ struct HubSession {
                 guard batch.firstSeq <= heldOfOrigin + 1 else {
                     throw SyncError("batch \(batchID) starts at seq \(batch.firstSeq) but the hub holds up to \(heldOfOrigin)", code: .seqGap)
                 }
+                do {
+                    try store.checkSchema(batch.operations)
+                } catch let violation as SchemaViolation {
+                    throw SyncError("batch \(batchID) refused: \(violation)", code: .schemaViolation)
+                }
                 let applied: Int
                 do {
                     applied = try hub.write { try store.apply(batch.operations) }

@@ -38,12 +38,15 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// An operation arrived whose `(origin, seq)` the receiver holds with
     /// different content: two copies of one store wrote under the same ids.
     public static let forked = ErrorCode(rawValue: 16)
+    /// An operation breaks the record schema (`Protocol/SCHEMA.md`): a value
+    /// of the wrong kind, out of range, or over a limit.
+    public static let schemaViolation = ErrorCode(rawValue: 17)
 
     /// Every code this version defines, in numeric order.
     public static let allKnown: [ErrorCode] = [
         .badMagic, .unsupportedVersion, .malformed, .frameTooLarge, .authFailed, .unknownDevice,
         .revoked, .busy, .forgedOrigin, .seqGap, .badTag, .timeout, .internal, .replicaMismatch,
-        .protocolViolation, .forked,
+        .protocolViolation, .forked, .schemaViolation,
     ]
 
     /// The code's name as written in the specification, or nil for a code
@@ -66,6 +69,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 14: return "replicaMismatch"
         case 15: return "protocolViolation"
         case 16: return "forked"
+        case 17: return "schemaViolation"
         default: return nil
         }
     }

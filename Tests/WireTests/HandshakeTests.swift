@@ -75,7 +75,7 @@ import Wire
     }
 
     @Test func errorCodesHaveNamesAndRetryAdvice() {
-        #expect(ErrorCode.allKnown.map(\.rawValue) == Array(1 ... 16))
+        #expect(ErrorCode.allKnown.map(\.rawValue) == Array(1 ... 17))
         #expect(ErrorCode.allKnown.allSatisfy { $0.name != nil })
         #expect(ErrorCode.busy.isRetryable && !ErrorCode.authFailed.isRetryable && !ErrorCode.revoked.isRetryable)
         #expect(ErrorCode(rawValue: 999).name == nil && ErrorCode(rawValue: 999).isRetryable)
