@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "CRDTTestSupport", "Synthetic"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT", "Crypto"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "SQLite", "CRDT", "Crypto", "fieldnotes"]),
     ]

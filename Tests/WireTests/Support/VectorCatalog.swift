@@ -1,3 +1,4 @@
+import Crypto
 import CRDT
 import Wire
 
@@ -84,6 +85,7 @@ enum VectorCatalog {
             ("typical", .pong(0x0123_4567_89AB_CDEF)),
         ]))
         files += try operationFilesList()
+        files.append(fingerprints())
         files.append(try session())
         files.append(try RejectCatalog.file())
         return files
@@ -112,6 +114,37 @@ enum VectorCatalog {
         }
         return VectorFile(fileName: file, description: description + " `hex` is an operation batch as it follows the batch id in an Ops payload.",
                           vectors: vectors)
+    }
+
+    /// An operation's fingerprint (SPEC §5.6): the first 8 bytes of the
+    /// SHA-256 of its canonical bytes, which leave out its value.
+    static func fingerprints() -> VectorFile {
+        let t = Fixtures.deviceClock
+        let entries: [(String, Operation)] = [
+            ("create", Fixtures.op(1, at: t, Fixtures.note1, .create(type: "note"))),
+            ("assign replacing two writes", Fixtures.op(9, at: t + 9_000, logical: 3, Fixtures.note1,
+                                                        .assign(field: "title", value: .text("Interview P07 (clinic)"),
+                                                                replaces: [OperationID(origin: Fixtures.device, seq: 2),
+                                                                           OperationID(origin: Fixtures.tablet, seq: 40)]))),
+            ("the same assign, purged by an erase: same fingerprint",
+             Fixtures.op(9, at: t + 9_000, logical: 3, Fixtures.note1,
+                         .assign(field: "title", value: .null, replaces: [OperationID(origin: Fixtures.device, seq: 2),
+                                                                          OperationID(origin: Fixtures.tablet, seq: 40)]))),
+            ("add", Fixtures.op(4, at: t + 33_100, Fixtures.note1, .add(set: "tags", element: .text("transport")))),
+            ("remove", Fixtures.op(5, at: t + 40_000, Fixtures.note1,
+                                   .remove(set: "tags", element: .text("transport"), observed: [OperationID(origin: Fixtures.device, seq: 4)]))),
+            ("erase (the reason is left out)", Fixtures.op(6, at: t + 50_000, Fixtures.note1, .erase(reason: "entered by mistake"))),
+            ("non-ASCII field name, another origin", Fixtures.op(300, at: t, Fixtures.note2,
+                                                                 .assign(field: "Beobachtung", value: .number(2), replaces: []), origin: Fixtures.tablet)),
+        ]
+        let vectors: [JSON] = entries.map { name, operation in
+            let canonical = OperationFingerprint.canonicalBytes(operation)
+            let fingerprint = OperationFingerprint.fingerprint(fromDigest: SHA256.hash(canonical))
+            return .object([("name", .string(name)), ("origin", .string(operation.id.origin.hex)), ("operation", VectorJSON.operation(operation)),
+                            ("canonical", .string(Hex.encode(canonical))), ("fingerprint", .string(Hex.encode(fingerprint)))])
+        }
+        return VectorFile(fileName: "fingerprint", description: "Operation fingerprints (SPEC §5.6), as Vector entries carry them. "
+                          + "`canonical` is the bytes hashed; `fingerprint` the first 8 bytes of their SHA-256.", vectors: vectors)
     }
 
     // MARK: Handshake values
