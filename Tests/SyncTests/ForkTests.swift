@@ -52,6 +52,8 @@ extension SyncSuite {
                     #expect(try alice.currentReplica() != alice.replica)
                     let bound = try Store.open(at: hubStore.path).replicas(ofDevice: "alice")
                     #expect(Set(bound) == [alice.replica, try alice.currentReplica()])
+                    let listed = try hubStore.devices()["alice"]?["replicas"] as? [String]
+                    #expect(Set(listed ?? []) == Set(bound.map(\.hex)), "hub devices lists every replica id alice used")
                 }
             }
         }

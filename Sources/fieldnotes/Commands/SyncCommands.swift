@@ -84,13 +84,17 @@ struct HubDevicesCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
-        let devices = try context.openStore().devices()
+        let store = try context.openStore()
+        let devices = try store.devices()
+        var replicas: [String: [ReplicaID]] = [:]
+        for device in devices { replicas[device.name] = try store.replicas(ofDevice: device.name) }
         func time(_ ms: UInt64?) -> String? { ms.map { ISO8601.format(millis: $0) } }
         if json {
             context.out(JSON.array(devices.map { device in
                 .object([
                     ("name", .string(device.name)),
                     ("replica", device.replica.map { .string($0.hex) } ?? .null),
+                    ("replicas", .array((replicas[device.name] ?? []).map { .string($0.hex) })),
                     ("enrolled", .string(ISO8601.format(millis: device.enrolledMillis))),
                     ("last_seen", time(device.lastSeenMillis).map(JSON.string) ?? .null),
                     ("operations_received", .number(Double(device.operationsReceived))),
@@ -101,7 +105,8 @@ struct HubDevicesCommand: Command {
         }
         var table = Table("NAME", "REPLICA", "ENROLLED", "LAST SEEN", "OPS IN", "STATUS")
         for device in devices {
-            table.add(device.name, device.replica.map { String($0.hex.prefix(8)) } ?? "-",
+            let earlier = max(0, (replicas[device.name]?.count ?? 0) - 1)
+            table.add(device.name, (device.replica.map { String($0.hex.prefix(8)) } ?? "-") + (earlier > 0 ? " (+\(earlier) earlier)" : ""),
                       ISO8601.format(millis: device.enrolledMillis).replacingT, time(device.lastSeenMillis)?.replacingT ?? "never",
                       String(device.operationsReceived), device.isRevoked ? "revoked" : "active")
         }
