@@ -160,7 +160,6 @@ extension Store {
             clock = HybridLogicalClock(latest: Timestamp(packed: UInt64(bitPattern: packed)))
         }
         // Another process may have re-issued this store's operations under a new id.
-        var replica = self.replica
         if case .blob(let bytes)? = try meta("replica"), let current = ReplicaID(bytes: bytes) { replica = current }
         return Batch(clock: clock, replica: replica)
     }
@@ -205,9 +204,7 @@ extension Store {
             // Held already: the same operation is a duplicate; a different one is a fork.
             let held = try statement("SELECT origin, seq, ts, record, kind, name, value, refs FROM ops WHERE origin = ? AND seq = ?")
                 .first([row[0], row[1]]) { columns in (0 ..< 8).map { columns.value($0) } }
-            // SQLite stores a NaN as NULL: compare values as stored.
-            let asStored = row.map { value -> SQLValue in if case .real(let number) = value, number.isNaN { return .null } else { return value } }
-            guard let held, held != asStored else { return false }
+            guard let held, !Store.sameOperation(held, row) else { return false }
             guard operation.id.origin == batch.replica else {
                 throw StoreError.forked(operation.id, path)
             }
@@ -267,6 +264,22 @@ extension Store {
             batch.erased = true
         }
         return true
+    }
+
+    /// Whether two log rows (origin, seq, ts, record, kind, name, value,
+    /// refs) are the same operation: equal in everything but the value, and
+    /// equal in value unless either is NULL, which is what an erase leaves
+    /// (a purged copy may arrive before or after the whole one) and how
+    /// SQLite stores a NaN.
+    static func sameOperation(_ held: [SQLValue], _ incoming: [SQLValue]) -> Bool {
+        guard held.count == 8, incoming.count == 8 else { return false }
+        for index in [0, 1, 2, 3, 4, 5, 7] where held[index] != incoming[index] { return false }
+        func stored(_ value: SQLValue) -> SQLValue {
+            if case .real(let number) = value, number.isNaN { return .null }
+            return value
+        }
+        let (a, b) = (stored(held[6]), stored(incoming[6]))
+        return a == .null || b == .null || a == b
     }
 
     /// Refuses seqs SQLite's signed 64-bit INTEGER cannot hold (the wire

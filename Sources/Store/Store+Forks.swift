@@ -68,19 +68,22 @@ extension Store {
     // MARK: Re-issuing
 
     /// Moves this replica's own operations with seq `from` onward to a fresh
-    /// replica id, in one transaction, and makes the new id this store's.
-    /// Used by a hub that finds a device holding more of the hub's own
-    /// origin than it does (the hub was restored from a backup).
+    /// replica id, in one transaction, and makes the new id this store's;
+    /// nil, and nothing done, if the store no longer writes as `expected`
+    /// (another connection re-issued first). Used by a hub that finds a
+    /// device holding more of the hub's own origin than it does (the hub was
+    /// restored from a backup).
     @discardableResult
-    public func reissueOwnOperations(from seq: UInt64) throws -> Reissue {
+    public func reissueOwnOperations(of expected: ReplicaID, from seq: UInt64) throws -> Reissue? {
         try guarded {
-            let reissue = try database.transaction { () -> Reissue in
+            let reissue = try database.transaction { () -> Reissue? in
                 let batch = try beginBatch()
+                guard batch.replica == expected else { return nil }
                 let reissue = try moveOwnOperations(from: seq, batch)
                 try finish(batch)
                 return reissue
             }
-            replica = reissue.replica
+            if let reissue { replica = reissue.replica }
             return reissue
         }
     }

@@ -322,8 +322,7 @@ struct HubSession {
         if theirs[own] > stated[own] {
             restoredOwn = SeqRange(origin: own, first: stated[own] + 1, last: theirs[own])
             let reissue = try hub.write { () -> Reissue? in
-                guard store.replica == own else { return nil }
-                let reissue = try store.reissueOwnOperations(from: stated[own] + 1)
+                guard let reissue = try store.reissueOwnOperations(of: own, from: stated[own] + 1) else { return nil }
                 try store.nameReplicaIfNew()
                 return reissue
             }
