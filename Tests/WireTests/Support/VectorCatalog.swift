@@ -86,6 +86,7 @@ enum VectorCatalog {
         ]))
         files += try operationFilesList()
         files.append(fingerprints())
+        files.append(tokens())
         files.append(try session())
         files.append(try RejectCatalog.file())
         return files
@@ -145,6 +146,24 @@ enum VectorCatalog {
         }
         return VectorFile(fileName: "fingerprint", description: "Operation fingerprints (SPEC §5.6), as Vector entries carry them. "
                           + "`canonical` is the bytes hashed; `fingerprint` the first 8 bytes of their SHA-256.", vectors: vectors)
+    }
+
+    /// Enrolment tokens (SPEC §6.1): bytes, text with its check symbol, and
+    /// the SHA-256 a hub keeps.
+    static func tokens() -> VectorFile {
+        let entries: [(String, [UInt8])] = [
+            ("all zero", [UInt8](repeating: 0, count: 10)),
+            ("all ones (a check symbol from the extra five)", [UInt8](repeating: 0xFF, count: 10)),
+            ("typical", [0x3F, 0x9A, 0x1C, 0x0E, 0x7B, 0x2D, 0x4F, 0x6A, 0x8C, 0x1E]),
+            ("random bytes", Fixtures.randomBytes(10, seed: 4)),
+        ]
+        let vectors: [JSON] = entries.compactMap { name, bytes in
+            guard let token = EnrolmentToken(bytes: bytes) else { return nil }
+            return .object([("name", .string(name)), ("bytes", .string(Hex.encode(bytes))), ("text", .string(token.text)),
+                            ("hash", .string(Hex.encode(token.hash)))])
+        }
+        return VectorFile(fileName: "token", description: "Enrolment tokens (SPEC §6.1): 10 random bytes as Crockford base32 in groups of four, "
+                          + "then the check symbol (the 80-bit number mod 37). `hash` is what the hub stores: SHA-256 of the bytes.", vectors: vectors)
     }
 
     // MARK: Handshake values
