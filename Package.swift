@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // fieldnotes: an offline field recorder with CRDT sync. No package dependencies:
-// only the toolchain, plus SQLite and OpenSSL's libcrypto as system libraries.
+// only the toolchain, plus SQLite and OpenSSL's libcrypto and libssl as system libraries.
 import PackageDescription
 
 let package = Package(
@@ -20,8 +20,14 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CTLS",
+            pkgConfig: "libssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "Crypto", dependencies: ["CCrypto"]),
+        .target(name: "TLS", dependencies: ["CTLS", "Crypto"]),
         .target(name: "CRDT"),
         .target(name: "Store", dependencies: ["SQLite", "Crypto", "CRDT"]),
         .target(name: "Wire", dependencies: ["CRDT", "Crypto"]),
@@ -35,6 +41,7 @@ let package = Package(
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "CRDTTestSupport", "Synthetic"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT", "Crypto"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "SQLite", "CRDT", "Crypto", "fieldnotes"]),

@@ -1,0 +1,111 @@
+import Glibc
+
+extension Identity {
+    /// The largest identity file `load` reads; a real one is under 1 KiB.
+    static let maximumFileSize = 64 * 1024
+
+    /// Writes the private key and then the certificate, as PEM, to a new file at `path`.
+    ///
+    /// The file is created with `open(O_CREAT | O_EXCL | O_WRONLY, 0600)`, so it is
+    /// never readable by others, even for a moment, and an existing file (or
+    /// symbolic link) is never replaced. It is written fully and `fsync`ed, then
+    /// its directory is `fsync`ed so the new name survives a crash. On any
+    /// failure the partial file is removed.
+    public func save(path: String) throws {
+        let pem = try pemEncoding()
+        let fd: Int32
+        do {
+            fd = try Syscall.retrying { open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        } catch {
+            if error.code == EEXIST {
+                throw TLSError(.identity, "\(path) already exists; an identity file is never overwritten (move the old one away first if you mean to replace it)")
+            }
+            throw TLSError(.identity, "cannot create the identity file \(path): \(error.text)")
+        }
+        do throws(Syscall.Failure) {
+            var offset = 0
+            while offset < pem.count {
+                let written = try Syscall.retrying { pem[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+                offset += written
+            }
+            _ = try Syscall.retrying { fsync(fd) }
+            let descriptor = fd
+            try Syscall.close(descriptor)
+        } catch {
+            _ = try? Syscall.close(fd)
+            unlink(path)
+            throw TLSError(.identity, "cannot write the identity file \(path): \(error.text)")
+        }
+        let directory = Identity.directory(of: path)
+        do {
+            let directoryFD = try Syscall.retrying { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            defer { _ = try? Syscall.close(directoryFD) }
+            _ = try Syscall.retrying { fsync(directoryFD) }
+        } catch {
+            unlink(path)
+            throw TLSError(.identity, "cannot sync the directory \(directory) after writing \(path): \(error.text)")
+        }
+    }
+
+    /// Reads an identity file written by `save`.
+    ///
+    /// Refuses a file that is not a regular file owned by the current user, or
+    /// that group or others may read or write (its mode must be `0600` or
+    /// stricter; the message says to run `chmod 600 PATH`). Then parses the key
+    /// and the certificate and checks that the certificate is for the key.
+    public static func load(path: String) throws -> Identity {
+        let fd: Int32
+        do {
+            fd = try Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) }
+        } catch {
+            throw TLSError(.identity, "cannot open the identity file \(path): \(error.text)")
+        }
+        defer { _ = try? Syscall.close(fd) }
+
+        // fstat the open descriptor, not the path: what is checked is what is read.
+        var status = stat()
+        do {
+            _ = try Syscall.retrying { fstat(fd, &status) }
+        } catch {
+            throw TLSError(.identity, "cannot examine the identity file \(path): \(error.text)")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw TLSError(.identity, "the identity file \(path) is not a regular file")
+        }
+        guard status.st_uid == geteuid() else {
+            throw TLSError(.identity, "the identity file \(path) belongs to user \(status.st_uid), not to you (user \(geteuid())); only its owner may use it")
+        }
+        let mode = status.st_mode & 0o7777
+        guard mode & 0o077 == 0 else {
+            throw TLSError(.identity, "the identity file \(path) can be used by other users (mode \(String(mode, radix: 8))); run `chmod 600 \(path)`")
+        }
+        guard Int(status.st_size) <= maximumFileSize else {
+            throw TLSError(.identity, "\(path) is \(status.st_size) bytes, too large to be an identity file")
+        }
+
+        var pem = [UInt8](repeating: 0, count: maximumFileSize + 1)
+        var count = 0
+        do throws(Syscall.Failure) {
+            while count < pem.count {
+                let got = try Syscall.retrying {
+                    pem.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
+                }
+                if got == 0 { break }
+                count += got
+            }
+        } catch {
+            throw TLSError(.identity, "cannot read the identity file \(path): \(error.text)")
+        }
+        guard count <= maximumFileSize else {
+            throw TLSError(.identity, "\(path) is too large to be an identity file")
+        }
+        return try parse(pem: Array(pem[0..<count]), path: path)
+    }
+
+    /// The directory holding `path`, for `fsync` after creating a name in it.
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = String(path[..<slash])
+        return directory.isEmpty ? "/" : directory
+    }
+}
