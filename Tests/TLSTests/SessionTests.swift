@@ -1,6 +1,10 @@
 import Glibc
+import Synchronization
 import Testing
 @testable import TLS
+
+/// SIGPIPEs seen by the handler `writingToAPeerThatHasGoneThrowsInsteadOfRaisingSIGPIPE` installs.
+private let brokenPipeSignals = Atomic<Int>(0)
 
 @Suite struct SessionTests {
     /// A handshaken client and the server's session, made on a background thread, over a socket pair.
@@ -127,8 +131,19 @@ import Testing
     }
 
     @Test func writingToAPeerThatHasGoneThrowsInsteadOfRaisingSIGPIPE() throws {
-        // With SIGPIPE at its default, a write(2) to the closed socket would kill this process.
-        signal(SIGPIPE, SIG_DFL)
+        // Count SIGPIPEs on this thread (the one that writes), where a write(2)
+        // to the closed socket would raise it.
+        var pipe = sigset_t()
+        sigemptyset(&pipe)
+        sigaddset(&pipe, SIGPIPE)
+        var previousMask = sigset_t()
+        #expect(pthread_sigmask(SIG_UNBLOCK, &pipe, &previousMask) == 0)
+        let previousHandler = signal(SIGPIPE) { _ in brokenPipeSignals.add(1, ordering: .relaxed) }
+        defer {
+            signal(SIGPIPE, previousHandler)
+            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+        }
+        let signalsBefore = brokenPipeSignals.load(ordering: .relaxed)
         let pair = try Pair()
         let (clientFD, serverFD) = try socketPair()
         defer { close(clientFD) }
@@ -145,5 +160,6 @@ import Testing
         }
         #expect(error?.kind == .connection)
         #expect(error?.message.contains("Broken pipe") == true)
+        #expect(brokenPipeSignals.load(ordering: .relaxed) == signalsBefore)
     }
 }
