@@ -52,6 +52,7 @@ public final class Identity: @unchecked Sendable {
         guard (1...maximumCommonNameLength).contains(name.count), name.allSatisfy({ (0x20...0x7E).contains($0) }) else {
             throw TLSError(.identity, "the certificate name '\(commonName)' must be 1 to \(maximumCommonNameLength) printable ASCII characters")
         }
+        ERR_clear_error()
         let key = try generateKey()
         guard let certificate = X509_new() else {
             EVP_PKEY_free(key)
@@ -153,6 +154,7 @@ public final class Identity: @unchecked Sendable {
 extension Identity {
     /// The PEM text of the identity file: the private key (PKCS #8), then the certificate.
     func pemEncoding() throws -> [UInt8] {
+        ERR_clear_error()
         // A secure-heap memory BIO: OpenSSL clears its buffer when it is freed.
         guard let bio = BIO_new(BIO_s_secmem()) else {
             throw OpenSSLErrorQueue.error(.identity, "cannot encode the identity (BIO_new)")
@@ -177,6 +179,7 @@ extension Identity {
     /// Parses an identity file's text: the first private key and the first
     /// certificate in it, in either order, which must belong together.
     static func parse(pem: [UInt8], path: String) throws -> Identity {
+        ERR_clear_error()
         guard pem.count <= Int(Int32.max) else { throw TLSError(.identity, "\(path) is too large to be an identity file") }
         // The pass-phrase callback returns no pass phrase, so OpenSSL never
         // prompts on the terminal: an encrypted key simply fails to load.

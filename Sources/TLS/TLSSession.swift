@@ -112,6 +112,7 @@ public final class TLSSession {
     /// After any error, including a timeout, part of the data may have been
     /// sent and the session cannot be used again.
     public func write(_ bytes: [UInt8], deadlineMillis: Int64) throws {
+        try requireHandshake()
         guard !shutDown else { throw TLSError(.connection, "this TLS session has been shut down; it cannot send any more") }
         var offset = 0
         while offset < bytes.count {
@@ -136,6 +137,7 @@ public final class TLSSession {
     /// bytes from a tampered or damaged record are never returned.
     public func read(maximum: Int, deadlineMillis: Int64) throws -> [UInt8] {
         precondition(maximum > 0, "read(maximum:) needs room for at least one byte")
+        try requireHandshake()
         let limit = min(maximum, buffer.count)
         var count = 0
         let open = try drive(.read, deadlineMillis: deadlineMillis) {
@@ -156,6 +158,14 @@ public final class TLSSession {
             SSL_shutdown(ssl) >= 0 ? 1 : -1
         }
         ERR_clear_error()
+    }
+
+    /// OpenSSL would run the handshake inside the first read or write, and
+    /// data would flow before the caller had pinned the peer: refuse instead.
+    private func requireHandshake() throws {
+        guard peerCertificateDER != nil else {
+            throw TLSError(.handshake, "the TLS handshake has not completed; call handshake(deadlineMillis:) and check the peer's fingerprint first")
+        }
     }
 
     // MARK: Driving OpenSSL over a non-blocking BIO

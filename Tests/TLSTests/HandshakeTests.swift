@@ -72,4 +72,15 @@ import Testing
         let waiting = recv(clientFD, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
         #expect(waiting == -1 && (errno == EAGAIN || errno == EWOULDBLOCK), "the server sent \(waiting) more bytes after its handshake")
     }
+
+    @Test func noDataMovesBeforeTheHandshake() throws {
+        let pair = try Pair()
+        let (clientFD, serverFD) = try socketPair()
+        defer { close(clientFD); close(serverFD) }
+        let client = try TLSSession(context: pair.client, fd: clientFD)
+        #expect(tlsError { try client.write([1], deadlineMillis: deadline()) }?.kind == .handshake)
+        #expect(tlsError { _ = try client.read(maximum: 1, deadlineMillis: deadline(100)) }?.kind == .handshake)
+        var byte: UInt8 = 0
+        #expect(recv(serverFD, &byte, 1, Int32(MSG_DONTWAIT)) == -1, "no ClientHello was sent")
+    }
 }
