@@ -31,11 +31,11 @@ let package = Package(
         .target(name: "CRDT"),
         .target(name: "Store", dependencies: ["SQLite", "Crypto", "CRDT"]),
         .target(name: "Wire", dependencies: ["CRDT", "Crypto"]),
-        .target(name: "Sync", dependencies: ["Store", "Wire", "CRDT", "Crypto"]),
+        .target(name: "Sync", dependencies: ["Store", "Wire", "TLS", "CRDT", "Crypto"]),
         .target(name: "Synthetic", dependencies: ["Store"]),
         .target(name: "Export", dependencies: ["Store", "CRDT", "Crypto"]),
-        .target(name: "Demo", dependencies: ["Store", "Sync", "Synthetic", "Export", "CRDT", "Crypto"]),
-        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "Synthetic", "Demo", "Export"]),
+        .target(name: "Demo", dependencies: ["Store", "Sync", "TLS", "Wire", "Synthetic", "Export", "CRDT", "Crypto"]),
+        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Synthetic", "Demo", "Export"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire", "Export"]),
         .target(name: "CRDTTestSupport", dependencies: ["CRDT", "Synthetic"], path: "Tests/CRDTTestSupport"),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"]),
@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT", "Crypto"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "Store", "SQLite", "CRDT", "Crypto", "fieldnotes"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "TLS", "Store", "SQLite", "CRDT", "Crypto", "Synthetic", "fieldnotes"]),
     ]
 )

@@ -1,5 +1,5 @@
 /// The bytes an operation's fingerprint is computed over
-/// (`Protocol/SPEC.md` §5.6): everything that identifies the operation except
+/// (`Protocol/SPEC.md` §5.5): everything that identifies the operation except
 /// its value, element or erase reason, which an erase purges. Two replicas
 /// that hold the same operation compute the same bytes whether or not its
 /// record was erased on either; two different operations written under one

@@ -4,6 +4,8 @@ import Export
 import Glibc
 import Store
 import Sync
+import TLS
+import Wire
 import Synchronization
 import Synthetic
 
@@ -46,7 +48,8 @@ public struct Demo {
         let directory = options.directory
         let hubPath = directory + "/hub.sqlite"
         let hubStore = try Store.create(at: hubPath, name: "hub")
-        let hub = try Hub(storePath: hubPath, listen: Endpoint(host: "127.0.0.1", port: 0)) { _ in }
+        let hubIdentity = try KeyFile.loadOrCreate(forStore: hubPath, commonName: "fieldnotes hub")
+        let hub = try Hub(storePath: hubPath, listen: Endpoint(host: "127.0.0.1", port: 0), identity: hubIdentity) { _ in }
         let stopped = Mutex(false)
         try hub.start { stopped.withLock { $0 = true } }
         defer {
@@ -55,17 +58,21 @@ public struct Demo {
         }
         say("hub:      \(hubPath), listening on \(hub.endpoint)")
 
-        // Enrol the devices and join them to the hub.
-        var devices: [(name: String, path: String, store: Store)] = []
+        // Enrol the devices, each with its own key, and join them to the hub
+        // with their one-time tokens, over TLS.
+        var devices: [(name: String, path: String, store: Store, identity: Identity)] = []
         for index in 0..<options.devices {
             let name = index < Demo.names.count ? Demo.names[index] : "worker-\(index + 1)"
             let path = directory + "/\(name).sqlite"
             let store = try Store.create(at: path, name: name)
-            let secret = try SecureRandom.bytes(32)
-            try hubStore.enroll(device: name, secret: secret)
-            try store.setHubLink(HubLink(address: hub.endpoint.description, device: name, secret: secret))
-            devices.append((name, path, store))
-            say("device:   \(path) (replica \(store.replica.hex.prefix(8)), enrolled as '\(name)')")
+            let identity = try KeyFile.loadOrCreate(forStore: path, commonName: "fieldnotes device")
+            let token = try EnrolmentToken.random()
+            try hubStore.enroll(device: name, tokenHash: token.hash, expiresMillis: Store.systemMillis() + 3_600_000)
+            let link = HubLink(address: hub.endpoint.description, device: name, hubFingerprint: hub.fingerprint)
+            try DeviceSync(store: store, link: link, identity: identity).enrol(token: token)
+            try store.setHubLink(link)
+            devices.append((name, path, store, identity))
+            say("device:   \(path) (replica \(store.replica.hex.prefix(8)), key \(path).key, enrolled as '\(name)')")
         }
 
         // Offline capture: each device writes its own notes.
@@ -83,7 +90,7 @@ public struct Demo {
         say("offline:  \(written) notes written on \(devices.count) devices with no connection")
 
         // Everyone syncs once, so they share notes.
-        for device in devices { _ = try DeviceSync(store: device.store, link: try link(device.store)).run() }
+        for device in devices { _ = try DeviceSync(store: device.store, link: try link(device.store), identity: device.identity).run() }
         say("sync 1:   every device sent its notes and fetched the others'")
 
         // Offline again: concurrent edits of the same note by different people.
@@ -115,7 +122,7 @@ public struct Demo {
             var sent = 0
             var received = 0
             for device in devices {
-                let result = try DeviceSync(store: device.store, link: try link(device.store)).run()
+                let result = try DeviceSync(store: device.store, link: try link(device.store), identity: device.identity).run()
                 sent += result.sent
                 received += result.received
             }
@@ -127,7 +134,7 @@ public struct Demo {
         let reportPath = directory + "/report.html"
         try Exporter(store: hubStore).write(format: .report, to: reportPath)
         var carried = 0
-        for device in devices { carried += try DeviceSync(store: device.store, link: try link(device.store)).run().received }
+        for device in devices { carried += try DeviceSync(store: device.store, link: try link(device.store), identity: device.identity).run().received }
         say("report:   \(reportPath); its audit event reached every device (\(carried) operations)")
 
         var digests: [String: String] = ["hub": try hubStore.digest()]

@@ -59,6 +59,25 @@ enum Schema {
         INSERT INTO device_replicas(replica, device, bound_ms)
             SELECT replica, name, coalesce(last_seen_ms, enrolled_ms) FROM devices WHERE replica IS NOT NULL;
         """,
+        // 4: sync protocol 2 runs in TLS with a key pair per device. A hub keeps
+        // each device's key fingerprint and the SHA-256 of its one-time
+        // enrolment token, never a secret a thief could use; the version 1
+        // shared secrets are dropped on both sides. A device enrolled under
+        // version 1 keeps its link without a hub fingerprint and is told to
+        // ask for a new code.
+        """
+        CREATE TABLE devices_v4 (
+            name TEXT PRIMARY KEY, key_fingerprint BLOB UNIQUE,
+            token_hash BLOB, token_expires_ms INTEGER, token_used_ms INTEGER,
+            replica BLOB UNIQUE, enrolled_ms INTEGER NOT NULL, last_seen_ms INTEGER,
+            operations_received INTEGER NOT NULL DEFAULT 0, revoked_ms INTEGER);
+        INSERT INTO devices_v4(name, replica, enrolled_ms, last_seen_ms, operations_received, revoked_ms)
+            SELECT name, replica, enrolled_ms, last_seen_ms, operations_received, revoked_ms FROM devices;
+        DROP TABLE devices;
+        ALTER TABLE devices_v4 RENAME TO devices;
+        INSERT INTO meta(key, value) SELECT 'hub_enrolled_v1', 1 FROM meta WHERE key = 'hub_secret';
+        DELETE FROM meta WHERE key = 'hub_secret';
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

@@ -1,36 +1,47 @@
+import TLS
 import Wire
 
-/// Moves messages over one connection: writes the magic and frames with a
-/// `FrameEncoder`, reads them with a `FrameDecoder`, and counts bytes.
-/// Every receive has a deadline, so a stalled or trickling peer cannot hold
-/// a session open: the whole next frame must arrive before it.
+/// Moves messages over one TLS session: writes the magic and frames with a
+/// `FrameEncoder`, reads them with a `FrameDecoder`, and counts the
+/// application bytes. Every receive has a deadline, so a stalled or
+/// trickling peer cannot hold a session open. While waiting, it sends a
+/// Ping after `WireLimits.keepaliveInterval` without sending anything, and
+/// it answers the peer's Pings and drops its Pongs itself: the session
+/// logic never sees either.
 final class Channel {
     let connection: Connection
+    let tls: TLSSession
     private var encoder = FrameEncoder()
     private var decoder = FrameDecoder(expectingMagic: true)
-    private var pending: [Message] = []
     private(set) var bytesIn = 0
     private(set) var bytesOut = 0
     /// Seconds a single send may block before the peer counts as stalled.
     let sendTimeout: Double
+    private var lastSentMillis = monotonicMillis()
+    private var pings: UInt64 = 0
+    static let keepaliveMillis = Int64(WireLimits.keepaliveInterval.components.seconds * 1000)
 
-    init(_ connection: Connection, sendTimeout: Double) throws {
+    init(_ connection: Connection, tls: TLSSession, sendTimeout: Double) throws {
         self.connection = connection
+        self.tls = tls
         self.sendTimeout = sendTimeout
-        try connection.send(WireProtocol.magic, timeout: sendTimeout)
-        bytesOut += WireProtocol.magic.count
+        try write(WireProtocol.magic)
     }
 
-    func send(_ message: Message) throws {
-        let bytes: [UInt8]
+    /// After the handshake messages: frames may be as long as the session limit.
+    func beginSession() { decoder.beginSession() }
+
+    private func write(_ bytes: [UInt8]) throws {
         do {
-            bytes = try encoder.encode(message)
-        } catch {
-            throw SyncError("cannot encode \(message.type): \(error)", code: .internal)
+            try tls.write(bytes, deadlineMillis: monotonicMillis() + Int64(sendTimeout * 1000))
+        } catch let error as TLSError {
+            throw Channel.socketError(error, connection.peer)
         }
-        try connection.send(bytes, timeout: sendTimeout)
         bytesOut += bytes.count
+        lastSentMillis = monotonicMillis()
     }
+
+    func send(_ message: Message) throws { try send([message]) }
 
     /// Sends several messages in one write.
     func send(_ messages: [Message]) throws {
@@ -42,32 +53,52 @@ final class Channel {
                 throw SyncError("cannot encode \(message.type): \(error)", code: .internal)
             }
         }
-        try connection.send(bytes, timeout: sendTimeout)
-        bytesOut += bytes.count
+        try write(bytes)
     }
 
-    /// The next message; waits until `deadline` (monotonic ms) at most.
-    /// A malformed or unauthenticated frame throws a `WireError`; a closed
-    /// connection or a passed deadline throws a `SocketError`.
+    /// The next message other than Ping and Pong; waits until `deadline`
+    /// (monotonic ms) at most. A malformed frame throws a `WireError`; a
+    /// closed connection, a damaged TLS record or a passed deadline throws a
+    /// `SocketError`.
     func receive(deadline: Int64) throws -> Message {
         while true {
-            if let message = try decoder.decodeMessage() { return message }
-            let remaining = deadline - monotonicMillis()
-            guard remaining > 0 else { throw SocketError(.timeout, "\(connection.peer) sent no complete frame in time") }
-            let bytes = try connection.receive(maximum: 65_536, timeout: Double(remaining) / 1000)
-            guard !bytes.isEmpty else { throw SocketError(.closed, "\(connection.peer) closed the connection") }
-            bytesIn += bytes.count
-            decoder.append(bytes)
+            if let message = try decoder.decodeMessage() {
+                switch message {
+                case .ping(let value): try send(.pong(value))
+                case .pong: break
+                default: return message
+                }
+                continue
+            }
+            let now = monotonicMillis()
+            guard now < deadline else { throw SocketError(.timeout, "\(connection.peer) sent no complete frame in time") }
+            let keepalive = lastSentMillis + Channel.keepaliveMillis
+            do {
+                let bytes = try tls.read(maximum: 65_536, deadlineMillis: min(deadline, keepalive))
+                guard !bytes.isEmpty else { throw SocketError(.closed, "\(connection.peer) closed the connection") }
+                bytesIn += bytes.count
+                decoder.append(bytes)
+            } catch let error as TLSError where error.kind == .timeout {
+                if monotonicMillis() >= keepalive && monotonicMillis() < deadline {
+                    pings += 1
+                    try send(.ping(pings))
+                }
+            } catch let error as TLSError {
+                throw Channel.socketError(error, connection.peer)
+            }
         }
     }
 
-    func authenticateSending(key: [UInt8]) { encoder.beginAuthentication(key: key) }
-    func authenticateReceiving(key: [UInt8]) { decoder.beginAuthentication(key: key) }
+    static func socketError(_ error: TLSError, _ peer: String) -> SocketError {
+        switch error.kind {
+        case .timeout: return SocketError(.timeout, "\(peer) stopped reading or writing in time")
+        case .corrupt: return SocketError(.io, "the TLS stream from \(peer) was damaged or tampered with (a record failed authentication); nothing of it was used")
+        default: return SocketError(.io, "\(peer): \(error.message)")
+        }
+    }
 
     /// An Error frame the peer sent before it closed, if its bytes are
-    /// already here or arrive within half a second; nil otherwise. For after
-    /// a failed send: the peer may have explained itself and hung up
-    /// without reading what we sent.
+    /// already here or arrive within half a second; nil otherwise.
     func errorSentBeforeClosing() -> (code: ErrorCode, message: String)? {
         let deadline = monotonicMillis() + 500
         for _ in 0 ..< 8 {
@@ -82,6 +113,9 @@ final class Channel {
         let text = String(message.utf8.prefix(WireLimits.maxErrorMessageLength)) ?? String(code.description)
         try? send(.error(code: code, message: text))
     }
+
+    /// Sends close_notify (best effort); the caller closes the socket.
+    func close() { tls.shutdown() }
 }
 
 @available(*, unavailable)

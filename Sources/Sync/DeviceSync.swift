@@ -1,6 +1,7 @@
 import CRDT
 import Crypto
 import Store
+import TLS
 import Wire
 
 /// What one sync did, for the person who ran it.
@@ -10,7 +11,7 @@ public struct SyncReport: Sendable {
     public var bytesOut = 0
     public var bytesIn = 0
     public var milliseconds: Int64 = 0
-    /// The hub's clock minus ours, in milliseconds, from the Challenge.
+    /// The hub's clock minus ours, in milliseconds, from the Welcome.
     public var clockSkewMillis: Int64 = 0
     public var hubReplica: ReplicaID?
     /// Set when this store found that another copy of it (a restored backup,
@@ -38,10 +39,96 @@ public struct DeviceSync {
     /// Seconds to wait for any one step before giving up.
     public let timeout: Double
 
-    public init(store: Store, link: HubLink, timeout: Double = 30) {
+    /// This device's key pair (`KeyFile`), presented to the hub in TLS.
+    public let identity: Identity
+
+    public init(store: Store, link: HubLink, identity: Identity, timeout: Double = 30) {
         self.store = store
         self.link = link
+        self.identity = identity
         self.timeout = timeout
+    }
+
+    /// Enrols this device with the hub (`Protocol/SPEC.md` §6.1): proves it
+    /// holds the one-time `token` over a TLS session in which it presents
+    /// its own key and has checked the hub's against the pinned fingerprint.
+    /// The hub records the key and burns the token; the session then ends.
+    public func enrol(token: EnrolmentToken) throws {
+        guard let endpoint = Endpoint(link.address) else {
+            throw SyncError("the hub address '\(link.address)' is not HOST:PORT")
+        }
+        var report = SyncReport()
+        let (connection, channel) = try open(endpoint, &report)
+        defer {
+            channel.close()
+            connection.close()
+        }
+        try guardedSession(channel) {
+            try channel.send([.hello(hello()), .enrol(token)])
+            let welcome = try receiveWelcome(channel)
+            report.hubReplica = welcome.hubReplica
+        }
+    }
+
+    private func hello() throws -> Hello {
+        Hello(deviceName: link.device, replica: store.replica, nonce: try SecureRandom.bytes(Hello.nonceLength),
+              wallClockMillis: Store.systemMillis())
+    }
+
+    /// Connects, runs the TLS handshake presenting our key, and checks the
+    /// hub's certificate against the fingerprint pinned at enrolment before
+    /// a byte of application data is sent.
+    private func open(_ endpoint: Endpoint, _ report: inout SyncReport) throws -> (Connection, Channel) {
+        let connection = try Connection.connect(to: endpoint, timeout: timeout)
+        do {
+            let tls = try TLSSession(context: try TLSContext.client(identity: identity), fd: connection.descriptor)
+            do {
+                try tls.handshake(deadlineMillis: deadline())
+            } catch let error as TLSError {
+                throw SyncError("the server at \(link.address) did not complete a TLS 1.3 handshake (\(error.message)); "
+                                + "it may be a fieldnotes hub older than sync protocol version 2 (ask its administrator to upgrade it) or not a fieldnotes hub", code: .authFailed)
+            }
+            guard let presented = tls.peerFingerprint, presented == link.hubFingerprint else {
+                tls.shutdown()
+                throw SyncError("the server at \(link.address) presented key \(Hex.encode(tls.peerFingerprint ?? []).prefix(16))…, not your hub's "
+                                + "\(Hex.encode(link.hubFingerprint).prefix(16))… from the enrolment code; nothing was sent. Check the address, or ask for a new code",
+                                code: .authFailed)
+            }
+            return (connection, try Channel(connection, tls: tls, sendTimeout: timeout))
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    /// Runs `body`, turning what goes wrong into a `SyncError` a person can act on.
+    private func guardedSession<T>(_ channel: Channel, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as WireError {
+            channel.sendError(error.wireCode, error.detail)
+            throw SyncError("the hub sent bytes this device cannot accept (\(error)); nothing of that batch was written", code: error.wireCode)
+        } catch let error as SocketError {
+            // A hub that refuses the session may close without reading all we
+            // sent: report what it said, not the reset.
+            if let refusal = channel.errorSentBeforeClosing() {
+                throw SyncError(Self.explain(refusal.code, refusal.message), code: refusal.code)
+            }
+            throw error
+        }
+    }
+
+    /// The hub's Welcome, checked; from then on frames may be session-sized.
+    private func receiveWelcome(_ channel: Channel) throws -> Welcome {
+        guard case .welcome(let welcome) = try receive(channel) else {
+            throw SyncError("the hub did not welcome this device", code: .protocolViolation)
+        }
+        guard WireProtocol.supportedVersions.contains(welcome.version) else {
+            channel.sendError(.unsupportedVersion, "this device speaks \(WireProtocol.supportedVersions)")
+            throw SyncError("the hub chose protocol version \(welcome.version), which this fieldnotes does not speak; upgrade fieldnotes", code: .unsupportedVersion)
+        }
+        channel.beginSession()
+        return welcome
     }
 
     /// Runs sessions until the hub holds everything this store wrote: one,
@@ -68,27 +155,16 @@ public struct DeviceSync {
     private enum Outcome { case complete, again }
 
     private func connect(_ endpoint: Endpoint, _ report: inout SyncReport) throws -> Outcome {
-        let connection = try Connection.connect(to: endpoint, timeout: timeout)
-        defer { connection.close() }
-        let channel = try Channel(connection, sendTimeout: timeout)
+        let (connection, channel) = try open(endpoint, &report)
         let bytesIn = report.bytesIn, bytesOut = report.bytesOut
         defer {
             report.bytesIn = bytesIn + channel.bytesIn
             report.bytesOut = bytesOut + channel.bytesOut
+            channel.close()
+            connection.close()
         }
         do {
-            return try session(channel, &report)
-        } catch let error as WireError {
-            channel.sendError(error.wireCode, error.detail)
-            throw SyncError("the hub sent bytes this device cannot accept (\(error)); nothing of that batch was written", code: error.wireCode)
-        } catch let error as SocketError {
-            // A hub that refuses the session (busy) may close without reading
-            // our Hello: our send then fails with a reset while its Error
-            // frame waits unread. Report what the hub said, not the reset.
-            if let refusal = channel.errorSentBeforeClosing() {
-                throw SyncError(Self.explain(refusal.code, refusal.message), code: refusal.code)
-            }
-            throw error
+            return try guardedSession(channel) { try session(channel, &report) }
         } catch let error as SyncError where error.code == .forked {
             // The hub already holds different changes under our ids (two
             // copies sent at once): next time state nothing of our own, so
@@ -113,7 +189,7 @@ public struct DeviceSync {
         switch code {
         case .unknownDevice: return "the hub does not know this device (\(text)); ask for a new enrolment code"
         case .revoked: return "the hub has revoked this device (\(text)); ask for a new enrolment code"
-        case .authFailed: return "the hub refused this device's proof (\(text)); the enrolment code may be wrong: run 'fieldnotes join' with a fresh one"
+        case .authFailed: return "the hub refused this device (\(text))"
         case .busy: return "the hub is busy (\(text)); try again in a minute"
         case .replicaMismatch: return "the hub refused this store's replica id (\(text))"
         case .schemaViolation: return "the hub refused a change of this store that breaks the record schema (\(text)); nothing of that batch was written"
@@ -126,38 +202,15 @@ public struct DeviceSync {
         // The replica id this session speaks for: the store may move to a new
         // one while applying the hub's batches (a fork), but not mid-session.
         let replica = store.replica
-        // Handshake: Hello, then check the hub's proof before proving ourselves.
-        let hello = Hello(deviceName: link.device, replica: replica, nonce: try SecureRandom.bytes(Hello.nonceLength),
-                          wallClockMillis: Store.systemMillis())
-        try channel.send(.hello(hello))
-        guard case .challenge(let challenge) = try receive(channel) else {
-            throw SyncError("the hub did not answer the Hello with a Challenge", code: .protocolViolation)
-        }
-        guard Handshake.proofsMatch(challenge.proof, try Handshake.hubProof(secret: link.secret, hello: hello, challenge: challenge)) else {
-            channel.sendError(.authFailed, "the hub's proof does not verify")
-            throw SyncError("the server at \(link.address) could not prove it is your hub (wrong proof); nothing was sent. Check the address, or ask for a new enrolment code", code: .authFailed)
-        }
-        guard WireProtocol.supportedVersions.contains(challenge.version) else {
-            channel.sendError(.unsupportedVersion, "this device speaks \(WireProtocol.supportedVersions)")
-            throw SyncError("the hub chose protocol version \(challenge.version), which this fieldnotes does not speak; upgrade fieldnotes", code: .unsupportedVersion)
-        }
-        report.clockSkewMillis = Int64(bitPattern: challenge.wallClockMillis &- Store.systemMillis())
-        let keys = Handshake.sessionKeys(secret: link.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
-        // The hub tags everything after its Challenge; we tag everything after our Proof (SPEC §6.4).
-        channel.authenticateReceiving(key: keys.hubToDevice)
-        let proof = try Handshake.deviceProof(secret: link.secret, hello: hello, challenge: challenge)
-        try channel.send(.proof(mac: proof))
-        channel.authenticateSending(key: keys.deviceToHub)
-        // Of our own origin we state only what the hub has acknowledged: if
-        // the hub holds more of it (this store was restored or copied), it
-        // sends those back and the store compares them with its own (§7.7).
+        // One flight: Hello, then our Vector. Of our own origin we state only
+        // what the hub has acknowledged: if the hub holds more of it (this
+        // store was restored or copied), it sends those back and the store
+        // compares them with its own (§7.7).
         let stated = try store.syncVector(ownUpTo: try store.hubAcknowledged())
-        try channel.send(.vector(stated))
-
-        guard case .welcome(let welcome) = try receive(channel) else {
-            throw SyncError("the hub did not welcome this device", code: .protocolViolation)
-        }
+        try channel.send([.hello(try hello()), .vector(stated)])
+        let welcome = try receiveWelcome(channel)
         report.hubReplica = welcome.hubReplica
+        report.clockSkewMillis = Int64(bitPattern: welcome.wallClockMillis &- Store.systemMillis())
         guard case .vector(let theirs) = try receive(channel) else {
             throw SyncError("the hub did not send its version vector", code: .protocolViolation)
         }
@@ -192,10 +245,6 @@ public struct DeviceSync {
                     throw SyncError("the hub's Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
                 }
                 break receiving
-            case .ping(let value):
-                try channel.send(.pong(value))
-            case .pong:
-                continue
             case let other:
                 throw SyncError("the hub sent \(other.type) while sending operations", code: .protocolViolation)
             }
@@ -293,10 +342,6 @@ struct BatchSender {
                     throw SyncError("the peer acknowledged batch \(batchID), expected \(expected)", code: .protocolViolation)
                 }
                 inFlight.removeFirst()
-            case .ping(let value):
-                try channel.send(.pong(value))
-            case .pong:
-                continue
             case let other:
                 throw SyncError("the peer sent \(other.type) while receiving operations", code: .protocolViolation)
             }

@@ -3,15 +3,28 @@ import Crypto
 import Glibc
 import Store
 import Synchronization
+import TLS
 import Wire
 
-/// The hub server: accepts enrolled devices over TCP, one thread per
-/// session, each with its own connection to the hub store. Writes go through
-/// one lock, so batches commit one at a time while reads run beside them.
+/// The hub server: accepts devices over TLS 1.3, one thread per
+/// connection, each session with its own connection to the hub store.
+/// Writes go through one lock, so batches commit one at a time while reads
+/// run beside them.
+///
+/// Connections that have not yet identified an enrolled device live in a
+/// pool of their own, smaller than the sessions', with a short deadline for
+/// the TLS handshake and the Hello and a limit per address; when the pool is
+/// full the oldest is dropped, so peers that connect and trickle can delay a
+/// device by milliseconds but never lock it out.
 public final class Hub: Sendable {
     public struct Settings: Sendable {
+        /// Most sessions of identified devices at once.
         public var maxConnections = 64
-        /// Seconds a peer has to finish the handshake.
+        /// Most connections still in the TLS handshake or the Hello at once.
+        public var maxUnauthenticated = 32
+        /// Most such connections from one address.
+        public var maxUnauthenticatedPerAddress = 16
+        /// Seconds a peer has to finish the TLS handshake and send its Hello.
         public var handshakeTimeout = 10.0
         /// Seconds a peer may leave us waiting for its next frame.
         public var idleTimeout = 60.0
@@ -23,15 +36,25 @@ public final class Hub: Sendable {
     public let settings: Settings
     private let listener: Mutex<Listener?>
     public let endpoint: Endpoint
-    private let active = Mutex(0)
+    private let context: TLSContext
+    /// SHA-256 of the hub's certificate: what enrolment codes carry.
+    public let fingerprint: [UInt8]
+    private let registry = SessionRegistry()
     private let writeLock = Mutex(())
     private let stopping = Atomic<Bool>(false)
     private let log: @Sendable (String) -> Void
 
-    /// Opens the store once to check it, then listens on `endpoint`.
-    public init(storePath: String, listen endpoint: Endpoint, settings: Settings = Settings(),
+    /// Opens the store once to check it, then listens on `endpoint` with
+    /// the hub's key pair `identity` (`KeyFile`).
+    public init(storePath: String, listen endpoint: Endpoint, identity: Identity, settings: Settings = Settings(),
                 log: @escaping @Sendable (String) -> Void) throws {
         _ = try Store.open(at: storePath)
+        do {
+            context = try TLSContext.server(identity: identity)
+        } catch let error as TLSError {
+            throw SyncError("cannot set up TLS with the hub's key: \(error.message)")
+        }
+        fingerprint = identity.fingerprint
         let listener = try Listener(endpoint)
         self.endpoint = listener.endpoint
         self.listener = Mutex(listener)
@@ -56,36 +79,37 @@ public final class Hub: Sendable {
 
     /// Accepts connections until `stop()` or `shouldStop()`; then returns once
     /// no batch is being committed (sessions still waiting on a peer are dropped:
-    /// their devices resume from the version vectors next time).
+    /// their devices resume from the version vectors next time). Twice a
+    /// second it closes the open sessions of devices revoked meanwhile.
     public func run(shouldStop: () -> Bool = { false }) {
+        var lastRevocationCheck: Int64 = 0
+        var store: Store?
         while !isStopping {
             if shouldStop() { stop(); break }
+            let now = monotonicMillis()
+            if now - lastRevocationCheck >= 500 {
+                lastRevocationCheck = now
+                closeRevokedSessions(&store)
+            }
             let accepted: Connection?
             do {
                 accepted = try listener.withLock { try $0?.accept(timeout: 0.2) }
             } catch {
-                log("hub: accept failed: \(error)")
-                sleepMillis(100)
+                // Out of file descriptors, say: back off instead of spinning.
+                log("hub: accept failed: \(Hub.printable(String(describing: error)))")
+                sleepMillis(200)
                 continue
             }
             guard let connection = accepted else { continue }
-            let admitted = active.withLock { count -> Bool in
-                guard count < settings.maxConnections else { return false }
-                count += 1
-                return true
-            }
-            guard admitted else {
-                refuseBusy(connection)
-                continue
-            }
+            let address = Hub.address(of: connection.peer)
+            let ticket = registry.admit(connection, address: address, settings: settings)
             let box = ConnectionBox(connection)
             do {
                 try startThread { [self] in
-                    serve(box.take())
-                    active.withLock { $0 -= 1 }
+                    serve(box.take(), ticket: ticket)
                 }
             } catch {
-                active.withLock { $0 -= 1 }
+                registry.remove(ticket)
                 log("hub: \(error)")
             }
         }
@@ -93,28 +117,71 @@ public final class Hub: Sendable {
         // Sessions end after the batch in hand; give idle ones a moment, then
         // take the write lock once so that no commit is in progress on return.
         let deadline = monotonicMillis() + 2000
-        while active.withLock({ $0 }) > 0 && monotonicMillis() < deadline { sleepMillis(20) }
+        while registry.count > 0 && monotonicMillis() < deadline { sleepMillis(20) }
         writeLock.withLock { _ in }
     }
 
-    /// Tells an excess connection the hub is busy, instead of leaving it hanging.
-    private func refuseBusy(_ connection: Connection) {
-        if let channel = try? Channel(connection, sendTimeout: 1) {
-            channel.sendError(.busy, "the hub has \(settings.maxConnections) sessions open; try again shortly")
+    private func closeRevokedSessions(_ store: inout Store?) {
+        guard registry.hasSessions else { return }
+        do {
+            if store == nil { store = try Store.open(at: storePath) }
+            guard let store else { return }
+            for name in try store.revokedDeviceNames() where registry.abortSession(of: name) {
+                log("hub: device=\(Hub.printable(name)) revoked: its open session was closed")
+            }
+        } catch {
+            log("hub: cannot check for revoked devices: \(Hub.printable(String(describing: error)))")
         }
-        log("hub: peer=\(connection.peer) outcome=busy")
-        connection.close()
     }
 
-    private func serve(_ connection: Connection) {
+    /// The host part of a `HOST:PORT` peer description.
+    static func address(of peer: String) -> String {
+        guard let endpoint = Endpoint(peer) else { return peer }
+        return endpoint.host
+    }
+
+    /// One connection: tells a version 1 device in its own framing that it
+    /// must upgrade, drops what is not TLS, runs the TLS handshake and the
+    /// session, and logs one line.
+    private func serve(_ connection: Connection, ticket: SessionRegistry.Ticket) {
         let started = monotonicMillis()
-        var session = HubSession(hub: self, peer: connection.peer)
+        var session = HubSession(hub: self, peer: connection.peer, ticket: ticket)
         var channel: Channel?
         var outcome = "ok"
+        defer {
+            registry.remove(ticket)
+            channel?.close()
+            connection.close()
+            if let device = session.device, session.authenticated {
+                try? session.store?.recordSession(device: device, operationsReceived: session.received)
+            }
+            log("hub: device=\(Hub.printable(session.device ?? "-")) peer=\(session.peer) in=\(session.received) out=\(session.sent) "
+                + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
+        }
+        let handshakeDeadline = started + Int64(settings.handshakeTimeout * 1000)
+        switch connection.peekFirstByte(timeout: settings.handshakeTimeout) {
+        case WireProtocol.magic[0]?:
+            // A version 1 device: answer in version 1's framing, which every version keeps.
+            let refusal = WireProtocol.magic + ((try? Message.error(code: .unsupportedVersion, message:
+                "this hub speaks sync protocol version 2, inside TLS; update fieldnotes on this device and ask for a new enrolment code").encode()) ?? [])
+            try? connection.send(refusal, timeout: 1)
+            outcome = "unsupportedVersion: a sync protocol version 1 device"
+            return
+        case 0x16?:
+            break
+        case let other:
+            outcome = other == nil ? "network: no TLS handshake in time" : "not TLS: the peer is not a fieldnotes device"
+            return
+        }
         do {
-            let opened = try Channel(connection, sendTimeout: settings.idleTimeout)
+            let tls = try TLSSession(context: context, fd: connection.descriptor)
+            try tls.handshake(deadlineMillis: handshakeDeadline)
+            let opened = try Channel(connection, tls: tls, sendTimeout: settings.idleTimeout)
             channel = opened
-            try session.run(opened)
+            try session.run(opened, handshakeDeadline: handshakeDeadline)
+            outcome = session.outcome
+        } catch let error as TLSError {
+            outcome = "tls: \(error.message)"
         } catch let error as WireError {
             channel?.sendError(error.wireCode, error.detail)
             outcome = "\(error.wireCode): \(error.detail)"
@@ -128,12 +195,13 @@ public final class Hub: Sendable {
             channel?.sendError(.internal, "the hub failed; try again")
             outcome = "internal: \(error)"
         }
-        connection.close()
-        if let device = session.device, session.authenticated {
-            try? session.store?.recordSession(device: device, operationsReceived: session.received)
-        }
-        log("hub: device=\(Hub.printable(session.device ?? "-")) peer=\(session.peer) in=\(session.received) out=\(session.sent) "
-            + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
+    }
+
+    /// Marks a connection as the session of an identified device: it leaves
+    /// the unauthenticated pool. False (busy) if the device already has a
+    /// session or the sessions are full.
+    func promote(_ ticket: SessionRegistry.Ticket, device: String) -> SessionRegistry.Promotion {
+        registry.promote(ticket, device: device, maxSessions: settings.maxConnections)
     }
 
     func logLine(_ line: String) { log(line) }
@@ -173,75 +241,107 @@ private final class ConnectionBox: @unchecked Sendable {
     }
 }
 
-/// The hub's side of one session (`Protocol/SPEC.md`, "Sync"). Checks the
-/// device's proof, proves itself, sends what the device lacks, then accepts
-/// only the device's own operations, with no gap, one batch per transaction.
+/// The hub's side of one session (`Protocol/SPEC.md` §6–7), after the TLS
+/// handshake: identifies the device by its Hello and the key it presented
+/// (or enrols it with its one-time token), sends what it lacks, then
+/// accepts only the device's own operations, with no gap, one batch per
+/// transaction.
 struct HubSession {
     let hub: Hub
     let peer: String
+    let ticket: SessionRegistry.Ticket
     var device: String?
     var authenticated = false
     var store: Store?
     var received = 0
     var sent = 0
+    var outcome = "ok"
     /// The replica id the Welcome named.
     var welcomedReplica = ReplicaID(high: 0, low: 0)
     /// Set when the device holds changes of the hub's own origin that the
     /// hub lost to a restore: the device may send those back.
     var restoredOwn: SeqRange?
 
-    init(hub: Hub, peer: String) {
+    init(hub: Hub, peer: String, ticket: SessionRegistry.Ticket) {
         self.hub = hub
         self.peer = peer
+        self.ticket = ticket
     }
 
-    mutating func run(_ channel: Channel) throws {
-        let handshakeDeadline = monotonicMillis() + Int64(hub.settings.handshakeTimeout * 1000)
+    mutating func run(_ channel: Channel, handshakeDeadline: Int64) throws {
+        guard let presented = channel.tls.peerFingerprint else {
+            throw SyncError("the device presented no certificate", code: .authFailed)
+        }
         guard case .hello(let hello) = try channel.receive(deadline: handshakeDeadline) else {
             throw SyncError("expected a Hello", code: .protocolViolation)
         }
         device = hello.deviceName
         guard let version = WireProtocol.negotiate(device: hello.versions) else {
-            throw SyncError("device speaks versions \(hello.versions), hub \(WireProtocol.supportedVersions)", code: .unsupportedVersion)
+            throw SyncError("hub supports protocol versions \(WireProtocol.supportedVersions.lowerBound) to \(WireProtocol.supportedVersions.upperBound)",
+                            code: .unsupportedVersion)
         }
         let store = try Store.open(at: hub.storePath)
         // Many sessions at once each have a connection: keep each one's cache small.
         try store.limitMemory(cacheKibibytes: 2048)
         self.store = store
         guard let entry = try store.device(named: hello.deviceName) else {
-            throw SyncError("no device named '\(hello.deviceName)' is enrolled", code: .unknownDevice)
+            throw SyncError("no device named '\(hello.deviceName)' is enrolled on this hub; ask its administrator for a code", code: .unknownDevice)
         }
-        guard !entry.isRevoked else { throw SyncError("device '\(hello.deviceName)' was revoked", code: .revoked) }
-        var challenge = Challenge(version: version, nonce: try SecureRandom.bytes(Hello.nonceLength),
-                                  wallClockMillis: Store.systemMillis(), proof: [])
-        challenge.proof = try Handshake.hubProof(secret: entry.secret, hello: hello, challenge: challenge)
-        try channel.send(.challenge(challenge))
-        // Everything the hub sends after its Challenge is tagged (SPEC §6.4).
-        let keys = Handshake.sessionKeys(secret: entry.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
-        channel.authenticateSending(key: keys.hubToDevice)
-        let answer = try channel.receive(deadline: handshakeDeadline)
-        if case .error(let code, let text) = answer {
-            // The device refused us (it may think we are an impostor): just close.
-            throw SyncError("the device ended the handshake: \(code) (\(text))")
+        guard !entry.isRevoked else { throw SyncError("device '\(hello.deviceName)' was revoked; ask for a new code", code: .revoked) }
+        var enrolled = false
+        if let key = entry.keyFingerprint {
+            guard Store.keyMatches(key, presented) else {
+                throw SyncError("the key this device presented is not the one enrolled as '\(hello.deviceName)'; "
+                                + "ask for a new code ('fieldnotes hub enroll \(hello.deviceName) --replace')", code: .authFailed)
+            }
+        } else if entry.needsNewCode {
+            throw SyncError("device '\(hello.deviceName)' was enrolled under sync protocol version 1; "
+                            + "ask the hub's administrator for a new code ('fieldnotes hub enroll \(hello.deviceName)') and run 'fieldnotes join CODE': the notes and the store are kept",
+                            code: .authFailed)
+        } else {
+            // Not enrolled yet: the next message must be the one-time token.
+            guard case .enrol(let token) = try channel.receive(deadline: handshakeDeadline) else {
+                throw SyncError("device '\(hello.deviceName)' has not enrolled yet; run 'fieldnotes join CODE' with the code from 'fieldnotes hub enroll'",
+                                code: .authFailed)
+            }
+            do {
+                try hub.write { try store.redeemEnrolment(device: hello.deviceName, tokenHash: token.hash, keyFingerprint: presented) }
+            } catch let refusal as EnrolmentRefusal {
+                throw SyncError(refusal.description, code: .authFailed)
+            }
+            enrolled = true
         }
-        guard case .proof(let mac) = answer else {
-            throw SyncError("expected a Proof", code: .protocolViolation)
-        }
-        guard Handshake.proofsMatch(mac, try Handshake.deviceProof(secret: entry.secret, hello: hello, challenge: challenge)) else {
-            throw SyncError("the device's proof does not verify", code: .authFailed)
+        switch hub.promote(ticket, device: hello.deviceName) {
+        case .admitted: break
+        case .busy: throw SyncError("device '\(hello.deviceName)' already has a session open; try again when it ends", code: .busy)
+        case .full: throw SyncError("the hub has \(hub.settings.maxConnections) sessions open; try again shortly", code: .busy)
         }
         authenticated = true
-        channel.authenticateReceiving(key: keys.deviceToHub)
         do {
             try hub.write { try store.bind(device: hello.deviceName, to: hello.replica) }
         } catch let error as StoreError {
             throw SyncError(error.description, code: .replicaMismatch)
         }
+        channel.beginSession()
         let stated = try store.syncVector()
         welcomedReplica = store.replica
-        try channel.send([.welcome(Welcome(hubReplica: welcomedReplica)), .vector(stated)])
+        let welcome = Welcome(version: version, hubReplica: welcomedReplica, wallClockMillis: Store.systemMillis())
         let idleMillis = Int64(hub.settings.idleTimeout * 1000)
         let idle = { monotonicMillis() + idleMillis }
+        if enrolled {
+            // An enrolment session ends after the Welcome (`fieldnotes join`).
+            try channel.send(.welcome(welcome))
+            outcome = "enrolled"
+            do {
+                guard case .vector = try HubSession.receiveChecked(channel, deadline: idle()) else {
+                    throw SyncError("expected the device's Vector or the end of the session", code: .protocolViolation)
+                }
+                throw SyncError("a device enrols in a session of its own; sync again", code: .protocolViolation)
+            } catch let error as SocketError where error.kind == .closed {
+                return
+            }
+        }
+        try channel.send([.welcome(welcome), .vector(stated)])
         guard case .vector(let theirs) = try HubSession.receiveChecked(channel, deadline: idle()) else {
             throw SyncError("expected the device's Vector", code: .protocolViolation)
         }
@@ -293,10 +393,6 @@ struct HubSession {
                     throw SyncError("Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
                 }
                 return
-            case .ping(let value):
-                try channel.send(.pong(value))
-            case .pong:
-                continue
             case let other:
                 throw SyncError("unexpected \(other.type) while receiving operations", code: .protocolViolation)
             }

@@ -163,6 +163,35 @@ public final class Connection {
         }
     }
 
+    /// The socket, for a TLS session that runs over it (and never closes it).
+    public var descriptor: Int32 { fd }
+
+    /// The first byte the peer sent, left in the socket; nil if the peer
+    /// closed or sent nothing within `timeout` seconds.
+    func peekFirstByte(timeout: Double) -> UInt8? {
+        var byte: UInt8 = 0
+        let deadline = monotonicMillis() + Int64(timeout * 1000)
+        while fd >= 0 {
+            let count = Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK))
+            if count == 1 { return byte }
+            if count == 0 { return nil }
+            if errno == EINTR { continue }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else { return nil }
+            let remaining = deadline - monotonicMillis()
+            guard remaining > 0 else { return nil }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard pollRetrying(&poller, milliseconds: Int32(clamping: remaining)) > 0 else { return nil }
+        }
+        return nil
+    }
+
+    /// Ends the connection in both directions without closing the socket, so
+    /// that a thread blocked on it wakes at once (safe from another thread
+    /// while the owner has not closed it).
+    func shutdownNow() {
+        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
     /// Closes the socket; EINTR from `close` counts as closed.
     public func close() {
         if fd >= 0 {

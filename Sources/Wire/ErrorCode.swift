@@ -13,7 +13,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let malformed = ErrorCode(rawValue: 3)
     /// A frame's length exceeds the limit.
     public static let frameTooLarge = ErrorCode(rawValue: 4)
-    /// A handshake proof did not verify.
+    /// The peer could not be authenticated: its TLS certificate is not the
+    /// one pinned for its name, or an enrolment token was refused.
     public static let authFailed = ErrorCode(rawValue: 5)
     /// The hub has no device of the Hello's name.
     public static let unknownDevice = ErrorCode(rawValue: 6)
@@ -25,7 +26,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let forgedOrigin = ErrorCode(rawValue: 9)
     /// A batch starts past the receiver's seq + 1 for its origin.
     public static let seqGap = ErrorCode(rawValue: 10)
-    /// An authenticated frame's tag did not verify.
+    /// Version 1 only: a frame's HMAC tag did not verify. Version 2 frames
+    /// carry no tag (TLS protects them), so it is never sent; the code stays
+    /// defined so that it is not reused and an old peer's Error still reads.
     public static let badTag = ErrorCode(rawValue: 11)
     /// The peer was silent for longer than allowed.
     public static let timeout = ErrorCode(rawValue: 12)

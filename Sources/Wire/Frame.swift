@@ -1,13 +1,15 @@
-/// One frame: a message type and its payload, as carried between the
-/// 4-byte length prefix and (once authenticated) the tag.
+/// One frame: a message type and its payload, as carried after the 4-byte
+/// length prefix.
 ///
 /// ```
-/// 0        4      5              5+n          5+n+16
-/// +--------+------+--------------+------------+
-/// | length | type | payload (n)  | tag (16)?  |
-/// +--------+------+--------------+------------+
+/// 0        4      5              5+n
+/// +--------+------+--------------+
+/// | length | type | payload (n)  |
+/// +--------+------+--------------+
 /// ```
-/// `length` (big-endian u32) counts every byte after itself, tag included.
+/// `length` (big-endian u32) counts every byte after itself: the type and
+/// the payload. Frames carry no tag: they travel inside TLS, which protects
+/// their integrity and order.
 public struct Frame: Hashable, Sendable {
     public var type: MessageType
     public var payload: [UInt8]
@@ -17,16 +19,10 @@ public struct Frame: Hashable, Sendable {
         self.payload = payload
     }
 
-    /// The frame's bytes without a tag: length, type, payload. Refuses a
-    /// frame whose length field would exceed `maxLength`.
+    /// The frame's bytes: length, type, payload. Refuses a frame whose
+    /// length field would exceed `maxLength`.
     public func encoded(maxLength: Int = WireLimits.maxFrameLength) throws(WireError) -> [UInt8] {
-        try encoded(reservingTag: 0, maxLength: maxLength)
-    }
-
-    /// The bytes a tag is computed over: the length field already counts
-    /// `tagLength` bytes that are not yet appended.
-    func encoded(reservingTag tagLength: Int, maxLength: Int) throws(WireError) -> [UInt8] {
-        let length = 1 + payload.count + tagLength
+        let length = 1 + payload.count
         guard length <= maxLength, let declared = UInt32(exactly: length) else {
             throw WireError(.frameTooLarge, "\(type) frame would be \(length) bytes, limit \(min(maxLength, Int(UInt32.max)))")
         }

@@ -2,10 +2,12 @@ import CRDT
 
 /// Splits a byte stream into frames, in the manner of swift-nio's
 /// `SingleStepByteToMessageDecoder`: append whatever bytes arrived, then call
-/// `decodeFrame()` until it returns nil (more bytes needed). It never
-/// consumes part of a frame, so the caller may switch it to authenticated
-/// mode between two frames (after the handshake message that derives the key)
-/// and bytes already buffered are read under the new rules.
+/// `decodeFrame()` until it returns nil (more bytes needed).
+///
+/// It never consumes part of a frame, so the caller may call `beginSession()`
+/// between two frames (once it has read the Hello, or the Welcome, and
+/// admitted the peer) and bytes already buffered, such as a Vector sent
+/// without waiting, are read under the session's larger limit.
 ///
 /// A frame's length is checked against the phase's limit as soon as its four
 /// length bytes are here, before anything is allocated for it. After the
@@ -14,8 +16,7 @@ public struct FrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var magicPending: Bool
-    private var key: [UInt8]?
-    private var counter: UInt64 = 0
+    private var inSession = false
     private var failure: WireError?
 
     /// - Parameter expectingMagic: whether the stream begins with
@@ -27,11 +28,9 @@ public struct FrameDecoder: Sendable {
     /// Bytes received and not yet returned as frames.
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
-    /// Whether frames must carry a tag (after `beginAuthentication`).
-    public var isAuthenticating: Bool { key != nil }
-
-    /// The counter the next authenticated frame must be tagged with.
-    public var nextCounter: UInt64 { counter }
+    /// Whether `beginSession()` has been called: frames may be as long as
+    /// `WireLimits.maxFrameLength` rather than `WireLimits.maxHandshakeFrameLength`.
+    public var isInSession: Bool { inSession }
 
     /// Adds received bytes to the buffer.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
@@ -42,11 +41,12 @@ public struct FrameDecoder: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
-    /// From the next frame on, every frame must carry a tag made with `key`,
-    /// counting from 0, and may be as long as `WireLimits.maxFrameLength`.
-    public mutating func beginAuthentication(key: [UInt8]) {
-        self.key = key
-        counter = 0
+    /// From the next frame on, frames may be as long as
+    /// `WireLimits.maxFrameLength` (1 MiB). Until then the limit is
+    /// `WireLimits.maxHandshakeFrameLength` (1 KiB), so a peer that has not
+    /// been admitted cannot make the receiver buffer more.
+    public mutating func beginSession() {
+        inSession = true
     }
 
     /// The next complete frame, or nil when more bytes are needed.
@@ -86,29 +86,16 @@ public struct FrameDecoder: Sendable {
         guard bufferedByteCount >= 4 else { return nil }
         var declared = 0
         for index in 0 ..< 4 { declared = declared << 8 | Int(buffer[readIndex + index]) }
-        let tagLength = key == nil ? 0 : WireLimits.tagLength
-        let limit = key == nil ? WireLimits.maxHandshakeFrameLength : WireLimits.maxFrameLength
+        let limit = inSession ? WireLimits.maxFrameLength : WireLimits.maxHandshakeFrameLength
         guard declared <= limit else {
-            throw WireError(.frameTooLarge, "frame length \(declared) exceeds \(limit)")
+            throw WireError(.frameTooLarge, "frame length \(declared) exceeds \(limit)\(inSession ? "" : " before the session begins")")
         }
-        guard declared >= 1 + tagLength else {
-            throw WireError(.frameTooShort, "frame length \(declared) cannot hold a type\(tagLength > 0 ? " and a tag" : "")")
-        }
+        guard declared >= 1 else { throw WireError(.frameTooShort, "frame length 0 cannot hold a type") }
         guard bufferedByteCount >= 4 + declared else { return nil }
 
         let start = readIndex
         let end = start + 4 + declared
-        let bodyEnd = end - tagLength
-        if let key {
-            let tag = Array(buffer[bodyEnd ..< end])
-            guard FrameTag.verify(tag, key: key, counter: counter, frame: Array(buffer[start ..< bodyEnd])) else {
-                throw WireError(.badTag, "frame \(counter) does not verify")
-            }
-            // A counter that would wrap ends the session: a wrapped counter would permit replays.
-            guard counter < UInt64.max else { throw WireError(.limitExceeded, "frame counter exhausted") }
-            counter += 1
-        }
-        let frame = Frame(type: MessageType(rawValue: buffer[start + 4]), payload: Array(buffer[start + 5 ..< bodyEnd]))
+        let frame = Frame(type: MessageType(rawValue: buffer[start + 4]), payload: Array(buffer[start + 5 ..< end]))
         readIndex = end
         return frame
     }

@@ -1,8 +1,9 @@
 import CRDT
 
-/// The device's first message: who it is, which versions it speaks, its
-/// fresh nonce and its wall clock. Its layout is the same in every protocol
-/// version, so any hub can read it.
+/// The device's first message: who it is, which versions it speaks and its
+/// wall clock. Its layout is the same in every protocol version, so any hub
+/// can read it; that is why it still carries version 1's nonce, which
+/// version 2 does not use (TLS makes every session fresh).
 ///
 /// ```
 /// 0        2        4                 20                52          60     61
@@ -17,7 +18,8 @@ public struct Hello: Hashable, Sendable {
     public var deviceName: String
     /// The device's replica id.
     public var replica: ReplicaID
-    /// 32 fresh random bytes for this connection.
+    /// 32 bytes, random or zero: version 1 proved the handshake over them;
+    /// version 2 sends them only to keep the layout, and a receiver ignores them.
     public var nonce: [UInt8]
     /// The device's wall clock, milliseconds since the Unix epoch.
     public var wallClockMillis: UInt64
@@ -31,7 +33,7 @@ public struct Hello: Hashable, Sendable {
         self.wallClockMillis = wallClockMillis
     }
 
-    /// Length of a nonce in the Hello and the Challenge.
+    /// Length of the Hello's nonce.
     public static let nonceLength = 32
 
     func encode(into out: inout [UInt8]) throws(WireError) {

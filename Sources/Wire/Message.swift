@@ -1,24 +1,28 @@
 import CRDT
 
-/// Every message of protocol version 1. Layouts, and which side may send
-/// what when, are in `Protocol/SPEC.md`.
+/// Every message of protocol version 2. Layouts, and which side may send
+/// what when, are in `Protocol/SPEC.md`. Messages travel inside TLS, which
+/// authenticates both sides and protects every frame, so none carries a
+/// proof or a tag.
 ///
 /// Encoding is canonical and decoding is strict: a payload decodes only if
 /// it is exactly the bytes `encode()` would produce for the decoded value, so
 /// decode then encode reproduces the input byte for byte.
 public enum Message: Hashable, Sendable {
-    /// Device → hub, first frame: versions, name, replica, nonce, clock.
+    /// Device → hub, first frame: versions, name, replica, nonce (unused
+    /// since version 2), clock.
     case hello(Hello)
-    /// Hub → device: chosen version, hub nonce, hub clock, hub proof.
-    case challenge(Challenge)
-    /// Device → hub: `Handshake.deviceProof(...)`, 32 bytes.
-    case proof(mac: [UInt8])
-    /// Hub → device, first tagged frame: the device is in.
+    /// Device → hub, right after the Hello, on a device's first connection
+    /// only: the one-time token from its enrolment code, with which the hub
+    /// binds the device's TLS certificate to its name. 10 bytes.
+    case enrol(EnrolmentToken)
+    /// Hub → device, its first frame: the device is admitted; the selected
+    /// version, the hub's replica id and clock.
     case welcome(Welcome)
     /// Either side, last frame it sends: what went wrong. `message` is for
     /// people (at most 512 bytes of UTF-8); the code says what to do.
     case error(code: ErrorCode, message: String)
-    /// Either side, once, first after the handshake: the sender's version vector.
+    /// Either side, once, first in the session: the sender's version vector.
     case vector(SyncVector)
     /// Either side: a batch of one origin's consecutive operations. Batch ids
     /// count 1, 2, 3, … per sender and session.
@@ -38,10 +42,9 @@ public enum Message: Hashable, Sendable {
     public var type: MessageType {
         switch self {
         case .hello: return .hello
-        case .challenge: return .challenge
-        case .proof: return .proof
         case .welcome: return .welcome
         case .error: return .error
+        case .enrol: return .enrol
         case .vector: return .vector
         case .operations: return .operations
         case .ack: return .ack
@@ -57,15 +60,10 @@ public enum Message: Hashable, Sendable {
         switch self {
         case .hello(let hello):
             try hello.encode(into: &out)
-        case .challenge(let challenge):
-            try challenge.encode(into: &out)
-        case .proof(let mac):
-            guard mac.count == Challenge.proofLength else {
-                throw WireError(.invalidField, "Proof: \(mac.count) bytes, must be \(Challenge.proofLength)")
-            }
-            out = mac
+        case .enrol(let token):
+            out = token.bytes
         case .welcome(let welcome):
-            out.append(contentsOf: welcome.hubReplica.bytes)
+            try welcome.encode(into: &out)
         case .error(let code, let message):
             out.appendUInt16(code.rawValue)
             try out.appendString(message, limit: WireLimits.maxErrorMessageLength, "Error: message")
@@ -101,8 +99,7 @@ public enum Message: Hashable, Sendable {
         Frame(type: type, payload: try payload())
     }
 
-    /// The complete untagged frame: length, type, payload. Use a
-    /// `FrameEncoder` on a connection; it adds the tag after the handshake.
+    /// The complete frame: length, type, payload (what `FrameEncoder` sends).
     public func encode() throws(WireError) -> [UInt8] {
         try frame().encoded()
     }
@@ -115,12 +112,14 @@ public enum Message: Hashable, Sendable {
         switch frame.type {
         case .hello:
             message = .hello(try Hello.decode(&reader))
-        case .challenge:
-            message = .challenge(try Challenge.decode(&reader))
-        case .proof:
-            message = .proof(mac: try reader.readBytes(Challenge.proofLength, "device proof"))
+        case .enrol:
+            let bytes = try reader.readBytes(EnrolmentToken.byteCount, "token")
+            guard let token = EnrolmentToken(bytes: bytes) else {
+                throw reader.error(.truncated, "token is \(bytes.count) bytes, must be \(EnrolmentToken.byteCount)")
+            }
+            message = .enrol(token)
         case .welcome:
-            message = .welcome(Welcome(hubReplica: try reader.readReplicaID("hub replica id")))
+            message = .welcome(try Welcome.decode(&reader))
         case .error:
             let code = ErrorCode(rawValue: try reader.readUInt16("code"))
             message = .error(code: code, message: try reader.readString("message", limit: WireLimits.maxErrorMessageLength))
@@ -138,7 +137,7 @@ public enum Message: Hashable, Sendable {
         case .pong:
             message = .pong(try reader.readUInt64("value"))
         default:
-            throw WireError(.unknownMessageType, "\(frame.type) is not a message of protocol version 1")
+            throw WireError(.unknownMessageType, "\(frame.type) is not a message of protocol version 2")
         }
         try reader.finish()
         return message

@@ -6,12 +6,12 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    // Handshake (never tagged except as the spec says for Welcome and Error).
+    // Before the session. 0x02 and 0x03 were version 1's Challenge and
+    // Proof; they are not messages of version 2 and are not reused.
     public static let hello = MessageType(rawValue: 0x01)
-    public static let challenge = MessageType(rawValue: 0x02)
-    public static let proof = MessageType(rawValue: 0x03)
     public static let welcome = MessageType(rawValue: 0x04)
     public static let error = MessageType(rawValue: 0x05)
+    public static let enrol = MessageType(rawValue: 0x06)
     // Sync.
     public static let vector = MessageType(rawValue: 0x10)
     public static let operations = MessageType(rawValue: 0x11)
@@ -24,10 +24,9 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public var name: String? {
         switch rawValue {
         case 0x01: return "hello"
-        case 0x02: return "challenge"
-        case 0x03: return "proof"
         case 0x04: return "welcome"
         case 0x05: return "error"
+        case 0x06: return "enrol"
         case 0x10: return "vector"
         case 0x11: return "ops"
         case 0x12: return "ack"

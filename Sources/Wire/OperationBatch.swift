@@ -62,7 +62,7 @@ public struct OperationBatch: Hashable, Sendable {
     }
 
     /// Cuts consecutive operations of one origin into batches that respect
-    /// `maxOperations` and whose tagged Ops frame (with any batch id) fits
+    /// `maxOperations` and whose Ops frame (with any batch id) fits
     /// `maxFrameLength`, in order. Every operation must fit alone.
     public static func split(_ operations: [Operation], maxOperations: Int = WireLimits.maxBatchOperations,
                              maxFrameLength: Int = WireLimits.maxFrameLength) throws(WireError) -> [OperationBatch] {
@@ -96,9 +96,8 @@ public struct OperationBatch: Hashable, Sendable {
                     stop = (operations[end], error)
                     break
                 }
-                // type + longest batch id + origin + first seq + count + body + tag
-                let frameLength = 1 + 10 + 16 + varintLength(first.id.seq) + varintLength(UInt64(count))
-                    + body.count + WireLimits.tagLength
+                // type + longest batch id + origin + first seq + count + body
+                let frameLength = 1 + 10 + 16 + varintLength(first.id.seq) + varintLength(UInt64(count)) + body.count
                 if frameLength > maxFrameLength {
                     if count == 1 {
                         stop = (operations[end], WireError(.limitExceeded, "Ops: operation \(operations[end].id) alone needs a \(frameLength)-byte frame, limit \(maxFrameLength)"))

@@ -15,10 +15,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let badMagic = Code(rawValue: "badMagic")
         /// A frame's length field exceeds the limit for the session's phase.
         public static let frameTooLarge = Code(rawValue: "frameTooLarge")
-        /// A frame's length field is too small to hold a type (and a tag).
+        /// A frame's length field is 0: too small to hold a type.
         public static let frameTooShort = Code(rawValue: "frameTooShort")
-        /// An authenticated frame's tag does not verify.
-        public static let badTag = Code(rawValue: "badTag")
         /// A payload ends before a field it must contain.
         public static let truncated = Code(rawValue: "truncated")
         /// A payload has bytes after its last field.
@@ -55,13 +53,12 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// The protocol error code to send the peer: `badMagic`, `frameTooLarge`
-    /// and `badTag` map to themselves, every other failure is `malformed`.
+    /// The protocol error code to send the peer: `badMagic` and
+    /// `frameTooLarge` map to themselves, every other failure is `malformed`.
     public var wireCode: ErrorCode {
         switch code {
         case .badMagic: return .badMagic
         case .frameTooLarge: return .frameTooLarge
-        case .badTag: return .badTag
         default: return .malformed
         }
     }

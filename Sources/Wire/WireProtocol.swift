@@ -23,18 +23,17 @@ public enum WireProtocol {
     }
 }
 
-/// The limits of protocol version 1. A decoder checks every length and count
+/// The limits of protocol version 2. A decoder checks every length and count
 /// from the peer against these *before* allocating for it; an encoder refuses
 /// to produce what a decoder would reject.
 public enum WireLimits {
-    /// Largest value of a frame's length field (type + payload + tag) once
-    /// the handshake is done: 1 MiB.
+    /// Largest value of a frame's length field (type + payload) once the
+    /// session has begun (`FrameDecoder.beginSession()`): 1 MiB.
     public static let maxFrameLength = 1 << 20
-    /// Largest value of a frame's length field before the handshake is done,
-    /// so an unauthenticated peer cannot make the hub buffer more.
+    /// Largest value of a frame's length field before the session begins
+    /// (the Hello, Enrol and Welcome, or an Error), so a peer that has not
+    /// been admitted cannot make the receiver buffer more.
     public static let maxHandshakeFrameLength = 1024
-    /// Length of the truncated HMAC-SHA256 tag on every authenticated frame.
-    public static let tagLength = 16
     /// The largest seq any operation, id or vector entry may carry: 2^63 − 1,
     /// so that every seq fits a signed 64-bit integer (SQLite's INTEGER).
     public static let maxSeq = UInt64(Int64.max)

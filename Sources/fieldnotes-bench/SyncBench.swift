@@ -63,9 +63,13 @@ struct SyncBench {
             try store.commit(changes)
             made += 500
         }
-        let secret = try SecureRandom.bytes(32)
-        try hubStore.enroll(device: name, secret: secret)
-        try store.setHubLink(HubLink(address: address, device: name, secret: secret))
+        // Enrol as a person would: a code from the hub, redeemed by `join` over TLS.
+        let enrolled = try runProcess(binary, ["--store", hubStore.path, "hub", "enroll", name, "--address", address])
+        guard enrolled.status == 0, let code = enrolled.output.split(separator: "\n").last.map(String.init) else {
+            throw BenchFailure("hub enroll failed: \(enrolled.output)")
+        }
+        let joined = try runProcess(binary, ["--store", path, "join", code])
+        guard joined.status == 0 else { throw BenchFailure("join failed: \(joined.output)") }
         return path
     }
 

@@ -2,6 +2,7 @@ import CRDT
 import Foundation
 import SQLite
 import Store
+import Sync
 import Testing
 
 extension SyncSuite {
@@ -166,11 +167,20 @@ extension SyncSuite {
 }
 
 extension Workspace {
-    /// Copies a store file as a backup tool would (the commands have
-    /// checkpointed and removed their write-ahead logs on exit).
+    /// Copies a store file and its key file as a backup tool would (the
+    /// commands have checkpointed and removed their write-ahead logs on exit).
     func copyStore(_ from: String, to: String) throws {
         try? FileManager.default.removeItem(atPath: to)
         try FileManager.default.copyItem(atPath: from, toPath: to)
+        try copyKey(from, to: to)
+    }
+
+    /// The store's key file goes with it, as in a backup of the folder.
+    func copyKey(_ from: String, to: String) throws {
+        let key = KeyFile.path(forStore: from)
+        guard FileManager.default.fileExists(atPath: key), key != KeyFile.path(forStore: to) else { return }
+        try? FileManager.default.removeItem(atPath: KeyFile.path(forStore: to))
+        try FileManager.default.copyItem(atPath: key, toPath: KeyFile.path(forStore: to))
     }
 
     func removeStore(_ path: String) throws {

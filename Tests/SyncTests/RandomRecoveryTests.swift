@@ -1,4 +1,5 @@
 import Foundation
+import Synthetic
 import Testing
 
 extension SyncSuite {
@@ -119,5 +120,6 @@ extension Workspace {
         if FileManager.default.fileExists(atPath: from + "-wal") {
             try FileManager.default.copyItem(atPath: from + "-wal", toPath: to + "-wal")
         }
+        try copyKey(from, to: to)
     }
 }

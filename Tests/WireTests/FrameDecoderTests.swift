@@ -69,17 +69,17 @@ import Wire
     }
 
     @Test func lengthOverTheLimitIsRefusedBeforeTheBodyArrives() throws {
-        // Only the 4 length bytes are fed: the decoder must not wait for (or allocate) 2^32 - 1 bytes.
+        // Only the 4 length bytes are fed: the decoder must not wait for (or allocate) the body.
         var handshake = FrameDecoder(expectingMagic: false)
         handshake.append([0x00, 0x00, 0x04, 0x01])
         #expect(throws: WireError.self) { try handshake.decodeFrame() }
-        var authenticated = FrameDecoder(expectingMagic: false)
-        authenticated.beginAuthentication(key: Array(repeating: 1, count: 32))
-        authenticated.append([0xFF, 0xFF, 0xFF])
-        #expect(try authenticated.decodeFrame() == nil)
-        authenticated.append([0xFF])
+        var session = FrameDecoder(expectingMagic: false)
+        session.beginSession()
+        session.append([0xFF, 0xFF, 0xFF])
+        #expect(try session.decodeFrame() == nil)
+        session.append([0xFF])
         do {
-            _ = try authenticated.decodeFrame()
+            _ = try session.decodeFrame()
             Issue.record("2^32 - 1 accepted")
         } catch {
             #expect(error.code == .frameTooLarge)
@@ -88,19 +88,20 @@ import Wire
     }
 
     @Test func framesAtExactlyTheLimitAreAccepted() throws {
-        // Before authentication: length 1024 (type + 1023 payload bytes) is the largest allowed.
+        // Before the session: length 1024 (type + 1023 payload bytes) is the largest allowed.
         var handshake = FrameDecoder(expectingMagic: false)
-        handshake.append(try Frame(type: .proof, payload: Array(repeating: 0, count: 1023)).encoded())
+        handshake.append(try Frame(type: .hello, payload: Array(repeating: 0, count: 1023)).encoded())
         #expect(try handshake.decodeFrame()?.payload.count == 1023)
+        handshake.append(try Frame(type: .hello, payload: Array(repeating: 0, count: 1024)).encoded())
+        #expect(throws: WireError.self) { try handshake.decodeFrame() }
 
-        let key = Array(repeating: UInt8(3), count: 32)
-        var encoder = FrameEncoder()
-        encoder.beginAuthentication(key: key)
-        let payloadLength = WireLimits.maxFrameLength - 1 - WireLimits.tagLength
+        // In the session: length 1 MiB.
+        let encoder = FrameEncoder()
+        let payloadLength = WireLimits.maxFrameLength - 1
         let largest = try encoder.encode(Frame(type: .operations, payload: Array(repeating: 0xAB, count: payloadLength)))
         #expect(largest.count == 4 + WireLimits.maxFrameLength)
         var decoder = FrameDecoder(expectingMagic: false)
-        decoder.beginAuthentication(key: key)
+        decoder.beginSession()
         decoder.append(largest)
         #expect(try decoder.decodeFrame()?.payload.count == payloadLength)
         #expect(throws: WireError.self) {
@@ -108,10 +109,52 @@ import Wire
         }
     }
 
-    @Test func encoderRefusesHandshakeFramesOverTheHandshakeLimit() throws {
-        var encoder = FrameEncoder()
-        #expect(throws: WireError.self) { try encoder.encode(Frame(type: .hello, payload: Array(repeating: 0, count: 1024))) }
-        _ = try encoder.encode(Frame(type: .hello, payload: Array(repeating: 0, count: 1023)))
+    @Test func beginningTheSessionAppliesToFramesAlreadyBuffered() throws {
+        // A device sends its Vector with its Hello; the hub has both in its
+        // buffer when it reads the Hello. A Vector of 100 origins is over the
+        // 1 KiB limit, so it is read only once the session has begun.
+        let hello = try Message.hello(VectorCatalog.typicalHello).encode()
+        let origins = (1 ... 100).map { ReplicaID(high: 1, low: UInt64($0)) }
+        let vector = try Message.vector(Fixtures.vector(Dictionary(uniqueKeysWithValues: origins.map { ($0, UInt64(7)) }))).encode()
+        #expect(vector.count - 4 > WireLimits.maxHandshakeFrameLength)
+
+        var atHub = FrameDecoder()
+        #expect(!atHub.isInSession)
+        atHub.append(WireProtocol.magic + hello + vector)
+        guard case .hello? = try atHub.decodeMessage() else {
+            Issue.record("the Hello did not decode first")
+            return
+        }
+        #expect(atHub.bufferedByteCount == vector.count)
+        atHub.beginSession()
+        #expect(atHub.isInSession)
+        guard case .vector(let received)? = try atHub.decodeMessage() else {
+            Issue.record("the buffered Vector did not decode in the session")
+            return
+        }
+        #expect(received.sortedEntries.count == 100)
+
+        // Without beginning the session, the same bytes are refused.
+        var strict = FrameDecoder()
+        strict.append(WireProtocol.magic + hello + vector)
+        _ = try strict.decodeMessage()
+        #expect(throws: WireError.self) { try strict.decodeMessage() }
+    }
+
+    @Test func framesAreUntaggedAndAZeroLengthIsRefused() throws {
+        // The smallest frame is a type with no payload (length 1); version 2 has no tag to reserve room for.
+        var decoder = FrameDecoder(expectingMagic: false)
+        decoder.beginSession()
+        decoder.append([0, 0, 0, 1, 0x42])
+        #expect(try decoder.decodeFrame() == Frame(type: MessageType(rawValue: 0x42), payload: []))
+        #expect(try Message.ping(7).encode() == [0, 0, 0, 9, 0x14, 0, 0, 0, 0, 0, 0, 0, 7])
+        decoder.append([0, 0, 0, 0])
+        do {
+            _ = try decoder.decodeFrame()
+            Issue.record("a zero-length frame was accepted")
+        } catch {
+            #expect(error.code == .frameTooShort && error.wireCode == .malformed)
+        }
     }
 
     @Test func decoderStaysFailedAfterAnError() throws {
@@ -125,6 +168,21 @@ import Wire
         } catch {
             #expect(error.code == .badMagic)
         }
+
+        // A message error (version 1's Proof) sticks too, across beginSession.
+        var session = FrameDecoder(expectingMagic: false)
+        session.append(try Frame(type: MessageType(rawValue: 0x03), payload: Array(repeating: 9, count: 32)).encoded())
+        session.append(try Message.ping(1).encode())
+        for _ in 0 ..< 2 {
+            do {
+                _ = try session.decodeMessage()
+                Issue.record("decoder recovered after unknownMessageType")
+            } catch {
+                #expect(error.code == .unknownMessageType)
+            }
+            session.beginSession()
+        }
+        #expect(throws: WireError.self) { try session.decodeFrame() }
     }
 
     @Test func badMagicIsReportedOnTheFirstWrongByte() throws {
@@ -133,44 +191,5 @@ import Wire
         #expect(try decoder.decodeFrame() == nil)
         decoder.append([0x47])
         #expect(throws: WireError.self) { try decoder.decodeFrame() }
-    }
-
-    @Test func tagFailsOnEveryFlippedBitWrongCounterAndWrongKey() throws {
-        let key = Array(repeating: UInt8(0x42), count: 32)
-        var encoder = FrameEncoder()
-        encoder.beginAuthentication(key: key)
-        _ = try encoder.encode(.ping(1))
-        let tagged = try encoder.encode(.ack(batchID: 7, applied: 3)) // counter 1
-        let body = Array(tagged.dropLast(WireLimits.tagLength))
-        let tag = Array(tagged.suffix(WireLimits.tagLength))
-        #expect(FrameTag.verify(tag, key: key, counter: 1, frame: body))
-        #expect(FrameTag.compute(key: key, counter: 1, frame: body) == tag)
-        #expect(!FrameTag.verify(tag, key: key, counter: 0, frame: body))
-        #expect(!FrameTag.verify(tag, key: key, counter: 2, frame: body))
-        #expect(!FrameTag.verify(tag, key: Array(repeating: 0x43, count: 32), counter: 1, frame: body))
-        for bit in 0 ..< tagged.count * 8 {
-            var flipped = tagged
-            flipped[bit / 8] ^= 1 << UInt8(bit % 8)
-            #expect(!FrameTag.verify(Array(flipped.suffix(16)), key: key, counter: 1, frame: Array(flipped.dropLast(16))), "bit \(bit)")
-            // And through the decoder, positioned at counter 1.
-            var decoder = FrameDecoder(expectingMagic: false)
-            decoder.beginAuthentication(key: key)
-            decoder.append(try FrameEncoderAt.first(key: key))
-            _ = try decoder.decodeFrame()
-            decoder.append(flipped)
-            var failed = false
-            do { _ = try decoder.decodeFrame() } catch { failed = true }
-            // A flip in the length field may only leave the decoder waiting for more bytes.
-            #expect(failed || bit < 32, "bit \(bit) accepted")
-        }
-    }
-}
-
-/// The first tagged frame of `FrameDecoderTests.tagFailsOnEveryFlippedBit…`.
-enum FrameEncoderAt {
-    static func first(key: [UInt8]) throws -> [UInt8] {
-        var encoder = FrameEncoder()
-        encoder.beginAuthentication(key: key)
-        return try encoder.encode(.ping(1))
     }
 }

@@ -6,8 +6,9 @@ import Wire
 /// any input a decoder accepts must re-encode to exactly the same bytes
 /// (the encoding is canonical).
 @Suite struct FuzzTests {
-    static let messageTypes: [MessageType] = [.hello, .challenge, .proof, .welcome, .error, .vector, .operations, .ack, .done, .ping, .pong,
-                                              MessageType(rawValue: 0x42)]
+    /// Every message type, version 1's Challenge and Proof (0x02, 0x03) and an unknown type.
+    static let messageTypes: [MessageType] = [.hello, .welcome, .error, .enrol, .vector, .operations, .ack, .done, .ping, .pong,
+                                              MessageType(rawValue: 0x02), MessageType(rawValue: 0x03), MessageType(rawValue: 0x42)]
 
     /// Checks one payload against one message type.
     static func checkMessage(_ type: MessageType, _ payload: [UInt8]) {
@@ -28,9 +29,10 @@ import Wire
         }
     }
 
-    static func checkStream(_ bytes: [UInt8], key: [UInt8]?) {
-        var decoder = FrameDecoder(expectingMagic: key == nil)
-        if let key { decoder.beginAuthentication(key: key) }
+    /// A stream with the magic before the session, or without it in the session.
+    static func checkStream(_ bytes: [UInt8], inSession: Bool) {
+        var decoder = FrameDecoder(expectingMagic: !inSession)
+        if inSession { decoder.beginSession() }
         decoder.append(bytes)
         do {
             while let frame = try decoder.decodeFrame() { checkMessage(frame.type, frame.payload) }
@@ -59,15 +61,14 @@ import Wire
 
     @Test func randomBytesNeverTrapAnyDecoder() {
         var random = SplitMix64(seed: 99)
-        let key = Array(repeating: UInt8(9), count: 32)
         for _ in 0 ..< 4000 {
             let length = Int.random(in: 0 ... 200, using: &random)
             let bytes = (0 ..< length).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
             for type in Self.messageTypes { Self.checkMessage(type, bytes) }
             Self.checkBatch(bytes)
-            Self.checkStream(bytes, key: nil)
-            Self.checkStream(WireProtocol.magic + bytes, key: nil)
-            Self.checkStream(bytes, key: key)
+            Self.checkStream(bytes, inSession: false)
+            Self.checkStream(WireProtocol.magic + bytes, inSession: false)
+            Self.checkStream(bytes, inSession: true)
         }
     }
 
@@ -88,8 +89,9 @@ import Wire
             for _ in 0 ..< 150 {
                 let mutated = Self.mutate(payload, &random)
                 Self.checkMessage(type, mutated)
-                Self.checkStream(WireProtocol.magic + Self.mutate(frame, &random), key: nil)
-                decoded += 2
+                Self.checkStream(WireProtocol.magic + Self.mutate(frame, &random), inSession: false)
+                Self.checkStream(Self.mutate(frame, &random), inSession: true)
+                decoded += 3
             }
         }
         for batch in batches {

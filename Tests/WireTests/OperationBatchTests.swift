@@ -88,11 +88,9 @@ import Wire
         #expect(byCount.map(\.operations.count) == [1024, 1024, 452])
         #expect(byCount.flatMap(\.operations) == operations)
 
-        let key = Array(repeating: UInt8(1), count: 32)
         let small = try OperationBatch.split(operations, maxOperations: 100, maxFrameLength: 4096)
         #expect(small.flatMap(\.operations) == operations)
-        var encoder = FrameEncoder()
-        encoder.beginAuthentication(key: key)
+        let encoder = FrameEncoder()
         for (index, batch) in small.enumerated() {
             #expect(batch.operations.count <= 100)
             let frame = try encoder.encode(.operations(batchID: UInt64.max - UInt64(index), batch: batch))

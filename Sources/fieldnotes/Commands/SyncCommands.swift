@@ -4,6 +4,7 @@ import Glibc
 import Store
 import Sync
 import Synchronization
+import TLS
 import Wire
 
 /// Set by SIGINT or SIGTERM; the hub polls it.
@@ -11,7 +12,7 @@ let stopRequested = Atomic<Bool>(false)
 
 struct HubServeCommand: Command {
     static let spec = CommandSpec(
-        name: "hub serve", abstract: "Run the hub: merge the team's stores over TCP",
+        name: "hub serve", abstract: "Run the hub: merge the team's stores over TLS",
         options: [
             .option("listen", "HOST:PORT", "where to listen (default 127.0.0.1:7420; port 0 picks a free port)"),
             .option("max-connections", "N", "sessions at once; more get a 'busy' error (default 64)"),
@@ -19,7 +20,9 @@ struct HubServeCommand: Command {
         ],
         discussion: """
             The hub store is an ordinary store (create it with 'fieldnotes --store hub.sqlite init --name hub'),
-            so every read command works on it. Only devices enrolled with 'fieldnotes hub enroll' get in.
+            so every read command works on it. Only devices enrolled with 'fieldnotes hub enroll' get in,
+            each with its own key, over TLS 1.3. The hub's key pair is in STORE.key beside the store
+            (made on first use, readable by its owner only); enrolment codes carry its fingerprint.
             Prints 'listening on HOST:PORT' when ready; logs one line per session to standard error.
             SIGINT or SIGTERM stops accepting, lets batches in flight commit, and exits 0.
             """)
@@ -32,9 +35,11 @@ struct HubServeCommand: Command {
         var settings = Hub.Settings()
         if let count = try arguments.integer("max-connections", range: 1...10_000) { settings.maxConnections = count }
         if let seconds = try arguments.integer("idle-timeout", range: 1...86_400) { settings.idleTimeout = Double(seconds) }
+        _ = try context.openStore()
+        let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes hub")
         let hub: Hub
         do {
-            hub = try Hub(storePath: context.storePath, listen: endpoint, settings: settings) { Output.standardError($0) }
+            hub = try Hub(storePath: context.storePath, listen: endpoint, identity: identity, settings: settings) { Output.standardError($0) }
         } catch let error as SocketError {
             throw CommandFailure(message: "cannot listen on \(text) (\(error.message)); choose another --listen address")
         }
@@ -59,10 +64,19 @@ struct HubEnrollCommand: Command {
     static let spec = CommandSpec(
         name: "hub enroll", abstract: "Enrol a device; prints its one-line enrolment code last",
         arguments: [("DEVICE-NAME", "the device's name: letters, digits, '.', '_', '-'", true)],
-        options: [.option("address", "HOST:PORT", "the address devices reach this hub at (default 127.0.0.1:7420)")],
+        options: [
+            .option("address", "HOST:PORT", "the address devices reach this hub at (default 127.0.0.1:7420)"),
+            .option("expires", "DURATION", "how long the code works: 30m, 12h, 7d (default 7d)"),
+            .flag("replace", "give a device that already enrolled a new code (a new laptop): its old key stops working"),
+        ],
         discussion: """
-            Run on the hub's store. The code (fieldnotes://DEVICE:SECRET@HOST:PORT) holds a fresh 256-bit
-            secret: give it to the device's user as you would a password; they run 'fieldnotes join CODE'.
+            Run on the hub's store. The code, fieldnotes://DEVICE@HOST:PORT/HUB-FINGERPRINT#TOKEN, carries
+            the hub's key fingerprint (the device trusts no other server) and a one-time token such as
+            7K3M-Q9TD-XW2R-H8PV-5, short enough to read over the phone, with a check symbol that catches
+            a typo. The first 'fieldnotes join CODE' with it enrols that laptop's key; the token then stops
+            working, and it expires unused after --expires. The hub keeps only the token's hash.
+            Send the code without the token by email and read the token out, if you like: 'join' takes
+            '--token'. A new code for a name replaces the one before.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -71,11 +85,30 @@ struct HubEnrollCommand: Command {
         guard let address = Endpoint(addressText) else {
             throw UsageError(message: "--address takes HOST:PORT, not '\(addressText)'", command: spec.name)
         }
+        let expiresText = arguments.value("expires") ?? "7d"
+        guard let lifetime = Self.parseDuration(expiresText) else {
+            throw UsageError(message: "--expires takes a duration such as 30m, 12h or 7d (at most 365d), not '\(expiresText)'", command: spec.name)
+        }
         let store = try context.openStore()
-        let secret = try SecureRandom.bytes(Handshake.secretLength)
-        try store.enroll(device: name, secret: secret)
-        context.err("fieldnotes: enrolled '\(name)'; on that device run: fieldnotes join CODE")
-        context.out(EnrolmentCode(device: name, secret: secret, address: address).text)
+        let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes hub")
+        let token = try EnrolmentToken.random()
+        try store.enroll(device: name, tokenHash: token.hash, expiresMillis: Store.systemMillis() + lifetime, replacing: arguments.flag("replace"))
+        let code = EnrolmentCode(device: name, address: address, hubFingerprint: identity.fingerprint, token: token)
+        context.err("fieldnotes: enrolled '\(name)' until \(ISO8601.format(millis: Store.systemMillis() + lifetime)); on that device run: fieldnotes join CODE")
+        context.out(code.text)
+    }
+
+    /// "30m", "12h", "7d" as milliseconds; nil if not one, or over a year.
+    static func parseDuration(_ text: String) -> UInt64? {
+        guard let unit = text.last, let count = UInt64(text.dropLast()), count > 0 else { return nil }
+        let millis: UInt64
+        switch unit {
+        case "m": millis = count * 60_000
+        case "h": millis = count * 3_600_000
+        case "d": millis = count * 86_400_000
+        default: return nil
+        }
+        return millis <= 365 * 86_400_000 ? millis : nil
     }
 }
 
@@ -128,15 +161,50 @@ struct HubRevokeCommand: Command {
 
 struct JoinCommand: Command {
     static let spec = CommandSpec(
-        name: "join", abstract: "Connect this store to a hub with an enrolment code",
-        arguments: [("CODE", "the code 'fieldnotes hub enroll' printed: fieldnotes://DEVICE:SECRET@HOST:PORT", true)])
+        name: "join", abstract: "Enrol this store with a hub, using the code 'fieldnotes hub enroll' printed",
+        arguments: [("CODE", "fieldnotes://DEVICE@HOST:PORT/HUB-FINGERPRINT#TOKEN", true)],
+        options: [
+            .option("token", "TOKEN", "the one-time token, when the code came without it (read over the phone)"),
+            .option("timeout", "SECONDS", "give up on a silent hub after this long (default 30)"),
+        ],
+        discussion: """
+            Connects to the hub once: checks it is the hub the code names (by its key's fingerprint), and
+            presents this laptop's own key, made now in STORE.key beside the store (readable by you only;
+            back it up with the store). The hub records the key and the token stops working. Then run
+            'fieldnotes sync'. A store that joined under sync protocol version 1 joins again with a new
+            code and keeps its notes and identity.
+            """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
-        guard let code = EnrolmentCode(arguments.positional(0) ?? "") else {
-            throw UsageError(message: "that is not an enrolment code (fieldnotes://DEVICE:SECRET@HOST:PORT with a 64-hex-digit secret)", command: spec.name)
+        let code: EnrolmentCode
+        switch EnrolmentCode.parse(arguments.positional(0) ?? "") {
+        case .success(let parsed): code = parsed
+        case .failure(let error):
+            throw UsageError(message: "that is not an enrolment code: \(error) (fieldnotes://DEVICE@HOST:PORT/HUB-FINGERPRINT#TOKEN)", command: spec.name)
         }
+        var token = code.token
+        if let text = arguments.value("token") {
+            switch EnrolmentToken.parse(text) {
+            case .success(let parsed): token = parsed
+            case .failure(let error): throw UsageError(message: "--token: \(error); check it against the code", command: spec.name)
+            }
+        }
+        guard let token else {
+            throw UsageError(message: "the code has no token after '#'; give it with --token TOKEN", command: spec.name)
+        }
+        let timeout = Double(try arguments.integer("timeout", range: 1...3600) ?? 30)
         let store = try context.openStore()
-        try store.setHubLink(HubLink(address: code.address.description, device: code.device, secret: code.secret))
+        let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes device")
+        let link = HubLink(address: code.address.description, device: code.device, hubFingerprint: code.hubFingerprint)
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).enrol(token: token)
+        } catch let error as SocketError {
+            throw CommandFailure(message: "cannot reach the hub at \(code.address) (\(error.message)); nothing changed: join again when online")
+        } catch let error as SyncError {
+            throw CommandFailure(message: "the hub at \(code.address) did not enrol this laptop: \(error.message)")
+        }
+        try store.setHubLink(link)
         context.out("joined the hub at \(code.address) as '\(code.device)'; run 'fieldnotes sync' when online")
     }
 }
@@ -151,12 +219,17 @@ struct SyncCommand: Command {
         let timeout = Double(try arguments.integer("timeout", range: 1...3600) ?? 30)
         let store = try context.openStore()
         guard let link = try store.hubLink() else {
+            if try store.joinedUnderVersion1() {
+                throw CommandFailure(message: "this laptop joined its hub under sync protocol version 1, which this fieldnotes no longer speaks; "
+                                     + "ask the hub's administrator for a new code ('fieldnotes hub enroll NAME') and run 'fieldnotes join CODE': your notes and this store's identity are kept")
+            }
             throw CommandFailure(message: "this store has not joined a hub; run 'fieldnotes join CODE' with the code from 'fieldnotes hub enroll'")
         }
+        let identity = try KeyFile.load(forStore: context.storePath)
         signal(SIGPIPE, SIG_IGN)
         let report: SyncReport
         do {
-            report = try DeviceSync(store: store, link: link, timeout: timeout).run()
+            report = try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).run()
         } catch let error as SocketError {
             throw CommandFailure(message: "cannot reach the hub at \(link.address) (\(error.message)); your notes are safe in this store: sync again when online")
         } catch let error as SyncError {

@@ -28,7 +28,7 @@ struct HubFixture {
                 let code = try hub.enroll("field-1", sourceLocation: sourceLocation)
                 try device.join(code, sourceLocation: sourceLocation)
                 try device.syncSucceeds(sourceLocation: sourceLocation)
-                let credentials = try DeviceCredentials(code: code, replica: device.replica, sourceLocation: sourceLocation)
+                let credentials = try DeviceCredentials(device, sourceLocation: sourceLocation)
                 try body(HubFixture(workspace: workspace, hubStore: hubStore, hub: hub, device: device, code: code,
                                     credentials: credentials))
             }

@@ -4,13 +4,15 @@ import Foundation
 import Store
 import Sync
 import Testing
+import TLS
 import Wire
 
-/// A hand-driven client: sends whatever bytes a test chooses and decodes the
-/// hub's replies with the real `FrameDecoder`, so a test can play a broken
-/// or hostile device that `DeviceSync` would never be.
+/// A hand-driven client: sends whatever bytes a test chooses, before TLS or
+/// inside it, and decodes the hub's replies with the real `FrameDecoder`, so
+/// a test can play a broken or hostile device that `DeviceSync` would never be.
 final class RawPeer {
     let connection: Connection
+    private(set) var tls: TLSSession?
     var encoder = FrameEncoder()
     var decoder = FrameDecoder(expectingMagic: true)
 
@@ -21,19 +23,30 @@ final class RawPeer {
 
     deinit { connection.close() }
 
-    func send(_ bytes: [UInt8]) throws { try connection.send(bytes, timeout: 5) }
+    /// Runs the TLS handshake presenting `identity`; returns the hub's key fingerprint.
+    @discardableResult
+    func startTLS(_ identity: Identity, within seconds: Double = 5) throws -> [UInt8] {
+        let session = try TLSSession(context: try TLSContext.client(identity: identity), fd: connection.descriptor)
+        try session.handshake(deadlineMillis: MonotonicClock.nowMillis() + Int64(seconds * 1000))
+        tls = session
+        return session.peerFingerprint ?? []
+    }
 
-    func sendMagic() throws { try send(WireProtocol.magic) }
+    /// Sends bytes: inside TLS once it has started, else on the bare socket.
+    func send(_ bytes: [UInt8]) throws {
+        if let tls {
+            try tls.write(bytes, deadlineMillis: MonotonicClock.nowMillis() + 5000)
+        } else {
+            try connection.send(bytes, timeout: 5)
+        }
+    }
 
-    /// Encodes with this peer's encoder (tagged once authenticating) and sends.
+    /// Encodes with this peer's encoder and sends.
     func send(_ message: Message) throws { try send(try encoder.encode(message)) }
 
-    /// The bytes `send(message)` would send; advances the encoder's counter.
-    func encode(_ message: Message) throws -> [UInt8] { try encoder.encode(message) }
-
     /// The hub's next message, or nil once it has closed the connection (a
-    /// reset counts as closed). Throws if `seconds` pass first or the bytes
-    /// do not decode.
+    /// reset or a TLS failure counts as closed). Throws if `seconds` pass
+    /// first or the bytes do not decode.
     func receive(within seconds: Double = 5) throws -> Message? {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
@@ -41,12 +54,22 @@ final class RawPeer {
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { throw PeerTimedOut(seconds: seconds) }
             let bytes: [UInt8]
-            do {
-                bytes = try connection.receive(maximum: 65_536, timeout: remaining)
-            } catch let error as SocketError where error.kind == .io {
-                return nil
-            } catch let error as SocketError where error.kind == .timeout {
-                throw PeerTimedOut(seconds: seconds)
+            if let tls {
+                do {
+                    bytes = try tls.read(maximum: 65_536, deadlineMillis: MonotonicClock.nowMillis() + Int64(remaining * 1000))
+                } catch let error as TLSError where error.kind == .timeout {
+                    throw PeerTimedOut(seconds: seconds)
+                } catch is TLSError {
+                    return nil
+                }
+            } else {
+                do {
+                    bytes = try connection.receive(maximum: 65_536, timeout: remaining)
+                } catch let error as SocketError where error.kind == .io {
+                    return nil
+                } catch let error as SocketError where error.kind == .timeout {
+                    throw PeerTimedOut(seconds: seconds)
+                }
             }
             if bytes.isEmpty { return nil }
             decoder.append(bytes)
@@ -66,64 +89,48 @@ struct PeerTimedOut: Error, CustomStringConvertible {
     var description: String { "the hub sent no complete frame within \(seconds) s" }
 }
 
-/// What a device needs to prove itself: its enrolled name, the secret from
-/// its enrolment code and its store's replica id.
+/// What a device presents: its enrolled name, its key pair and its store's replica id.
 struct DeviceCredentials {
     let name: String
-    let secret: [UInt8]
+    let identity: Identity
     let replica: ReplicaID
 
-    init(code: String, replica: ReplicaID, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let parsed = try #require(EnrolmentCode(code), "not an enrolment code: \(code)", sourceLocation: sourceLocation)
-        name = parsed.device
-        secret = parsed.secret
+    /// The credentials of a store that has joined: its name and replica, and its key file.
+    init(_ store: StoreHandle, replica: ReplicaID? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        name = store.name
+        identity = try Identity.load(path: KeyFile.path(forStore: store.path))
+        self.replica = replica ?? store.replica
+    }
+
+    init(name: String, identity: Identity, replica: ReplicaID) {
+        self.name = name
+        self.identity = identity
         self.replica = replica
     }
 
-    func hello(nonce: [UInt8]? = nil) throws -> Hello {
-        Hello(deviceName: name, replica: replica, nonce: try nonce ?? SecureRandom.bytes(Hello.nonceLength),
-              wallClockMillis: Store.systemMillis())
+    func hello() throws -> Hello {
+        Hello(deviceName: name, replica: replica, nonce: try SecureRandom.bytes(Hello.nonceLength), wallClockMillis: Store.systemMillis())
     }
 }
 
 extension RawPeer {
-    /// Sends the magic and `hello`; returns the hub's Challenge after checking
-    /// that its proof verifies under `credentials`' secret. The hub tags
-    /// every frame after its Challenge (SPEC §6.4), so from here on this
-    /// peer expects tags; it sends untagged until `authenticate` sends the Proof.
-    func challenge(after hello: Hello, _ credentials: DeviceCredentials,
-                   sourceLocation: SourceLocation = #_sourceLocation) throws -> Challenge {
-        try send(WireProtocol.magic + hello.encodedFrame())
-        let reply = try receive()
-        guard case .challenge(let challenge)? = reply else {
-            Issue.record("expected a Challenge, got \(String(describing: reply))", sourceLocation: sourceLocation)
-            throw UnexpectedReply()
-        }
-        let expected = try Handshake.hubProof(secret: credentials.secret, hello: hello, challenge: challenge)
-        try #require(Handshake.proofsMatch(challenge.proof, expected), "the real hub's proof does not verify", sourceLocation: sourceLocation)
-        let keys = Handshake.sessionKeys(secret: credentials.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
-        decoder.beginAuthentication(key: keys.hubToDevice)
-        return challenge
-    }
-
-    /// A complete, honest handshake and the hub's first phase: proves
-    /// itself, switches both directions to tagged frames, sends `vector`,
-    /// acknowledges every batch the hub sends (without applying it) and
+    /// A complete, honest opening and the hub's first phase: TLS with the
+    /// device's key, magic, Hello and `vector`, the hub's Welcome and Vector,
+    /// then acknowledges every batch the hub sends (without applying it) and
     /// returns at the hub's Done with the hub's vector. The next frame is
     /// this peer's to send: Ops batches of its own operations, then Done.
     @discardableResult
     func authenticate(_ credentials: DeviceCredentials, vector: SyncVector,
                       sourceLocation: SourceLocation = #_sourceLocation) throws -> SyncVector {
-        let hello = try credentials.hello()
-        let challenge = try challenge(after: hello, credentials, sourceLocation: sourceLocation)
-        try send(.proof(mac: Handshake.deviceProof(secret: credentials.secret, hello: hello, challenge: challenge)))
-        let keys = Handshake.sessionKeys(secret: credentials.secret, deviceNonce: hello.nonce, hubNonce: challenge.nonce)
-        encoder.beginAuthentication(key: keys.deviceToHub)
+        try startTLS(credentials.identity)
+        try send(WireProtocol.magic)
+        try send(.hello(try credentials.hello()))
         try send(.vector(vector))
         guard case .welcome? = try receive() else {
-            Issue.record("the hub did not welcome an honest proof", sourceLocation: sourceLocation)
+            Issue.record("the hub did not welcome an enrolled device", sourceLocation: sourceLocation)
             throw UnexpectedReply()
         }
+        decoder.beginSession()
         guard case .vector(let hubVector)? = try receive() else {
             Issue.record("the hub did not send its vector", sourceLocation: sourceLocation)
             throw UnexpectedReply()
@@ -145,7 +152,7 @@ extension RawPeer {
 struct UnexpectedReply: Error {}
 
 extension Hello {
-    /// The untagged Hello frame, as the first frame after the magic.
+    /// The untagged Hello frame.
     func encodedFrame() throws -> [UInt8] { try Message.hello(self).encode() }
 }
 

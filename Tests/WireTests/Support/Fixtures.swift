@@ -1,7 +1,7 @@
 import CRDT
 import Wire
 
-/// Deterministic ids, nonces, secrets and clocks for vectors and tests.
+/// Deterministic ids, tokens, nonces and clocks for vectors and tests.
 enum Fixtures {
     static let device = ReplicaID(high: 0x5e1f_0c2a_9b8d_4e7f, low: 0xa3c6_b1d2_e4f6_0789)
     static let tablet = ReplicaID(high: 0x7c2d_9e4b_1a3f_5c6d, low: 0x8e9f_0a1b_2c3d_4e5f)
@@ -15,9 +15,16 @@ enum Fixtures {
     static let deviceClock: UInt64 = 1_717_243_200_000
     static let hubClock: UInt64 = 1_717_243_201_234
 
-    static let secret = randomBytes(32, seed: 1)
+    /// The Hello's nonce, unused since version 2 but still in the layout.
     static let deviceNonce = randomBytes(32, seed: 2)
-    static let hubNonce = randomBytes(32, seed: 3)
+
+    /// The token `7YD1-R3KV-5N7P-N30Y-W` ("typical" in token.json).
+    static let tokenBytes: [UInt8] = [0x3F, 0x9A, 0x1C, 0x0E, 0x7B, 0x2D, 0x4F, 0x6A, 0x8C, 0x1E]
+
+    static var token: EnrolmentToken {
+        guard let token = EnrolmentToken(bytes: tokenBytes) else { preconditionFailure("10 bytes make a token") }
+        return token
+    }
 
     static func record(_ hex: String) -> RecordID {
         guard let id = RecordID(hex: hex) else { preconditionFailure("bad fixture record id \(hex)") }

@@ -5,33 +5,32 @@ import Wire
 /// hand, byte by byte, so each one breaks exactly one rule.
 ///
 /// Decoders: `stream` feeds the bytes to a frame decoder that expects the
-/// magic and decodes every frame as a message; `frame` is one untagged frame
-/// without the magic; `batch` is an operation batch; `tagged` is a stream of
-/// authenticated frames (no magic) under `key`, counting from 0.
+/// magic and decodes every frame as a message, before the session begins
+/// (frames up to 1 KiB); `frame` is one frame without the magic; `session`
+/// is frames without the magic once the session has begun (up to 1 MiB);
+/// `batch` is an operation batch.
 enum RejectCatalog {
     struct Reject {
         let name: String
         let decoder: String
         let bytes: [UInt8]
         let error: WireError.Code
-        var key: [UInt8]? = nil
     }
 
     static func file() throws -> VectorFile {
         let vectors: [JSON] = try all().map { reject in
-            var members: [(String, JSON)] = [
+            .object([
                 ("name", .string(reject.name)),
                 ("decoder", .string(reject.decoder)),
                 ("hex", .string(Hex.encode(reject.bytes))),
                 ("error", .string(reject.error.rawValue)),
                 ("wireCode", .string(WireError(reject.error, "").wireCode.description)),
-            ]
-            if let key = reject.key { members.append(("key", .string(Hex.encode(key)))) }
-            return .object(members)
+            ])
         }
         return VectorFile(fileName: "reject", description: "Inputs that MUST be rejected. `error` is the decoding failure; "
-            + "`wireCode` the Error code to send before closing. Decoders: stream (magic, then untagged frames decoded as messages), "
-            + "frame (one untagged frame), batch (an operation batch), tagged (authenticated frames under `key`, counter from 0).",
+            + "`wireCode` the Error code to send before closing. Decoders: stream (magic, then frames decoded as messages, "
+            + "before the session begins: at most 1,024 bytes each), frame (one frame), session (frames once the session has begun: "
+            + "at most 1,048,576 bytes each), batch (an operation batch).",
             vectors: vectors)
     }
 
@@ -85,12 +84,13 @@ enum RejectCatalog {
 
     static func all() throws -> [Reject] {
         let helloFrame = frame(0x01, hello())
+        let welcome = Fixtures.hub.bytes + be64(Fixtures.hubClock)
         let fingerprint: [UInt8] = [0x9C, 0x41, 0x07, 0xD2, 0x5E, 0x13, 0xA8, 0x6F]
         var rejects: [Reject] = [
             Reject(name: "an HTTP request instead of the magic", decoder: "stream", bytes: Array("GET / HTTP/1.1\r\n\r\n".utf8), error: .badMagic),
             Reject(name: "magic with its first byte wrong", decoder: "stream", bytes: [0xF8, 0x46, 0x4E, 0x53] + helloFrame, error: .badMagic),
             Reject(name: "magic with its last byte wrong", decoder: "stream", bytes: [0xF9, 0x46, 0x4E, 0x54] + helloFrame, error: .badMagic),
-            Reject(name: "handshake frame longer than 1024 bytes (refused on its length alone)", decoder: "stream",
+            Reject(name: "frame longer than 1024 bytes before the session (refused on its length alone)", decoder: "stream",
                    bytes: WireProtocol.magic + [0x00, 0x00, 0x04, 0x01], error: .frameTooLarge),
             Reject(name: "frame length 2^32 - 1", decoder: "stream", bytes: WireProtocol.magic + [0xFF, 0xFF, 0xFF, 0xFF], error: .frameTooLarge),
             Reject(name: "zero-length frame", decoder: "stream", bytes: WireProtocol.magic + [0, 0, 0, 0], error: .frameTooShort),
@@ -98,7 +98,11 @@ enum RejectCatalog {
                    bytes: WireProtocol.magic + helloFrame + frame(0x42, []), error: .unknownMessageType),
 
             Reject(name: "type 0x00", decoder: "frame", bytes: frame(0x00, []), error: .unknownMessageType),
-            Reject(name: "type 0x06", decoder: "frame", bytes: frame(0x06, [1, 2, 3]), error: .unknownMessageType),
+            Reject(name: "type 0x02 (version 1's Challenge)", decoder: "frame",
+                   bytes: frame(0x02, be16(2) + Fixtures.randomBytes(32, seed: 3) + be64(Fixtures.hubClock) + Array(repeating: 7, count: 32)),
+                   error: .unknownMessageType),
+            Reject(name: "type 0x03 (version 1's Proof)", decoder: "frame", bytes: frame(0x03, Array(repeating: 9, count: 32)), error: .unknownMessageType),
+            Reject(name: "type 0x07", decoder: "frame", bytes: frame(0x07, [1, 2, 3]), error: .unknownMessageType),
             Reject(name: "type 0xff", decoder: "frame", bytes: frame(0xFF, []), error: .unknownMessageType),
             Reject(name: "Hello: name one byte short", decoder: "frame", bytes: frame(0x01, Array(hello().dropLast())), error: .truncated),
             Reject(name: "Hello: a byte after the name", decoder: "frame", bytes: frame(0x01, hello() + [0]), error: .trailingBytes),
@@ -110,13 +114,16 @@ enum RejectCatalog {
             Reject(name: "Hello: device name not UTF-8", decoder: "frame", bytes: frame(0x01, hello(name: [0x66, 0xC3, 0x28])), error: .invalidUTF8),
             Reject(name: "Hello: overlong UTF-8 for '/'", decoder: "frame", bytes: frame(0x01, hello(name: [0xC0, 0xAF])), error: .invalidUTF8),
             Reject(name: "Hello: stops inside the nonce", decoder: "frame", bytes: frame(0x01, Array(hello().prefix(40))), error: .truncated),
-            Reject(name: "Challenge: version 0", decoder: "frame",
-                   bytes: frame(0x02, be16(0) + Fixtures.hubNonce + be64(Fixtures.hubClock) + Array(repeating: 7, count: 32)), error: .invalidField),
-            Reject(name: "Challenge: no proof", decoder: "frame",
-                   bytes: frame(0x02, be16(1) + Fixtures.hubNonce + be64(Fixtures.hubClock)), error: .truncated),
-            Reject(name: "Proof: 31 bytes", decoder: "frame", bytes: frame(0x03, Array(repeating: 9, count: 31)), error: .truncated),
-            Reject(name: "Proof: 33 bytes", decoder: "frame", bytes: frame(0x03, Array(repeating: 9, count: 33)), error: .trailingBytes),
-            Reject(name: "Welcome: 15-byte replica id", decoder: "frame", bytes: frame(0x04, Array(Fixtures.hub.bytes.prefix(15))), error: .truncated),
+            Reject(name: "Welcome: version 0", decoder: "frame", bytes: frame(0x04, be16(0) + welcome), error: .invalidField),
+            Reject(name: "Welcome: version 1's layout (the hub replica id alone)", decoder: "frame",
+                   bytes: frame(0x04, Fixtures.hub.bytes), error: .truncated),
+            Reject(name: "Welcome: clock cut short", decoder: "frame", bytes: frame(0x04, be16(2) + welcome.dropLast()), error: .truncated),
+            Reject(name: "Welcome: a byte after the clock", decoder: "frame", bytes: frame(0x04, be16(2) + welcome + [0]), error: .trailingBytes),
+            Reject(name: "Enrol: empty payload", decoder: "frame", bytes: frame(0x06, []), error: .truncated),
+            Reject(name: "Enrol: token of 9 bytes", decoder: "frame", bytes: frame(0x06, Array(Fixtures.tokenBytes.dropLast())), error: .truncated),
+            Reject(name: "Enrol: token of 11 bytes", decoder: "frame", bytes: frame(0x06, Fixtures.tokenBytes + [0]), error: .trailingBytes),
+            Reject(name: "Enrol: the token's text instead of its bytes", decoder: "frame",
+                   bytes: frame(0x06, Array(Fixtures.token.text.utf8)), error: .trailingBytes),
             Reject(name: "Error: no code", decoder: "frame", bytes: frame(0x05, [0]), error: .truncated),
             Reject(name: "Error: message of 513 bytes", decoder: "frame",
                    bytes: frame(0x05, be16(13) + leb(513) + Array(repeating: 0x78, count: 513)), error: .limitExceeded),
@@ -210,37 +217,16 @@ enum RejectCatalog {
             Reject(name: "a byte after the last operation", decoder: "batch", bytes: batch(1, 1, createNote + [0]), error: .trailingBytes),
         ]
 
-        let keys = Handshake.sessionKeys(secret: Fixtures.secret, deviceNonce: Fixtures.deviceNonce, hubNonce: Fixtures.hubNonce)
-        let key = keys.deviceToHub
-        var encoder = FrameEncoder()
-        encoder.beginAuthentication(key: key)
-        let first = try encoder.encode(.vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 28])))
-        let second = try encoder.encode(.done(batches: 0, operations: 0))
-        var otherEncoder = FrameEncoder()
-        otherEncoder.beginAuthentication(key: keys.hubToDevice)
-        let otherDirection = try otherEncoder.encode(.vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 28])))
-        func flipping(_ bytes: [UInt8], at index: Int, _ mask: UInt8 = 0x01) -> [UInt8] {
-            var out = bytes
-            out[index] ^= mask
-            return out
-        }
-        var shortened = first
-        shortened[3] -= 1
+        // Version 1's Ping with its 16-byte tag: inside TLS, the tag is just 16 bytes too many.
+        let taggedPing = frame(0x14, be64(1) + Array(repeating: 0xA5, count: 16))
         rejects += [
-            Reject(name: "bit flipped in the payload", decoder: "tagged", bytes: flipping(first, at: first.count - 17), error: .badTag, key: key),
-            Reject(name: "bit flipped in the type", decoder: "tagged", bytes: flipping(first, at: 4, 0x02), error: .badTag, key: key),
-            Reject(name: "bit flipped in the tag", decoder: "tagged", bytes: flipping(first, at: first.count - 1, 0x80), error: .badTag, key: key),
-            Reject(name: "length field one less", decoder: "tagged", bytes: shortened, error: .badTag, key: key),
-            Reject(name: "first frame dropped (counter 1 arrives first)", decoder: "tagged", bytes: second, error: .badTag, key: key),
-            Reject(name: "frame replayed", decoder: "tagged", bytes: first + first, error: .badTag, key: key),
-            Reject(name: "frames reordered", decoder: "tagged", bytes: second + first, error: .badTag, key: key),
-            Reject(name: "frame tagged with the other direction's key (reflected)", decoder: "tagged", bytes: otherDirection, error: .badTag, key: key),
-            Reject(name: "untagged Vector injected", decoder: "tagged",
-                   bytes: try Message.vector(Fixtures.vector([Fixtures.device: 99])).encode(), error: .badTag, key: key),
-            Reject(name: "untagged Ping injected (too short for a tag)", decoder: "tagged", bytes: try Message.ping(1).encode(),
-                   error: .frameTooShort, key: key),
-            Reject(name: "frame longer than 1 MiB (refused on its length alone)", decoder: "tagged", bytes: [0x00, 0x10, 0x00, 0x01],
-                   error: .frameTooLarge, key: key),
+            Reject(name: "frame longer than 1 MiB (refused on its length alone)", decoder: "session", bytes: [0x00, 0x10, 0x00, 0x01],
+                   error: .frameTooLarge),
+            Reject(name: "frame length 2^32 - 1", decoder: "session", bytes: [0xFF, 0xFF, 0xFF, 0xFF], error: .frameTooLarge),
+            Reject(name: "zero-length frame", decoder: "session", bytes: [0, 0, 0, 0], error: .frameTooShort),
+            Reject(name: "a version 1 tagged Ping", decoder: "session", bytes: taggedPing, error: .trailingBytes),
+            Reject(name: "a Done, then a Proof (type 0x03)", decoder: "session",
+                   bytes: frame(0x13, [0, 0]) + frame(0x03, Array(repeating: 9, count: 32)), error: .unknownMessageType),
         ]
         return rejects
     }

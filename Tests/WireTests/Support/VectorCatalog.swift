@@ -16,7 +16,7 @@ struct VectorFile {
 /// output of this catalog, read and checked by a person; tests compare the
 /// two and re-record only when FIELDNOTES_RECORD_VECTORS=1.
 enum VectorCatalog {
-    static let messageFiles = ["hello", "challenge", "proof", "welcome", "error", "vector", "ops", "ack", "done", "ping", "pong"]
+    static let messageFiles = ["hello", "welcome", "error", "enrol", "vector", "ops", "ack", "done", "ping", "pong"]
     static let operationFiles = ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase"]
 
     static func all() throws -> [VectorFile] {
@@ -30,23 +30,24 @@ enum VectorCatalog {
             ("longest device name (64 bytes)", .hello(Hello(deviceName: String(repeating: "n", count: 64), replica: Fixtures.device,
                                                             nonce: Fixtures.randomBytes(32, seed: 12), wallClockMillis: UInt64.max))),
         ]))
-        files.append(try messages("challenge", "Challenge (type 0x02): hub → device, answers the Hello. The proof is computed as in session.json.", [
-            ("typical", .challenge(try typicalChallenge())),
-            ("hub choosing version 3", .challenge(Challenge(version: 3, nonce: Fixtures.randomBytes(32, seed: 20),
-                                                            wallClockMillis: 1_717_243_500_007, proof: Fixtures.randomBytes(32, seed: 21)))),
+        files.append(try messages("welcome", "Welcome (type 0x04): hub → device, its first frame: the selected version, the hub's replica id "
+                                  + "and its wall clock.", [
+            ("typical", .welcome(typicalWelcome)),
+            ("another hub selecting version 3, clock at its largest",
+             .welcome(Welcome(version: 3, hubReplica: ReplicaID(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210), wallClockMillis: UInt64.max))),
         ]))
-        files.append(try messages("proof", "Proof (type 0x03): device → hub, the device's HMAC over the transcript.", [
-            ("typical", .proof(mac: try deviceProof())),
-        ]))
-        files.append(try messages("welcome", "Welcome (type 0x04): hub → device, the hub's first tagged frame. Shown untagged here; see session.json.", [
-            ("typical", .welcome(Welcome(hubReplica: Fixtures.hub))),
-        ]))
-        files.append(try messages("error", "Error (type 0x05): either side, its last frame. One vector per code of version 1, then edge cases.",
+        files.append(try messages("error", "Error (type 0x05): either side, its last frame. One vector per code defined "
+                                  + "(11, badTag, is sent only in version 1), then edge cases.",
                                   ErrorCode.allKnown.map { code in ("\(code)", Message.error(code: code, message: errorText(code))) } + [
                                       ("empty message", .error(code: .internal, message: "")),
-                                      ("code unknown to version 1", .error(code: ErrorCode(rawValue: 999), message: "from the future")),
+                                      ("code unknown to version 2", .error(code: ErrorCode(rawValue: 999), message: "from the future")),
                                   ]))
-        files.append(try messages("vector", "Vector (type 0x10): either side, first frame after the handshake. Origins in byte order.", [
+        files.append(try messages("enrol", "Enrol (type 0x06): device → hub, right after the Hello on its first connection: "
+                                  + "the enrolment token's 10 bytes (`text` is how the enrolment code writes them).", [
+            ("typical", .enrol(Fixtures.token)),
+            ("all zero", .enrol(try token(Array(repeating: 0, count: EnrolmentToken.byteCount)))),
+        ]))
+        files.append(try messages("vector", "Vector (type 0x10): either side, its first frame in the session. Origins in byte order.", [
             ("empty (a new device)", .vector(Fixtures.vector([:]))),
             ("one origin", .vector(Fixtures.vector([Fixtures.device: 14]))),
             ("three origins, seqs needing 1, 2 and 10 varint bytes",
@@ -102,7 +103,7 @@ enum VectorCatalog {
     static func messages(_ file: String, _ description: String, _ entries: [(String, Message)]) throws -> VectorFile {
         var vectors: [JSON] = []
         for (name, message) in entries { vectors.append(try messageEntry(name, message)) }
-        return VectorFile(fileName: file, description: description + " `hex` is the whole untagged frame: length, type, payload.",
+        return VectorFile(fileName: file, description: description + " `hex` is the whole frame: length, type, payload.",
                           vectors: vectors)
     }
 
@@ -117,7 +118,7 @@ enum VectorCatalog {
                           vectors: vectors)
     }
 
-    /// An operation's fingerprint (SPEC §5.6): the first 8 bytes of the
+    /// An operation's fingerprint (SPEC §5.5): the first 8 bytes of the
     /// SHA-256 of its canonical bytes, which leave out its value.
     static func fingerprints() -> VectorFile {
         let t = Fixtures.deviceClock
@@ -144,7 +145,7 @@ enum VectorCatalog {
             return .object([("name", .string(name)), ("origin", .string(operation.id.origin.hex)), ("operation", VectorJSON.operation(operation)),
                             ("canonical", .string(Hex.encode(canonical))), ("fingerprint", .string(Hex.encode(fingerprint)))])
         }
-        return VectorFile(fileName: "fingerprint", description: "Operation fingerprints (SPEC §5.6), as Vector entries carry them. "
+        return VectorFile(fileName: "fingerprint", description: "Operation fingerprints (SPEC §5.5), as Vector entries carry them. "
                           + "`canonical` is the bytes hashed; `fingerprint` the first 8 bytes of their SHA-256.", vectors: vectors)
     }
 
@@ -154,7 +155,7 @@ enum VectorCatalog {
         let entries: [(String, [UInt8])] = [
             ("all zero", [UInt8](repeating: 0, count: 10)),
             ("all ones (a check symbol from the extra five)", [UInt8](repeating: 0xFF, count: 10)),
-            ("typical", [0x3F, 0x9A, 0x1C, 0x0E, 0x7B, 0x2D, 0x4F, 0x6A, 0x8C, 0x1E]),
+            ("typical", Fixtures.tokenBytes),
             ("random bytes", Fixtures.randomBytes(10, seed: 4)),
         ]
         let vectors: [JSON] = entries.compactMap { name, bytes in
@@ -171,29 +172,26 @@ enum VectorCatalog {
     static let typicalHello = Hello(deviceName: "field-laptop", replica: Fixtures.device, nonce: Fixtures.deviceNonce,
                                     wallClockMillis: Fixtures.deviceClock)
 
-    static func typicalChallenge() throws -> Challenge {
-        var challenge = Challenge(nonce: Fixtures.hubNonce, wallClockMillis: Fixtures.hubClock, proof: [])
-        challenge.proof = try Handshake.hubProof(secret: Fixtures.secret, hello: typicalHello, challenge: challenge)
-        return challenge
-    }
+    static let typicalWelcome = Welcome(hubReplica: Fixtures.hub, wallClockMillis: Fixtures.hubClock)
 
-    static func deviceProof() throws -> [UInt8] {
-        try Handshake.deviceProof(secret: Fixtures.secret, hello: typicalHello, challenge: try typicalChallenge())
+    static func token(_ bytes: [UInt8]) throws -> EnrolmentToken {
+        guard let token = EnrolmentToken(bytes: bytes) else { throw VectorFileError(reason: "a token is 10 bytes, not \(bytes.count)") }
+        return token
     }
 
     static func errorText(_ code: ErrorCode) -> String {
         switch code {
         case .badMagic: return "not a fieldnotes sync stream"
-        case .unsupportedVersion: return "hub supports protocol versions 1 to 1"
+        case .unsupportedVersion: return "hub supports protocol versions 2 to 2"
         case .malformed: return "Vector: entry 2 origin does not follow entry 1 in byte order"
         case .frameTooLarge: return "frame length 2000000 exceeds 1048576"
-        case .authFailed: return "proof does not verify"
+        case .authFailed: return "the client certificate is not the one enrolled for field-laptop"
         case .unknownDevice: return "no device named field-laptop is enrolled"
         case .revoked: return "device field-laptop was revoked"
         case .busy: return "another session for this device is in progress; retry later"
         case .forgedOrigin: return "batch 1 has origin 7c2d9e4b1a3f5c6d8e9f0a1b2c3d4e5f, not the device's replica"
         case .seqGap: return "batch 1 starts at seq 20; hub holds up to 14"
-        case .badTag: return "frame 3 does not verify"
+        case .badTag: return "frame 3 does not verify (version 1)"
         case .timeout: return "no frame for 60 s"
         case .internal: return "disk full"
         case .replicaMismatch: return "field-laptop is registered with another replica id; re-enrol"
@@ -308,9 +306,13 @@ enum VectorCatalog {
     struct Step {
         let fromDevice: Bool
         let message: Message?   // nil: the magic
-        let tagged: Bool
     }
 
+    /// The device `field-laptop`, already enrolled (so it sends no Enrol),
+    /// holds its own 1–14 and a tablet's 1–28; the hub holds the device's
+    /// 1–12 and the tablet's 1–30. The device sends its Vector with its
+    /// Hello, without waiting for the Welcome, and its Done once its batch
+    /// is acknowledged, as in version 1.
     static func sessionSteps() throws -> [Step] {
         let deviceOps = try OperationBatch([
             Fixtures.op(13, at: Fixtures.deviceClock + 300_000, Fixtures.note1,
@@ -326,60 +328,39 @@ enum VectorCatalog {
                                 replaces: [OperationID(origin: Fixtures.tablet, seq: 12)]), origin: Fixtures.tablet),
         ])
         return [
-            Step(fromDevice: true, message: nil, tagged: false),
-            Step(fromDevice: true, message: .hello(typicalHello), tagged: false),
-            Step(fromDevice: false, message: nil, tagged: false),
-            Step(fromDevice: false, message: .challenge(try typicalChallenge()), tagged: false),
-            Step(fromDevice: true, message: .proof(mac: try deviceProof()), tagged: false),
-            Step(fromDevice: true, message: .vector(Fixtures.vector([Fixtures.device: 14, Fixtures.tablet: 28])), tagged: true),
-            Step(fromDevice: false, message: .welcome(Welcome(hubReplica: Fixtures.hub)), tagged: true),
-            Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30])), tagged: true),
-            Step(fromDevice: false, message: .operations(batchID: 1, batch: tabletOps), tagged: true),
-            Step(fromDevice: false, message: .done(batches: 1, operations: 2), tagged: true),
-            Step(fromDevice: true, message: .ack(batchID: 1, applied: 2), tagged: true),
-            Step(fromDevice: true, message: .operations(batchID: 1, batch: deviceOps), tagged: true),
-            Step(fromDevice: false, message: .ack(batchID: 1, applied: 2), tagged: true),
-            Step(fromDevice: true, message: .done(batches: 1, operations: 2), tagged: true),
+            Step(fromDevice: true, message: nil),
+            Step(fromDevice: true, message: .hello(typicalHello)),
+            Step(fromDevice: true, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 28]))),
+            Step(fromDevice: false, message: nil),
+            Step(fromDevice: false, message: .welcome(typicalWelcome)),
+            Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30]))),
+            Step(fromDevice: false, message: .operations(batchID: 1, batch: tabletOps)),
+            Step(fromDevice: false, message: .done(batches: 1, operations: 2)),
+            Step(fromDevice: true, message: .ack(batchID: 1, applied: 2)),
+            Step(fromDevice: true, message: .operations(batchID: 1, batch: deviceOps)),
+            Step(fromDevice: false, message: .ack(batchID: 1, applied: 2)),
+            Step(fromDevice: true, message: .done(batches: 1, operations: 2)),
         ]
     }
 
     static func session() throws -> VectorFile {
-        let keys = Handshake.sessionKeys(secret: Fixtures.secret, deviceNonce: Fixtures.deviceNonce, hubNonce: Fixtures.hubNonce)
-        var deviceEncoder = FrameEncoder()
-        var hubEncoder = FrameEncoder()
+        let encoder = FrameEncoder()
         var steps: [JSON] = []
         for (index, step) in try sessionSteps().enumerated() {
-            var bytes = WireProtocol.magic
-            var counter: JSON = .null
-            if let message = step.message {
-                if step.tagged {
-                    if step.fromDevice, !deviceEncoder.isAuthenticating { deviceEncoder.beginAuthentication(key: keys.deviceToHub) }
-                    if !step.fromDevice, !hubEncoder.isAuthenticating { hubEncoder.beginAuthentication(key: keys.hubToDevice) }
-                    counter = .int(step.fromDevice ? deviceEncoder.nextCounter : hubEncoder.nextCounter)
-                }
-                bytes = step.fromDevice ? try deviceEncoder.encode(message) : try hubEncoder.encode(message)
-            }
             steps.append(.object([
                 ("step", .int(index + 1)),
                 ("from", .string(step.fromDevice ? "device" : "hub")),
-                ("counter", counter),
-                ("hex", .string(Hex.encode(bytes))),
+                ("hex", .string(Hex.encode(try step.message.map(encoder.encode) ?? WireProtocol.magic))),
                 ("decoded", step.message.map(VectorJSON.message) ?? .object([("type", .string("magic"))])),
             ]))
         }
         let entry: JSON = .object([
-            ("name", .string("example session of SPEC.md: handshake, then each side sends two operations")),
-            ("secret", .string(Hex.encode(Fixtures.secret))),
-            ("deviceNonce", .string(Hex.encode(Fixtures.deviceNonce))),
-            ("hubNonce", .string(Hex.encode(Fixtures.hubNonce))),
-            ("hubProof", .string(Hex.encode(try typicalChallenge().proof))),
-            ("deviceProof", .string(Hex.encode(try deviceProof()))),
-            ("deviceToHubKey", .string(Hex.encode(keys.deviceToHub))),
-            ("hubToDeviceKey", .string(Hex.encode(keys.hubToDevice))),
+            ("name", .string("example session of SPEC.md: an enrolled device and the hub each send two operations")),
             ("steps", .array(steps)),
         ])
-        return VectorFile(fileName: "session", description: "A whole session: handshake proofs, session keys and every frame in order, "
-            + "tagged frames with their implicit counters. Each side's frames concatenated are exactly what it writes to the socket.",
+        return VectorFile(fileName: "session", description: "A whole session, every frame in order, as each side writes it into "
+            + "its TLS connection (the TLS records around them are not shown). Each side's frames concatenated are exactly "
+            + "the application data it sends.",
             vectors: [entry])
     }
 }

@@ -32,6 +32,11 @@ enum VectorFiles {
         return bytes
     }
 
+    /// The names of the `.json` files in the directory.
+    static func jsonFileNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
+    }
+
     static func write(_ file: VectorFile) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(file.text.utf8).write(to: url(file.fileName), options: .atomic)

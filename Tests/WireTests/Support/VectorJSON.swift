@@ -17,18 +17,15 @@ enum VectorJSON {
                 ("nonce", .string(Hex.encode(hello.nonce))),
                 ("wallClockMillis", .int(hello.wallClockMillis)),
             ])
-        case .challenge(let challenge):
-            return .object([
-                ("type", .string("challenge")),
-                ("version", .int(challenge.version)),
-                ("nonce", .string(Hex.encode(challenge.nonce))),
-                ("wallClockMillis", .int(challenge.wallClockMillis)),
-                ("proof", .string(Hex.encode(challenge.proof))),
-            ])
-        case .proof(let mac):
-            return .object([("type", .string("proof")), ("proof", .string(Hex.encode(mac)))])
+        case .enrol(let token):
+            return .object([("type", .string("enrol")), ("token", .string(Hex.encode(token.bytes))), ("text", .string(token.text))])
         case .welcome(let welcome):
-            return .object([("type", .string("welcome")), ("hubReplica", .string(welcome.hubReplica.hex))])
+            return .object([
+                ("type", .string("welcome")),
+                ("version", .int(welcome.version)),
+                ("hubReplica", .string(welcome.hubReplica.hex)),
+                ("wallClockMillis", .int(welcome.wallClockMillis)),
+            ])
         case .error(let code, let text):
             return .object([
                 ("type", .string("error")),
