@@ -13,8 +13,12 @@ final class Channel {
     let tls: TLSSession
     private var encoder = FrameEncoder()
     private var decoder = FrameDecoder(expectingMagic: true)
+    /// Application bytes (frames and magic) received and sent.
     private(set) var bytesIn = 0
     private(set) var bytesOut = 0
+    /// Bytes on the wire, TLS records and handshake included.
+    var wireBytesIn: Int { tls.wireBytesIn }
+    var wireBytesOut: Int { tls.wireBytesOut }
     /// Seconds a single send may block before the peer counts as stalled.
     let sendTimeout: Double
     private var lastSentMillis = monotonicMillis()

@@ -158,9 +158,9 @@ public struct DeviceSync {
         let (connection, channel) = try open(endpoint, &report)
         let bytesIn = report.bytesIn, bytesOut = report.bytesOut
         defer {
-            report.bytesIn = bytesIn + channel.bytesIn
-            report.bytesOut = bytesOut + channel.bytesOut
             channel.close()
+            report.bytesIn = bytesIn + channel.wireBytesIn
+            report.bytesOut = bytesOut + channel.wireBytesOut
             connection.close()
         }
         do {

@@ -156,7 +156,7 @@ public final class Hub: Sendable {
                 try? session.store?.recordSession(device: device, operationsReceived: session.received)
             }
             log("hub: device=\(Hub.printable(session.device ?? "-")) peer=\(session.peer) in=\(session.received) out=\(session.sent) "
-                + "bytes_in=\(channel?.bytesIn ?? 0) bytes_out=\(channel?.bytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
+                + "bytes_in=\(channel?.wireBytesIn ?? 0) bytes_out=\(channel?.wireBytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
         }
         let handshakeDeadline = started + Int64(settings.handshakeTimeout * 1000)
         switch connection.peekFirstByte(timeout: settings.handshakeTimeout) {

@@ -103,6 +103,11 @@ public final class TLSSession {
         return String(cString: name)
     }
 
+    /// Bytes this session has read from and written to the socket: TLS
+    /// records and handshake included (`BIO_number_read`, `BIO_number_written`).
+    public var wireBytesIn: Int { SSL_get_rbio(ssl).map { Int(BIO_number_read($0)) } ?? 0 }
+    public var wireBytesOut: Int { SSL_get_wbio(ssl).map { Int(BIO_number_written($0)) } ?? 0 }
+
     /// Decrypted bytes OpenSSL already holds (`SSL_pending`): a caller that
     /// polls the socket must read these first, as the socket may stay quiet.
     public var pendingBytes: Int { Int(SSL_pending(ssl)) }
