@@ -196,6 +196,10 @@ struct EraseCommand: Command {
         guard let reason = arguments.value("reason")?.trimmingSpaces, !reason.isEmpty else {
             throw UsageError(message: "erase needs --reason TEXT (e.g. 'consent withdrawn')", command: spec.name)
         }
+        // Refuse an over-long reason before asking anyone to confirm.
+        if let problem = RecordSchema.problem(.erase(reason: reason), type: nil) {
+            throw CommandFailure(message: problem.description)
+        }
         let store = try context.openStore()
         let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
         guard let record = try store.record(id) else { throw CommandFailure(message: "note \(id.short) vanished; try again") }
