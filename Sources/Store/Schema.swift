@@ -92,5 +92,13 @@ enum Schema {
                 try database.setUserVersion(Int64(index + 1))
             }
         }
+        // Migration 4 dropped version 1's shared secrets: with secure_delete
+        // their pages are zeroed in the log; copy that into the main file now,
+        // as an erase does (best effort: a reader may hold the log, and the
+        // next checkpoint finishes it).
+        if version < secretsDropped { try? database.checkpointTruncate() }
     }
+
+    /// The version whose migration removed the version 1 shared secrets.
+    static let secretsDropped: Int64 = 4
 }
