@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Synthetic", "Demo", "Export"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire", "Export"]),
         .target(name: "CRDTTestSupport", dependencies: ["CRDT", "Synthetic"], path: "Tests/CRDTTestSupport"),
-        .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"]),
+        .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "CRDTTestSupport", "Synthetic"]),
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
