@@ -9,7 +9,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --quick     small sizes (10,000 notes), finishes in about a minute: a smoke test
           --json FILE also write every figure as JSON
           --dir DIR   where to build the benchmark stores (default: a new temporary directory, removed after)
-          --only SECTION  run one section: store, apply, sync
+          --only SECTION  run one section: store, apply, sync, text
+          --trace PATH    for --only text: an editing trace (.json.gz, josephg/editing-traces format),
+                          e.g. automerge-paper.json.gz, replayed into the in-memory text CRDT
           --peers     print, as JSON, our side of tools/compare-peers (the peer workloads)
         Figures are medians of several runs on this machine; compare them as ratios within one run.
         """)
@@ -22,6 +24,27 @@ if let index = arguments.firstIndex(of: "--json"), index + 1 < arguments.count {
 if let index = arguments.firstIndex(of: "--dir"), index + 1 < arguments.count { directoryOption = arguments[index + 1] }
 var sections: Set<String> = ["store", "sync"]
 if let index = arguments.firstIndex(of: "--only"), index + 1 < arguments.count { sections = [arguments[index + 1]] }
+
+if sections == ["text"] {
+    // The text CRDT alone: needs no stores and no fieldnotes binary.
+    guard let index = arguments.firstIndex(of: "--trace"), index + 1 < arguments.count else {
+        FileHandle.standardError.write(Data("fieldnotes-bench: error: --only text needs --trace PATH; pass an editing trace such as automerge-paper.json.gz\n".utf8))
+        exit(2)
+    }
+    let report = Report()
+    do {
+        try TextBench(tracePath: arguments[index + 1], runs: quick ? 3 : 9, report: report).run()
+        report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB")
+    } catch {
+        FileHandle.standardError.write(Data("fieldnotes-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+    if let jsonPath, !FileManager.default.createFile(atPath: jsonPath, contents: Data(report.json().utf8)) {
+        FileHandle.standardError.write(Data("fieldnotes-bench: error: cannot write \(jsonPath)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 
 let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
 let binary = executable.deletingLastPathComponent().appendingPathComponent("fieldnotes").path
