@@ -64,7 +64,14 @@ final class Channel {
     /// (monotonic ms) at most. A malformed frame throws a `WireError`; a
     /// closed connection, a damaged TLS record or a passed deadline throws a
     /// `SocketError`.
+    ///
+    /// Once the session has begun, a Ping or Pong counts as a frame received
+    /// (SPEC §9, "no frame received for"): it restarts the wait, so a peer
+    /// that is busy committing a large batch and pings stays connected.
+    /// Before that, the deadline is the opening's and nothing extends it.
     func receive(deadline: Int64) throws -> Message {
+        var deadline = deadline
+        let window = deadline - monotonicMillis()
         while true {
             if let message = try decoder.decodeMessage() {
                 switch message {
@@ -72,6 +79,7 @@ final class Channel {
                 case .pong: break
                 default: return message
                 }
+                if decoder.isInSession { deadline = max(deadline, monotonicMillis() + window) }
                 continue
             }
             let now = monotonicMillis()

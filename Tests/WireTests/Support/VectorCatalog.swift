@@ -313,6 +313,11 @@ enum VectorCatalog {
     /// 1–12 and the tablet's 1–30. The device sends its Vector with its
     /// Hello, without waiting for the Welcome, and its Done once its batch
     /// is acknowledged, as in version 1.
+    /// SPEC §5.5's fingerprint, computed as an independent implementation would.
+    static func fingerprint(_ operation: Operation) -> UInt64 {
+        OperationFingerprint.fingerprint(fromDigest: SHA256.hash(OperationFingerprint.canonicalBytes(operation)))
+    }
+
     static func sessionSteps() throws -> [Step] {
         let deviceOps = try OperationBatch([
             Fixtures.op(13, at: Fixtures.deviceClock + 300_000, Fixtures.note1,
@@ -333,7 +338,10 @@ enum VectorCatalog {
             Step(fromDevice: true, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 28]))),
             Step(fromDevice: false, message: nil),
             Step(fromDevice: false, message: .welcome(typicalWelcome)),
-            Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30]))),
+            // The tablet's entry ends at operation 30, sent in the next step: its
+            // fingerprint is that operation's; the others' operations are not shown.
+            Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30])
+                .stating(Fixtures.tablet, seq: 30, fingerprint: fingerprint(tabletOps.operations[1])))),
             Step(fromDevice: false, message: .operations(batchID: 1, batch: tabletOps)),
             Step(fromDevice: false, message: .done(batches: 1, operations: 2)),
             Step(fromDevice: true, message: .ack(batchID: 1, applied: 2)),
