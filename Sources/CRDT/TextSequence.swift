@@ -266,7 +266,8 @@ public struct TextSequence: Sendable {
         let held = UInt64(content[Int(slot)].count)
         let scalars = insertion.text.unicodeScalars
         let length = scalars.count
-        guard length > 0, insertion.first >= 1 else { return .unchanged }
+        // Counters past 2^63 are malformed (and would overflow below).
+        guard length > 0, insertion.first >= 1, insertion.first < UInt64(Int64.max) - UInt64(length) else { return .unchanged }
         if insertion.first + UInt64(length) - 1 <= held { return .unchanged }
         if insertion.first > held + 1 {
             waiting[slot, default: []].insert(.insert(insertion))

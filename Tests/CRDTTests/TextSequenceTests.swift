@@ -73,6 +73,22 @@ import Testing
         #expect(b.apply(third) == .unchanged)
     }
 
+    @Test func malformedOperationsChangeNothingAndNeverTrap() throws {
+        var text = TextSequence(replica: Self.alice)
+        _ = text.insert("abc", at: 0)
+        let before = text.elements
+        let huge = UInt64.max - 1
+        #expect(text.apply(.insert(TextInsertion(replica: Self.bob, first: huge, text: "xy", left: nil, right: nil))) == .unchanged)
+        #expect(text.apply(.insert(TextInsertion(replica: Self.bob, first: 0, text: "xy", left: nil, right: nil))) == .unchanged)
+        #expect(text.apply(.insert(TextInsertion(replica: Self.bob, first: 1, text: "", left: nil, right: nil))) == .unchanged)
+        #expect(text.apply(.delete([CharacterRange(replica: Self.alice, first: huge, count: 5)])) == .unchanged)
+        #expect(text.apply(.delete([CharacterRange(replica: Self.alice, first: 0, count: 2)])) == .unchanged)
+        // An origin never delivered: the insertion waits, and changes nothing.
+        let ghost = CharacterID(replica: ReplicaID(high: 9, low: 9), counter: 4)
+        #expect(text.apply(.insert(TextInsertion(replica: Self.bob, first: 1, text: "x", left: ghost, right: nil))) == .waiting)
+        #expect(text.elements == before && text.text == "abc")
+    }
+
     @Test func aCoalescedCopyOfOperationsAlreadyHeldAddsOnlyWhatIsNew() throws {
         var a = TextSequence(replica: Self.alice)
         var operations: [TextOperation] = []
