@@ -77,7 +77,7 @@ struct TextBench {
         report.add("text", "trace replay, \(trace.positions.count) edits (median)", Clock.median(times), "ms",
                    goal: "goal < 100 ms (automerge-paper); Loro 88, diamond-types 16 native, published")
         report.add("text", "  result equals endContent", 1, "bool", goal: "\(trace.endContent.utf8.count) bytes")
-        report.add("text", "  document in memory (array capacities: runs, index, chars)", Double(text.byteCount) / 1024, "KiB",
+        report.add("text", "  document in memory (runs, id index, characters)", Double(text.byteCount) / 1024, "KiB",
                    goal: "\(text.runCount) runs, \(text.count) visible characters")
 
         let coalesced = TextOperation.coalesced(operations)

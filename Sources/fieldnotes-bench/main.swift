@@ -34,7 +34,7 @@ if sections == ["text"] {
     let report = Report()
     do {
         try TextBench(tracePath: arguments[index + 1], runs: quick ? 3 : 9, report: report).run()
-        report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB")
+        report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB", goal: "mostly Foundation parsing the trace's JSON")
     } catch {
         FileHandle.standardError.write(Data("fieldnotes-bench: error: \(error)\n".utf8))
         exit(1)
