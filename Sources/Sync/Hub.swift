@@ -145,17 +145,17 @@ public final class Hub: Sendable {
     /// session, and logs one line.
     private func serve(_ connection: Connection, ticket: SessionRegistry.Ticket) {
         let started = monotonicMillis()
-        var session = HubSession(hub: self, peer: connection.peer, ticket: ticket)
+        var session: HubSession?
         var channel: Channel?
         var outcome = "ok"
         defer {
             registry.remove(ticket)
             channel?.close()
             connection.close()
-            if let device = session.device, session.authenticated {
+            if let session, let device = session.device, session.authenticated {
                 try? session.store?.recordSession(device: device, operationsReceived: session.received)
             }
-            log("hub: device=\(Hub.printable(session.device ?? "-")) peer=\(session.peer) in=\(session.received) out=\(session.sent) "
+            log("hub: device=\(Hub.printable(session?.device ?? "-")) peer=\(connection.peer) in=\(session?.received ?? 0) out=\(session?.sent ?? 0) "
                 + "bytes_in=\(channel?.wireBytesIn ?? 0) bytes_out=\(channel?.wireBytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
         }
         let handshakeDeadline = started + Int64(settings.handshakeTimeout * 1000)
@@ -178,8 +178,9 @@ public final class Hub: Sendable {
             try tls.handshake(deadlineMillis: handshakeDeadline)
             let opened = try Channel(connection, tls: tls, sendTimeout: settings.idleTimeout)
             channel = opened
-            try session.run(opened, handshakeDeadline: handshakeDeadline)
-            outcome = session.outcome
+            session = HubSession(host: SessionHost(hub: self, ticket: ticket), presentedKey: tls.peerFingerprint)
+            try drive(&session, opened, handshakeDeadline: handshakeDeadline)
+            outcome = session?.outcome ?? outcome
         } catch let error as TLSError {
             outcome = "tls: \(error.message)"
         } catch let error as WireError {
@@ -194,6 +195,34 @@ public final class Hub: Sendable {
         } catch {
             channel?.sendError(.internal, "the hub failed; try again")
             outcome = "internal: \(error)"
+        }
+    }
+
+    /// Moves messages between the device and the session machine until it
+    /// closes: the Hello and the token within the handshake deadline, every
+    /// other message within the idle timeout.
+    private func drive(_ session: inout HubSession?, _ channel: Channel, handshakeDeadline: Int64) throws {
+        guard var machine = session else { return }
+        defer { session = machine }
+        let idleMillis = Int64(settings.idleTimeout * 1000)
+        while true {
+            switch try machine.next() {
+            case .send(let messages):
+                try channel.send(messages)
+            case .raiseFrameLimit:
+                channel.beginSession()
+            case .receive(let deadline):
+                let message: Message
+                do {
+                    message = try channel.receive(deadline: deadline == .handshake ? handshakeDeadline : monotonicMillis() + idleMillis)
+                } catch let error as SocketError where error.kind == .closed {
+                    guard machine.peerClosed() else { throw error }
+                    continue
+                }
+                try machine.receive(message)
+            case .close:
+                return
+            }
         }
     }
 
@@ -241,199 +270,22 @@ private final class ConnectionBox: @unchecked Sendable {
     }
 }
 
-/// The hub's side of one session (`Protocol/SPEC.md` §6–7), after the TLS
-/// handshake: identifies the device by its Hello and the key it presented
-/// (or enrols it with its one-time token), sends what it lacks, then
-/// accepts only the device's own operations, with no gap, one batch per
-/// transaction.
-struct HubSession {
+/// What one connection's session asks of the hub.
+private struct SessionHost: HubSessionHost {
     let hub: Hub
-    let peer: String
     let ticket: SessionRegistry.Ticket
-    var device: String?
-    var authenticated = false
-    var store: Store?
-    var received = 0
-    var sent = 0
-    var outcome = "ok"
-    /// The replica id the Welcome named.
-    var welcomedReplica = ReplicaID(high: 0, low: 0)
-    /// Set when the device holds changes of the hub's own origin that the
-    /// hub lost to a restore: the device may send those back.
-    var restoredOwn: SeqRange?
 
-    init(hub: Hub, peer: String, ticket: SessionRegistry.Ticket) {
-        self.hub = hub
-        self.peer = peer
-        self.ticket = ticket
-    }
-
-    mutating func run(_ channel: Channel, handshakeDeadline: Int64) throws {
-        guard let presented = channel.tls.peerFingerprint else {
-            throw SyncError("the device presented no certificate", code: .authFailed)
-        }
-        guard case .hello(let hello) = try channel.receive(deadline: handshakeDeadline) else {
-            throw SyncError("expected a Hello", code: .protocolViolation)
-        }
-        device = hello.deviceName
-        guard let version = WireProtocol.negotiate(device: hello.versions) else {
-            throw SyncError("hub supports protocol versions \(WireProtocol.supportedVersions.lowerBound) to \(WireProtocol.supportedVersions.upperBound)",
-                            code: .unsupportedVersion)
-        }
+    func openStore() throws -> any SessionStore {
         let store = try Store.open(at: hub.storePath)
         // Many sessions at once each have a connection: keep each one's cache small.
         try store.limitMemory(cacheKibibytes: 2048)
-        self.store = store
-        guard let entry = try store.device(named: hello.deviceName) else {
-            throw SyncError("no device named '\(hello.deviceName)' is enrolled on this hub; ask its administrator for a code", code: .unknownDevice)
-        }
-        guard !entry.isRevoked else { throw SyncError("device '\(hello.deviceName)' was revoked; ask for a new code", code: .revoked) }
-        var enrolled = false
-        if let key = entry.keyFingerprint {
-            guard Store.keyMatches(key, presented) else {
-                throw SyncError("the key this device presented is not the one enrolled as '\(hello.deviceName)'; "
-                                + "ask for a new code ('fieldnotes hub enroll \(hello.deviceName) --replace')", code: .authFailed)
-            }
-        } else if entry.needsNewCode {
-            throw SyncError("device '\(hello.deviceName)' was enrolled under sync protocol version 1; "
-                            + "ask the hub's administrator for a new code ('fieldnotes hub enroll \(hello.deviceName)') and run 'fieldnotes join CODE': the notes and the store are kept",
-                            code: .authFailed)
-        } else {
-            // Not enrolled yet: the next message must be the one-time token.
-            guard case .enrol(let token) = try channel.receive(deadline: handshakeDeadline) else {
-                throw SyncError("device '\(hello.deviceName)' has not enrolled yet; run 'fieldnotes join CODE' with the code from 'fieldnotes hub enroll'",
-                                code: .authFailed)
-            }
-            do {
-                try hub.write { try store.redeemEnrolment(device: hello.deviceName, tokenHash: token.hash, keyFingerprint: presented) }
-            } catch let refusal as EnrolmentRefusal {
-                throw SyncError(refusal.description, code: .authFailed)
-            }
-            enrolled = true
-        }
-        switch hub.promote(ticket, device: hello.deviceName) {
-        case .admitted: break
-        case .busy: throw SyncError("device '\(hello.deviceName)' already has a session open; try again when it ends", code: .busy)
-        case .full: throw SyncError("the hub has \(hub.settings.maxConnections) sessions open; try again shortly", code: .busy)
-        }
-        authenticated = true
-        do {
-            try hub.write { try store.bind(device: hello.deviceName, to: hello.replica) }
-        } catch let error as StoreError {
-            throw SyncError(error.description, code: .replicaMismatch)
-        }
-        channel.beginSession()
-        let stated = try store.syncVector()
-        welcomedReplica = store.replica
-        let welcome = Welcome(version: version, hubReplica: welcomedReplica, wallClockMillis: Store.systemMillis())
-        let idleMillis = Int64(hub.settings.idleTimeout * 1000)
-        let idle = { monotonicMillis() + idleMillis }
-        if enrolled {
-            // An enrolment session ends after the Welcome (`fieldnotes join`).
-            try channel.send(.welcome(welcome))
-            outcome = "enrolled"
-            do {
-                guard case .vector = try HubSession.receiveChecked(channel, deadline: idle()) else {
-                    throw SyncError("expected the device's Vector or the end of the session", code: .protocolViolation)
-                }
-                throw SyncError("a device enrols in a session of its own; sync again", code: .protocolViolation)
-            } catch let error as SocketError where error.kind == .closed {
-                return
-            }
-        }
-        try channel.send([.welcome(welcome), .vector(stated)])
-        guard case .vector(let theirs) = try HubSession.receiveChecked(channel, deadline: idle()) else {
-            throw SyncError("expected the device's Vector", code: .protocolViolation)
-        }
-        let lacking = try checkHistories(theirs, stated: stated.vector)
-
-        // Phase 1: send what the device lacks.
-        let ours = try store.versionVector()
-        var sender = BatchSender(store: store, ranges: ours.missing(from: lacking))
-        sent = try sender.send(over: channel, receive: { try HubSession.receiveChecked(channel, deadline: idle()) })
-        try channel.send(.done(batches: sender.batchesSent, operations: UInt64(sent)))
-
-        // Phase 2: accept the device's own operations, with no gap.
-        var held: [ReplicaID: UInt64] = [hello.replica: ours[hello.replica]]
-        if let restoredOwn { held[restoredOwn.origin] = ours[restoredOwn.origin] }
-        var batches: UInt64 = 0
-        while true {
-            switch try HubSession.receiveChecked(channel, deadline: idle()) {
-            case .operations(let batchID, let batch):
-                guard batchID == batches + 1 else {
-                    throw SyncError("batch id \(batchID) after \(batches)", code: .protocolViolation)
-                }
-                batches = batchID
-                guard let heldOfOrigin = held[batch.origin],
-                      batch.origin == hello.replica || batch.lastSeq <= restoredOwn?.last ?? 0 else {
-                    throw SyncError("batch \(batchID) holds operations of \(batch.origin.hex); device '\(hello.deviceName)' may only send its own (\(hello.replica.hex))", code: .forgedOrigin)
-                }
-                guard batch.firstSeq <= heldOfOrigin + 1 else {
-                    throw SyncError("batch \(batchID) starts at seq \(batch.firstSeq) but the hub holds up to \(heldOfOrigin)", code: .seqGap)
-                }
-                do {
-                    try store.checkSchema(batch.operations)
-                } catch let violation as SchemaViolation {
-                    throw SyncError("batch \(batchID) refused: \(violation)", code: .schemaViolation)
-                }
-                let applied: Int
-                do {
-                    applied = try hub.write { try store.apply(batch.operations) }
-                } catch let error as StoreError where error.isFork {
-                    throw SyncError(error.message, code: .forked)
-                }
-                held[batch.origin] = max(heldOfOrigin, batch.lastSeq)
-                received += applied
-                try channel.send(.ack(batchID: batchID, applied: UInt64(applied)))
-                if hub.isStopping {
-                    throw SyncError("the hub is shutting down; sync again to send the rest", code: .busy)
-                }
-            case .done(let doneBatches, _):
-                guard doneBatches == batches else {
-                    throw SyncError("Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
-                }
-                return
-            case let other:
-                throw SyncError("unexpected \(other.type) while receiving operations", code: .protocolViolation)
-            }
-        }
+        return store
     }
 
-    /// Compares the device's stated history with the hub's (SPEC §7.7) and
-    /// returns what the device holds, for working out what it lacks. An
-    /// origin whose fingerprints differ at a seq both hold is treated as not
-    /// held at all, so the hub sends its whole history of it and the device
-    /// finds the fork point (of its own origin, it re-issues its side).
-    ///
-    /// A device holding more of the hub's own origin than the hub means the
-    /// hub was restored from an older backup: before writing anything more
-    /// the hub takes a fresh replica id (moving any change of its own made
-    /// since it stated its vector), and accepts from the device the old
-    /// id's changes it lost (`restoredOwn`).
-    private mutating func checkHistories(_ theirs: SyncVector, stated: VersionVector) throws -> VersionVector {
-        guard let store else { return theirs.vector }
-        var lacking = theirs.vector
-        for origin in try store.divergentOrigins(from: theirs) { lacking[origin] = 0 }
-        let own = welcomedReplica
-        if theirs[own] > stated[own] {
-            restoredOwn = SeqRange(origin: own, first: stated[own] + 1, last: theirs[own])
-            let reissue = try hub.write { () -> Reissue? in
-                guard let reissue = try store.reissueOwnOperations(of: own, from: stated[own] + 1) else { return nil }
-                try store.nameReplicaIfNew()
-                return reissue
-            }
-            if let reissue {
-                hub.logLine("hub: device=\(Hub.printable(device ?? "-")) holds \(theirs[own] - stated[own]) changes of the hub's own that the hub lacks "
-                            + "(the hub was restored from a backup): the hub now writes as \(reissue.replica.hex) and takes the old ones back; nothing is lost")
-            }
-        }
-        return lacking
-    }
-
-    /// Receives a message; an Error frame from the device ends the session.
-    private static func receiveChecked(_ channel: Channel, deadline: Int64) throws -> Message {
-        let message = try channel.receive(deadline: deadline)
-        if case .error(let code, let text) = message { throw SyncError("the device ended the session: \(code) (\(text))") }
-        return message
-    }
+    func write<T>(_ body: () throws -> T) throws -> T { try hub.write(body) }
+    func promote(device: String) -> SessionRegistry.Promotion { hub.promote(ticket, device: device) }
+    var maxSessions: Int { hub.settings.maxConnections }
+    var isStopping: Bool { hub.isStopping }
+    func wallClockMillis() -> UInt64 { Store.systemMillis() }
+    func log(_ line: String) { hub.logLine(line) }
 }
