@@ -21,9 +21,9 @@ public final class Hub: Sendable {
         /// Most sessions of identified devices at once.
         public var maxConnections = 64
         /// Most connections still in the TLS handshake or the Hello at once.
-        public var maxUnauthenticated = 32
+        public var maxUnauthenticated = 64
         /// Most such connections from one address.
-        public var maxUnauthenticatedPerAddress = 16
+        public var maxUnauthenticatedPerAddress = 32
         /// Seconds a peer has to finish the TLS handshake and send its Hello.
         public var handshakeTimeout = 10.0
         /// Seconds a peer may leave us waiting for its next frame.
@@ -102,7 +102,11 @@ public final class Hub: Sendable {
             }
             guard let connection = accepted else { continue }
             let address = Hub.address(of: connection.peer)
-            let ticket = registry.admit(connection, address: address, settings: settings)
+            guard let ticket = registry.admit(connection, address: address, settings: settings) else {
+                // Every waiting connection is fresh: this one goes, not a device mid-handshake.
+                connection.close()
+                continue
+            }
             let box = ConnectionBox(connection)
             do {
                 try startThread { [self] in
@@ -176,6 +180,7 @@ public final class Hub: Sendable {
         do {
             let tls = try TLSSession(context: context, fd: connection.descriptor)
             try tls.handshake(deadlineMillis: handshakeDeadline)
+            registry.markHandshaken(ticket)
             let opened = try Channel(connection, tls: tls, sendTimeout: settings.idleTimeout)
             channel = opened
             session = HubSession(host: SessionHost(hub: self, ticket: ticket), presentedKey: tls.peerFingerprint)
@@ -201,6 +206,10 @@ public final class Hub: Sendable {
     /// Moves messages between the device and the session machine until it
     /// closes: the Hello and the token within the handshake deadline, every
     /// other message within the idle timeout.
+    /// How long the hub waits for a message that may not come (a used
+    /// code's Enrol behind a Hello that presented another key).
+    static let briefWaitMillis: Int64 = 300
+
     private func drive(_ session: inout HubSession?, _ channel: Channel, handshakeDeadline: Int64) throws {
         guard var machine = session else { return }
         defer { session = machine }
@@ -214,9 +223,16 @@ public final class Hub: Sendable {
             case .receive(let deadline):
                 let message: Message
                 do {
-                    message = try channel.receive(deadline: deadline == .handshake ? handshakeDeadline : monotonicMillis() + idleMillis)
+                    switch deadline {
+                    case .handshake: message = try channel.receive(deadline: handshakeDeadline)
+                    case .idle: message = try channel.receive(deadline: monotonicMillis() + idleMillis)
+                    case .brief: message = try channel.receive(deadline: min(handshakeDeadline, monotonicMillis() + Hub.briefWaitMillis))
+                    }
                 } catch let error as SocketError where error.kind == .closed {
                     guard machine.peerClosed() else { throw error }
+                    continue
+                } catch let error as SocketError where error.kind == .timeout && deadline == .brief {
+                    try machine.noMessage()
                     continue
                 }
                 try machine.receive(message)

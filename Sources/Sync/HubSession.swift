@@ -31,7 +31,10 @@ protocol HubSessionHost {
 /// the device closed. A failure is thrown as the `SyncError` (with the code
 /// to send the device) or the store's error.
 struct HubSession {
-    enum Deadline: Equatable { case handshake, idle }
+    /// How long the driver waits: until the opening's deadline, for the
+    /// idle timeout, or briefly for a message that may not come (`noMessage()`
+    /// is then called instead of `receive(_:)`).
+    enum Deadline: Equatable { case handshake, idle, brief }
 
     enum Action: Equatable {
         /// Send these messages, in one write.
@@ -48,6 +51,10 @@ struct HubSession {
     enum State {
         case awaitHello
         case awaitEnrol(Opening)
+        /// An enrolled device: its next message says whether it syncs
+        /// (Vector) or runs `join` again (Enrol); `keyMatches` is whether it
+        /// presented its enrolled key.
+        case awaitEnrolledDevice(Opening, entry: DeviceEntry, keyMatches: Bool)
         case syncing(Syncing)
         /// Enrolled and welcomed: the session ends when the device closes.
         case complete
@@ -106,6 +113,10 @@ struct HubSession {
             return .receive(.handshake)
         case .awaitEnrol:
             return .receive(.handshake)
+        case .awaitEnrolledDevice(_, _, let keyMatches):
+            // With another key there is nothing to admit: a used code's Enrol,
+            // if any, came in the same flight as the Hello.
+            return .receive(keyMatches ? .handshake : .brief)
         case .complete, .syncing(.awaitVector):
             return .receive(.idle)
         case .syncing(.sending(var sender, let ours, let hello)):
@@ -158,6 +169,8 @@ struct HubSession {
                 throw SyncError(refusal.description, code: .authFailed)
             }
             try admit(opening, enrolled: true)
+        case .awaitEnrolledDevice(let opening, let entry, let keyMatches):
+            try receiveFromEnrolledDevice(message, opening, entry: entry, keyMatches: keyMatches)
         case .complete:
             // An enrolment session ends after the Welcome (`fieldnotes join`).
             try Self.checkNotError(message)
@@ -205,11 +218,13 @@ struct HubSession {
         guard !entry.isRevoked else { throw SyncError("device '\(hello.deviceName)' was revoked; ask for a new code", code: .revoked) }
         let opening = Opening(hello: hello, version: version, store: store, presented: presented)
         if let key = entry.keyFingerprint {
-            guard Store.keyMatches(key, presented) else {
-                throw SyncError("the key this device presented is not the one enrolled as '\(hello.deviceName)'; "
-                                + "ask for a new code ('fieldnotes hub enroll \(hello.deviceName) --replace')", code: .authFailed)
+            let keyMatches = Store.keyMatches(key, presented)
+            if keyMatches {
+                // Its Vector (which may be long) or an Enrol follows in the same flight.
+                try promote(hello.deviceName)
+                raiseFrameLimit()
             }
-            try admit(opening, enrolled: false)
+            state = .awaitEnrolledDevice(opening, entry: entry, keyMatches: keyMatches)
         } else if entry.needsNewCode {
             throw SyncError("device '\(hello.deviceName)' was enrolled under sync protocol version 1; "
                             + "ask the hub's administrator for a new code ('fieldnotes hub enroll \(hello.deviceName)') and run 'fieldnotes join CODE': the notes and the store are kept",
@@ -220,22 +235,73 @@ struct HubSession {
         }
     }
 
-    /// The device is identified: makes this its session (busy if it has
-    /// one), binds its replica id, and welcomes it.
-    private mutating func admit(_ opening: Opening, enrolled: Bool) throws {
-        let hello = opening.hello, store = opening.store
-        switch host.promote(device: hello.deviceName) {
+    /// AWAIT_HELLO, for a device that has enrolled a key: with that key, a
+    /// Vector starts the sync and an Enrol (its user ran `join` again) is
+    /// welcomed as an enrolment; with another key, it is refused, saying so
+    /// plainly when it is presenting a code that was already used.
+    private mutating func receiveFromEnrolledDevice(_ message: Message, _ opening: Opening, entry: DeviceEntry, keyMatches: Bool) throws {
+        try Self.checkNotError(message)
+        let name = opening.hello.deviceName
+        guard keyMatches else {
+            if case .enrol(let token) = message, let stored = entry.tokenHash, Store.keyMatches(stored, token.hash), entry.tokenUsedMillis != nil {
+                throw SyncError(EnrolmentRefusal.used(name).description, code: .authFailed)
+            }
+            throw Self.wrongKey(name)
+        }
+        switch message {
+        case .enrol:
+            try admit(opening, enrolled: true, promoted: true)
+        case .vector:
+            try admit(opening, enrolled: false, promoted: true)
+            try receive(message)
+        default:
+            throw SyncError("expected the device's Vector", code: .protocolViolation)
+        }
+    }
+
+    private var frameLimitRaised = false
+
+    /// Frames may be session-sized from now on (once).
+    private mutating func raiseFrameLimit() {
+        guard !frameLimitRaised else { return }
+        frameLimitRaised = true
+        pending.append(.raiseFrameLimit)
+    }
+
+    /// The brief wait for a second message ended with none.
+    mutating func noMessage() throws {
+        guard case .awaitEnrolledDevice(let opening, _, false) = state else {
+            throw SyncError("the device sent nothing in time", code: .timeout)
+        }
+        throw Self.wrongKey(opening.hello.deviceName)
+    }
+
+    static func wrongKey(_ name: String) -> SyncError {
+        SyncError("the key this device presented is not the one enrolled as '\(name)'; "
+                  + "ask for a new code ('fieldnotes hub enroll \(name) --replace')", code: .authFailed)
+    }
+
+    /// Makes this the device's session: busy if it has one, or if the hub is full.
+    private mutating func promote(_ name: String) throws {
+        switch host.promote(device: name) {
         case .admitted: break
-        case .busy: throw SyncError("device '\(hello.deviceName)' already has a session open; try again when it ends", code: .busy)
+        case .busy: throw SyncError("device '\(name)' already has a session open; try again when it ends", code: .busy)
         case .full: throw SyncError("the hub has \(host.maxSessions) sessions open; try again shortly", code: .busy)
         }
+    }
+
+    /// The device is identified: makes this its session (busy if it has
+    /// one), binds its replica id, and welcomes it.
+    private mutating func admit(_ opening: Opening, enrolled: Bool, promoted: Bool = false) throws {
+        let hello = opening.hello, store = opening.store
+        if !promoted { try promote(hello.deviceName) }
         authenticated = true
         do {
             try host.write { try store.bind(device: hello.deviceName, to: hello.replica) }
         } catch let error as StoreError {
             throw SyncError(error.description, code: .replicaMismatch)
         }
-        pending.append(.raiseFrameLimit)
+        raiseFrameLimit()
         let stated = try store.syncVector(ownUpTo: nil)
         welcomedReplica = store.replica
         let welcome = Welcome(version: opening.version, hubReplica: welcomedReplica, wallClockMillis: host.wallClockMillis())

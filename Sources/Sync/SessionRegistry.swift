@@ -16,6 +16,8 @@ final class SessionRegistry: Sendable {
         let fd: Int32
         let address: String
         let admitted: Int64
+        /// Finished its TLS handshake: a device sends its Hello at once.
+        var handshaken = false
         var device: String?
     }
 
@@ -26,27 +28,49 @@ final class SessionRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Admits a new connection to the unauthenticated pool. If the pool, or
-    /// this address's share of it, is full, the oldest such connection is
-    /// shut down to make room: a peer that connects and trickles can never
-    /// hold the door shut for a device that completes its handshake at once.
-    func admit(_ connection: Connection, address: String, settings: Hub.Settings) -> Ticket {
+    /// A connection younger than this is not dropped to keep its address
+    /// within its share: a device connects and finishes in milliseconds.
+    static let minimumAgeToEvictMillis: Int64 = 1000
+
+    /// Admits a new connection to the unauthenticated pool. Connections
+    /// still in their TLS handshake are the ones a slow peer can hold open;
+    /// those past it send their Hello at once or meet the opening's deadline,
+    /// and are never dropped to make room. So:
+    /// - an address may hold `maxUnauthenticatedPerAddress` connections in
+    ///   the TLS handshake; past that its oldest one goes if it has waited a
+    ///   second or more, else the new one is refused (nil);
+    /// - when the whole pool is full, the oldest connection in its TLS
+    ///   handshake, of any address, goes; if there is none, the new one is
+    ///   refused.
+    /// A peer that connects and trickles, from one address or several, can
+    /// therefore never hold the door shut for a device that completes its
+    /// handshake at once.
+    func admit(_ connection: Connection, address: String, settings: Hub.Settings) -> Ticket? {
         state.withLock { state in
-            let waiting = state.entries.filter { $0.value.device == nil }
-            let fromAddress = waiting.filter { $0.value.address == address }
-            var victims: [UInt64] = []
-            if fromAddress.count >= settings.maxUnauthenticatedPerAddress, let oldest = fromAddress.min(by: { $0.value.admitted < $1.value.admitted }) {
-                victims.append(oldest.key)
-            } else if waiting.count >= settings.maxUnauthenticated, let oldest = waiting.min(by: { $0.value.admitted < $1.value.admitted }) {
-                victims.append(oldest.key)
+            let now = monotonicMillis()
+            func evict(_ candidates: [UInt64: Entry]) -> Bool {
+                guard let oldest = candidates.min(by: { $0.value.admitted < $1.value.admitted }) else { return false }
+                state.entries.removeValue(forKey: oldest.key)
+                _ = Glibc.shutdown(oldest.value.fd, Int32(SHUT_RDWR))
+                return true
             }
-            for victim in victims {
-                if let entry = state.entries.removeValue(forKey: victim) { _ = Glibc.shutdown(entry.fd, Int32(SHUT_RDWR)) }
+            let inHandshake = state.entries.filter { $0.value.device == nil && !$0.value.handshaken }
+            let ours = inHandshake.filter { $0.value.address == address }
+            if ours.count >= settings.maxUnauthenticatedPerAddress {
+                guard evict(ours.filter { now - $0.value.admitted >= SessionRegistry.minimumAgeToEvictMillis }) else { return nil }
+            }
+            if state.entries.values.filter({ $0.device == nil }).count >= settings.maxUnauthenticated {
+                guard evict(state.entries.filter { $0.value.device == nil && !$0.value.handshaken }) else { return nil }
             }
             state.next += 1
-            state.entries[state.next] = Entry(fd: connection.descriptor, address: address, admitted: monotonicMillis())
+            state.entries[state.next] = Entry(fd: connection.descriptor, address: address, admitted: now)
             return Ticket(id: state.next)
         }
+    }
+
+    /// The connection finished its TLS handshake: it is no longer dropped to make room.
+    func markHandshaken(_ ticket: Ticket) {
+        state.withLock { state in state.entries[ticket.id]?.handshaken = true }
     }
 
     /// Moves a connection into the sessions' pool as `device`'s session.

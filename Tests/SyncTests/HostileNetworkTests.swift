@@ -82,7 +82,7 @@ extension SyncSuite {
                 }
                 let logged = fixture.hub.sessionLog.count
                 // From two addresses, so that together they fill the hub's whole
-                // unauthenticated pool (32), not only one address's share (16).
+                // unauthenticated pool (64), not only one address's share (32).
                 try SlowFlood.with(connections: 100, to: fixture.hub.port, from: "127.0.0.2") { flood in
                   try SlowFlood.with(connections: 100, to: fixture.hub.port, from: "127.0.0.3") { other in
                     try #require(flood.waitUntilOpened(100, within: 10) && other.waitUntilOpened(100, within: 10),
