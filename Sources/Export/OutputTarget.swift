@@ -134,11 +134,12 @@ final class OutputTarget {
             guard directory else { return "is a directory" }
             return isEarlierCSVExport(path) ? nil : "is a directory that no CSV export wrote"
         case S_IFREG:
-            if let store, [store, store + "-wal", store + "-shm", store + "-journal"].contains(where: { isSameFile(info, $0) }) {
+            if let store, [store, store + "-wal", store + "-shm", store + "-journal", store + ".key"].contains(where: { isSameFile(info, $0) }) {
                 return "is the store being exported, or one of its files"
             }
             guard let header = prefix(of: path, count: 72) else { return "cannot be read to check that it is not a store (\(errnoText()))" }
             if let kind = sqliteKind(header) { return "is \(kind)" }
+            if header.starts(with: Array("-----BEGIN ".utf8)) { return "is a PEM file (a key or certificate, such as a store's key file)" }
             for suffix in ["-wal", "-shm", "-journal"] where path.hasSuffix(suffix) {
                 let database = String(path.dropLast(suffix.count))
                 if isRegularFile(database), let header = prefix(of: database, count: 72), sqliteKind(header) != nil {

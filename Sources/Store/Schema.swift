@@ -77,6 +77,10 @@ enum Schema {
         ALTER TABLE devices_v4 RENAME TO devices;
         INSERT INTO meta(key, value) SELECT 'hub_enrolled_v1', 1 FROM meta WHERE key = 'hub_secret';
         DELETE FROM meta WHERE key = 'hub_secret';
+        -- The secrets' pages are zeroed in the log (secure_delete); wiping the
+        -- main file is a purge like an erase's, finished at the next opening if
+        -- a reader stops it now.
+        INSERT INTO meta(key, value) VALUES ('purge_pending', 1) ON CONFLICT(key) DO UPDATE SET value = 1;
         """,
     ]
 
@@ -92,13 +96,5 @@ enum Schema {
                 try database.setUserVersion(Int64(index + 1))
             }
         }
-        // Migration 4 dropped version 1's shared secrets: with secure_delete
-        // their pages are zeroed in the log; copy that into the main file now,
-        // as an erase does (best effort: a reader may hold the log, and the
-        // next checkpoint finishes it).
-        if version < secretsDropped { try? database.checkpointTruncate() }
     }
-
-    /// The version whose migration removed the version 1 shared secrets.
-    static let secretsDropped: Int64 = 4
 }

@@ -69,7 +69,7 @@ extension Store {
                 return (made, batch.erased)
             }
             // The erase has committed: if readers stop the purge of the files, it stays pending.
-            if erased { finishPurge(waiting: Store.purgeWaitAfterErase) }
+            if erased { finishPurge(waiting: purgeWaitAfterErase) }
             return operations
         }
     }
@@ -105,7 +105,7 @@ extension Store {
             }
             if let reissue { replica = reissue.replica }
             // The erase has committed: if readers stop the purge of the files, it stays pending.
-            if erased { finishPurge(waiting: Store.purgeWaitAfterErase) }
+            if erased { finishPurge(waiting: purgeWaitAfterErase) }
             return (count, reissue)
         }
     }

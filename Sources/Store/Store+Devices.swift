@@ -72,7 +72,7 @@ extension Store {
     /// the old key stops working at once).
     public func enroll(device name: String, tokenHash: [UInt8], expiresMillis: UInt64, replacing: Bool = false) throws {
         guard Store.isDeviceName(name) else {
-            throw StoreError.invalid("'\(name)' is not a device name", "use 1-64 letters, digits, '.', '_' or '-'")
+            throw StoreError.invalid("'\(name)' is not a device name", "use 1-\(Limits.deviceName.bytes) letters, digits, '.', '_' or '-'")
         }
         try guarded {
             try database.transaction {
@@ -132,7 +132,7 @@ extension Store {
     }
 
     public static func isDeviceName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64
+        !name.isEmpty && name.utf8.count <= Limits.deviceName.bytes
             && name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
     }
 
@@ -164,10 +164,11 @@ extension Store {
     public func bind(device name: String, to replica: ReplicaID) throws {
         try guarded {
             try database.transaction {
-                guard try device(named: name) != nil else { throw StoreError.notFound("device '\(name)'") }
+                guard try device(named: name) != nil else { throw StoreError.invalid("no device named '\(name)' is enrolled on this hub", "run 'fieldnotes hub devices' to see the names") }
                 if let owner = try statement("SELECT device FROM device_replicas WHERE replica = ?").first([.blob(replica.bytes)], { $0.text(0) }) {
                     guard owner == name else {
-                        throw StoreError.invalid("replica \(replica.hex) belongs to device '\(owner)'", "each store syncs as its own device; enrol this one under a new name")
+                        throw StoreError.invalid("this store writes as replica \(replica.hex), which belongs to device '\(owner)': it is a copy of that device's store",
+                                                 "sync it as '\(owner)', or start a store of its own with 'fieldnotes init' (then import its notes) and enrol that")
                     }
                     return
                 }
@@ -208,7 +209,7 @@ extension Store {
     public func revoke(device name: String) throws {
         try guarded {
             try database.transaction {
-                guard try device(named: name) != nil else { throw StoreError.notFound("device '\(name)'") }
+                guard try device(named: name) != nil else { throw StoreError.invalid("no device named '\(name)' is enrolled on this hub", "run 'fieldnotes hub devices' to see the names") }
                 try statement("UPDATE devices SET revoked_ms = coalesce(revoked_ms, ?) WHERE name = ?").run([.integer(Int64(wallClock())), .text(name)])
             }
         }

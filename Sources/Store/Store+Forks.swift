@@ -123,7 +123,14 @@ extension Store {
         }
         try statement("UPDATE heads SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
         try statement("UPDATE members SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
-        try statement("UPDATE covered SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
+        // Only the covered ids that are our moved operations (same record):
+        // a row naming (old, seq) in another record is another device's write
+        // about the other copy's operation, and must keep naming it.
+        try statement("""
+            UPDATE covered SET origin = ?1, seq = seq - ?3
+            WHERE origin = ?2 AND seq >= ?4
+              AND record = (SELECT o.record FROM ops o WHERE o.origin = ?1 AND o.seq = covered.seq - ?3)
+            """).run([newBlob, oldBlob, shift, start])
         // Ties between equal clocks break on origin bytes: re-pick the shown head where a renamed one stands.
         let fields = try statement("SELECT DISTINCT record, field FROM heads WHERE origin = ?")
             .query([newBlob]) { Batch.FieldKey(rid: $0.int64(0), field: $0.text(1)) }
@@ -171,7 +178,8 @@ extension Store {
                     .first([blob, seq], { $0.int64(0) }),
                     try statement("SELECT 1 FROM covered WHERE record = ? AND origin = ? AND seq = ?")
                         .first([.integer(record), blob, seq], { _ in true }) != nil else { return false }
-                try statement("UPDATE ops SET value = '' WHERE origin = ? AND seq = ?").run([blob, seq])
+                // NULL, as an erase leaves it: passes every schema rule, unlike an empty text.
+                try statement("UPDATE ops SET value = NULL WHERE origin = ? AND seq = ?").run([blob, seq])
                 return true
             }
         }

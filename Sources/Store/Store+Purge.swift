@@ -31,9 +31,12 @@ extension Store {
         get throws { try guarded { try meta(Store.purgePendingKey) != nil } }
     }
 
-    /// Marks, inside the erase's transaction, that the files still hold the erased text.
+    /// Marks, inside the erase's transaction, that the files still hold the
+    /// erased text. The value is a fresh generation, so that a purge clears
+    /// only the mark it saw before its checkpoint, never one that another
+    /// process's erase set after it.
     func markPurgePending() throws {
-        try setMeta(Store.purgePendingKey, .integer(1))
+        try setMeta(Store.purgePendingKey, .integer(Int64(bitPattern: UInt64.random(in: 1 ... UInt64(Int64.max)))))
     }
 
     /// Copies the WAL into the database file and truncates the WAL, waiting
@@ -46,8 +49,13 @@ extension Store {
             // Clearing the flag waits no longer than the checkpoint: a writer that
             // slipped in between (a long import) must not hold up a committed erase.
             try database.withLockWaitLimit(waiting) {
+                let generation = try meta(Store.purgePendingKey)
                 try database.checkpointTruncate()
-                try database.transaction { try database.run("DELETE FROM meta WHERE key = ?", [.text(Store.purgePendingKey)]) }
+                if let generation {
+                    try database.transaction {
+                        try database.run("DELETE FROM meta WHERE key = ? AND value IS ?", [.text(Store.purgePendingKey), generation])
+                    }
+                }
             }
         } catch {
             return false

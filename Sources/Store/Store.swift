@@ -125,6 +125,11 @@ public final class Store {
     /// (stores open with 32 MiB) and no memory-mapped reads (every connection's
     /// map would count the file's pages again). A hub serving many sessions
     /// at once keeps each one small.
+    /// How long an erase applied through this connection waits for readers
+    /// before leaving the wiping of the files to the next opening. A hub,
+    /// which applies under its single write lock, sets it to zero.
+    public var purgeWaitAfterErase: Duration = Store.purgeWaitAfterErase
+
     public func limitMemory(cacheKibibytes: Int) throws {
         try guarded { try database.execute("PRAGMA cache_size = -\(max(64, cacheKibibytes)); PRAGMA mmap_size = 0;") }
     }

@@ -25,6 +25,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var isNotFound: Bool { kind == .notFound }
     /// An operation arrived with different content under an id already held.
     public var isFork: Bool { kind == .forked }
+    /// A refusal of what was asked (not a failure of the store itself).
+    public var isRefusal: Bool { kind == .invalid }
 
     static func noStore(_ path: String) -> StoreError {
         .init(.noStore, "no fieldnotes store at \(path)", "create one with 'fieldnotes init --name NAME', or name another with --store PATH")

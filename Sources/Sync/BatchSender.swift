@@ -23,9 +23,15 @@ struct BatchSender {
     private(set) var operationsSent = 0
     private(set) var unsendable: [(operation: Operation, reason: String)] = []
 
-    init(store: any SessionStore, ranges: [SeqRange]) {
+    /// Whether to hold the operations to the record schema before sending
+    /// (a device does: a hub refuses a batch that breaks it, and a store
+    /// from an older version may hold a value the schema's limits now refuse).
+    let checksSchema: Bool
+
+    init(store: any SessionStore, ranges: [SeqRange], checksSchema: Bool = false) {
         self.store = store
         self.ranges = ranges
+        self.checksSchema = checksSchema
     }
 
     /// Whether a batch sent is still unacknowledged. When `nextMessage()`
@@ -60,15 +66,29 @@ struct BatchSender {
 
     private mutating func nextBatch() throws -> (id: UInt64, batch: OperationBatch)? {
         while pending.isEmpty, let range = ranges.first {
-            let operations = try store.operations(range, limit: WireLimits.maxBatchOperations)
+            var operations = try store.operations(range, limit: WireLimits.maxBatchOperations)
             guard let last = operations.last else {
                 ranges.removeFirst()
                 continue
+            }
+            var refused: (operation: Operation, reason: String)?
+            if checksSchema {
+                do {
+                    try store.checkSchema(operations)
+                } catch let violation as SchemaViolation {
+                    if let index = operations.firstIndex(where: { $0.id == violation.operation }) {
+                        refused = (operations[index], violation.description)
+                        operations = Array(operations[..<index])
+                    }
+                }
             }
             let (batches, stop) = OperationBatch.splitBeforeUnsendable(operations)
             pending = batches
             if let stop {
                 unsendable.append((stop.operation, stop.error.detail))
+                ranges.removeFirst()
+            } else if let refused {
+                unsendable.append(refused)
                 ranges.removeFirst()
             } else if last.id.seq >= range.last {
                 ranges.removeFirst()

@@ -122,7 +122,12 @@ final class Channel {
 
     /// Sends an Error frame if the connection still takes one; never throws.
     func sendError(_ code: ErrorCode, _ message: String) {
-        let text = String(message.utf8.prefix(WireLimits.maxErrorMessageLength)) ?? String(code.description)
+        // Cut at a character, never inside one.
+        var text = ""
+        for character in message {
+            guard text.utf8.count + character.utf8.count <= WireLimits.maxErrorMessageLength else { break }
+            text.append(character)
+        }
         try? send(.error(code: code, message: text))
     }
 

@@ -224,7 +224,7 @@ struct DeviceSession {
             for origin in [replica, hubReplica] where vector[origin] > theirs[origin] && !ranges.contains(where: { $0.origin == origin }) {
                 ranges.append(SeqRange(origin: origin, first: theirs[origin] + 1, last: vector[origin]))
             }
-            state = .syncing(.sending(BatchSender(store: store, ranges: ranges), theirs: theirs, held: vector[replica]))
+            state = .syncing(.sending(BatchSender(store: store, ranges: ranges, checksSchema: true), theirs: theirs, held: vector[replica]))
         case let other:
             throw SyncError("the hub sent \(other.type) while sending operations", code: .protocolViolation)
         }

@@ -77,6 +77,9 @@ public struct DeviceSync {
             let tls = try TLSSession(context: try TLSContext.client(identity: identity), fd: connection.descriptor)
             do {
                 try tls.handshake(deadlineMillis: deadline())
+            } catch let error as TLSError where error.kind == .timeout || error.kind == .connection {
+                // A network failure (or a hub shedding load), not a wrong server.
+                throw SocketError(error.kind == .timeout ? .timeout : .io, "the TLS handshake with \(link.address) did not finish (\(error.message))")
             } catch let error as TLSError {
                 throw SyncError("the server at \(link.address) did not complete a TLS 1.3 handshake (\(error.message)); "
                                 + "it may be a fieldnotes hub older than sync protocol version 2 (ask its administrator to upgrade it) or not a fieldnotes hub", code: .authFailed)

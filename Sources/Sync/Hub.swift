@@ -28,6 +28,11 @@ public final class Hub: Sendable {
         public var handshakeTimeout = 10.0
         /// Seconds a peer may leave us waiting for its next frame.
         public var idleTimeout = 60.0
+        /// The operator restored this hub's store from a backup: devices may
+        /// give back the hub's own changes the restore lost. Off by default,
+        /// since it lets an enrolled device send changes under the hub's
+        /// earlier replica id.
+        public var restoredFromBackup = false
 
         public init() {}
     }
@@ -203,13 +208,13 @@ public final class Hub: Sendable {
         }
     }
 
-    /// Moves messages between the device and the session machine until it
-    /// closes: the Hello and the token within the handshake deadline, every
-    /// other message within the idle timeout.
     /// How long the hub waits for a message that may not come (a used
     /// code's Enrol behind a Hello that presented another key).
     static let briefWaitMillis: Int64 = 300
 
+    /// Moves messages between the device and the session machine until it
+    /// closes: the Hello and the token within the handshake deadline, every
+    /// other message within the idle timeout.
     private func drive(_ session: inout HubSession?, _ channel: Channel, handshakeDeadline: Int64) throws {
         guard var machine = session else { return }
         defer { session = machine }
@@ -295,6 +300,8 @@ private struct SessionHost: HubSessionHost {
         let store = try Store.open(at: hub.storePath)
         // Many sessions at once each have a connection: keep each one's cache small.
         try store.limitMemory(cacheKibibytes: 2048)
+        // An erase in a batch must not hold the write lock while readers finish.
+        store.purgeWaitAfterErase = .zero
         return store
     }
 
@@ -302,6 +309,7 @@ private struct SessionHost: HubSessionHost {
     func promote(device: String) -> SessionRegistry.Promotion { hub.promote(ticket, device: device) }
     var maxSessions: Int { hub.settings.maxConnections }
     var isStopping: Bool { hub.isStopping }
+    var acceptsLostOwnChanges: Bool { hub.settings.restoredFromBackup }
     func wallClockMillis() -> UInt64 { Store.systemMillis() }
     func log(_ line: String) { hub.logLine(line) }
 }

@@ -14,6 +14,9 @@ protocol HubSessionHost {
     func promote(device: String) -> SessionRegistry.Promotion
     var maxSessions: Int { get }
     var isStopping: Bool { get }
+    /// The operator says this hub was restored from a backup: devices may
+    /// give back changes of the hub's own earlier id that it lost (§7.7 rule 6).
+    var acceptsLostOwnChanges: Bool { get }
     /// Milliseconds since the Unix epoch, for the Welcome.
     func wallClockMillis() -> UInt64
     func log(_ line: String)
@@ -183,7 +186,7 @@ struct HubSession {
             guard case .vector(let theirs) = message, let store else {
                 throw SyncError("expected the device's Vector", code: .protocolViolation)
             }
-            let lacking = try checkHistories(theirs, stated: stated.vector)
+            let lacking = try checkHistories(theirs, stated: stated.vector, deviceReplica: hello.replica)
             // Phase 1: send what the device lacks.
             let ours = try store.versionVector()
             state = .syncing(.sending(BatchSender(store: store, ranges: ours.missing(from: lacking)), ours: ours, hello: hello))
@@ -299,7 +302,8 @@ struct HubSession {
         do {
             try host.write { try store.bind(device: hello.deviceName, to: hello.replica) }
         } catch let error as StoreError {
-            throw SyncError(error.description, code: .replicaMismatch)
+            // A refused replica id needs a person; a store failure is worth a retry.
+            throw SyncError(error.description, code: error.isRefusal ? .replicaMismatch : .internal)
         }
         raiseFrameLimit()
         let stated = try store.syncVector(ownUpTo: nil)
@@ -367,13 +371,23 @@ struct HubSession {
     /// the hub takes a fresh replica id (moving any change of its own made
     /// since it stated its vector), and accepts from the device the old
     /// id's changes it lost (`restoredOwn`).
-    private mutating func checkHistories(_ theirs: SyncVector, stated: VersionVector) throws -> VersionVector {
+    private mutating func checkHistories(_ theirs: SyncVector, stated: VersionVector, deviceReplica: ReplicaID) throws -> VersionVector {
         guard let store else { return theirs.vector }
         var lacking = theirs.vector
-        for origin in try store.divergentOrigins(from: theirs) { lacking[origin] = 0 }
+        let ours = try store.versionVector()
+        for origin in try store.divergentOrigins(from: theirs) {
+            // The device's own history: send all of ours, so it finds its fork.
+            // Another origin's: send none of it; the device keeps its own and warns.
+            lacking[origin] = origin == deviceReplica ? 0 : max(theirs[origin], ours[origin])
+        }
         let own = welcomedReplica
         if theirs[own] > stated[own] {
-            restoredOwn = SeqRange(origin: own, first: stated[own] + 1, last: theirs[own])
+            if host.acceptsLostOwnChanges {
+                restoredOwn = SeqRange(origin: own, first: stated[own] + 1, last: theirs[own])
+            } else {
+                host.log("hub: device=\(Hub.printable(device ?? "-")) holds changes of the hub's own id that the hub lacks: if this hub was restored "
+                         + "from a backup, restart it with 'hub serve --restored' to take them back")
+            }
             let reissue = try host.write { () -> Reissue? in
                 guard let reissue = try store.reissueOwnOperations(of: own, from: stated[own] + 1) else { return nil }
                 try store.nameReplicaIfNew()
@@ -381,7 +395,8 @@ struct HubSession {
             }
             if let reissue {
                 host.log("hub: device=\(Hub.printable(device ?? "-")) holds \(theirs[own] - stated[own]) changes of the hub's own that the hub lacks "
-                         + "(the hub was restored from a backup): the hub now writes as \(reissue.replica.hex) and takes the old ones back; nothing is lost")
+                         + "(the hub was restored from a backup): the hub now writes as \(reissue.replica.hex)"
+                         + (restoredOwn == nil ? "" : " and takes the old ones back; nothing is lost"))
             }
         }
         return lacking

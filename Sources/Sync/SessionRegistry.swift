@@ -28,23 +28,23 @@ final class SessionRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// A connection younger than this is not dropped to keep its address
-    /// within its share: a device connects and finishes in milliseconds.
+    /// A connection younger than this is not dropped once it has finished
+    /// its TLS handshake, nor to keep its address within its share: a device
+    /// connects, shakes hands and sends its Hello in milliseconds.
     static let minimumAgeToEvictMillis: Int64 = 1000
 
-    /// Admits a new connection to the unauthenticated pool. Connections
-    /// still in their TLS handshake are the ones a slow peer can hold open;
-    /// those past it send their Hello at once or meet the opening's deadline,
-    /// and are never dropped to make room. So:
-    /// - an address may hold `maxUnauthenticatedPerAddress` connections in
-    ///   the TLS handshake; past that its oldest one goes if it has waited a
+    /// Admits a new connection to the unauthenticated pool, making room when
+    /// needed:
+    /// - an address may hold `maxUnauthenticatedPerAddress` waiting
+    ///   connections; past that, its oldest one goes if it has waited a
     ///   second or more, else the new one is refused (nil);
-    /// - when the whole pool is full, the oldest connection in its TLS
-    ///   handshake, of any address, goes; if there is none, the new one is
-    ///   refused.
-    /// A peer that connects and trickles, from one address or several, can
-    /// therefore never hold the door shut for a device that completes its
-    /// handshake at once.
+    /// - when the whole pool is full, the oldest connection still in its TLS
+    ///   handshake goes; failing that, the oldest that finished it a second
+    ///   or more ago and has still not been admitted (a peer that shakes
+    ///   hands and then says nothing); failing that, the new one is refused.
+    /// A device that connects honestly is past all this within milliseconds,
+    /// so peers that connect and trickle, from one address or several, can
+    /// never hold the door shut for it.
     func admit(_ connection: Connection, address: String, settings: Hub.Settings) -> Ticket? {
         state.withLock { state in
             let now = monotonicMillis()
@@ -54,13 +54,15 @@ final class SessionRegistry: Sendable {
                 _ = Glibc.shutdown(oldest.value.fd, Int32(SHUT_RDWR))
                 return true
             }
-            let inHandshake = state.entries.filter { $0.value.device == nil && !$0.value.handshaken }
-            let ours = inHandshake.filter { $0.value.address == address }
+            let old = { (entry: Entry) in now - entry.admitted >= SessionRegistry.minimumAgeToEvictMillis }
+            let waiting = state.entries.filter { $0.value.device == nil }
+            let ours = waiting.filter { $0.value.address == address }
             if ours.count >= settings.maxUnauthenticatedPerAddress {
-                guard evict(ours.filter { now - $0.value.admitted >= SessionRegistry.minimumAgeToEvictMillis }) else { return nil }
+                guard evict(ours.filter { old($0.value) }) else { return nil }
             }
             if state.entries.values.filter({ $0.device == nil }).count >= settings.maxUnauthenticated {
-                guard evict(state.entries.filter { $0.value.device == nil && !$0.value.handshaken }) else { return nil }
+                let stillWaiting = state.entries.filter { $0.value.device == nil }
+                guard evict(stillWaiting.filter { !$0.value.handshaken }) || evict(stillWaiting.filter { old($0.value) }) else { return nil }
             }
             state.next += 1
             state.entries[state.next] = Entry(fd: connection.descriptor, address: address, admitted: now)

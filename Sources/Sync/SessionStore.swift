@@ -1,7 +1,7 @@
 import CRDT
 import Store
 
-/// What the session machines (`DeviceSession`, `HubSessionMachine`) ask of a
+/// What the session machines (`DeviceSession`, `HubSession`) ask of a
 /// store: vectors and ranges to read, and the writes a session makes. A
 /// store is local disk, not the network, so the machines call it directly.
 /// `Store` is the one the product uses; a test can bring one holding fixed

@@ -185,13 +185,6 @@ public final class Connection {
         return nil
     }
 
-    /// Ends the connection in both directions without closing the socket, so
-    /// that a thread blocked on it wakes at once (safe from another thread
-    /// while the owner has not closed it).
-    func shutdownNow() {
-        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
-    }
-
     /// Closes the socket; EINTR from `close` counts as closed.
     public func close() {
         if fd >= 0 {
@@ -253,7 +246,8 @@ public final class Listener {
         }
         guard client >= 0 else {
             if errno == EAGAIN || errno == EINTR || errno == ECONNABORTED { return nil }
-            if errno == EMFILE || errno == ENFILE { return nil }
+            // Out of file descriptors: throw, so the accept loop backs off
+            // instead of spinning on a connection it cannot take.
             throw SocketError.errno(.io, "accept")
         }
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)

@@ -22,6 +22,7 @@ extension Identity {
             }
             throw TLSError(.identity, "cannot create the identity file \(path): \(error.text)")
         }
+        var closed = false
         do throws(Syscall.Failure) {
             var offset = 0
             while offset < pem.count {
@@ -29,10 +30,11 @@ extension Identity {
                 offset += written
             }
             _ = try Syscall.retrying { fsync(fd) }
-            let descriptor = fd
-            try Syscall.close(descriptor)
+            closed = true
+            try Syscall.close(fd)
         } catch {
-            _ = try? Syscall.close(fd)
+            // Never close twice: the number may already name another file.
+            if !closed { _ = try? Syscall.close(fd) }
             unlink(path)
             throw TLSError(.identity, "cannot write the identity file \(path): \(error.text)")
         }

@@ -34,7 +34,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let timeout = ErrorCode(rawValue: 12)
     /// The sender failed for a reason of its own (disk full, store error).
     public static let `internal` = ErrorCode(rawValue: 13)
-    /// The device's replica id is not the one registered for its name.
+    /// The Hello's replica id is the hub's own, another device's, or one
+    /// the hub already holds operations of: a device writes only as itself.
     public static let replicaMismatch = ErrorCode(rawValue: 14)
     /// A well-formed message that the state machine does not allow now.
     public static let protocolViolation = ErrorCode(rawValue: 15)

@@ -144,7 +144,7 @@ extension SyncSuite {
                 // only the log by copying the backup over, then re-enrol alice under the same name.
                 try workspace.removeStore(hubStore.path)
                 try workspace.copyStore(workspace.path("hub-backup.sqlite"), to: hubStore.path)
-                try HubProcess.with(hubStore, listen: address) { hub in
+                try HubProcess.with(hubStore, listen: address, options: ["--restored"]) { hub in
                     let code = try hub.enroll("alice")
                     try alice.join(code)
                     try alice.syncSucceeds()

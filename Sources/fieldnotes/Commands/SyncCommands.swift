@@ -17,6 +17,7 @@ struct HubServeCommand: Command {
             .option("listen", "HOST:PORT", "where to listen (default 127.0.0.1:7420; port 0 picks a free port)"),
             .option("max-connections", "N", "sessions at once; more get a 'busy' error (default 64)"),
             .option("idle-timeout", "SECONDS", "drop a peer that sends nothing for this long (default 60)"),
+            .flag("restored", "this store was restored from a backup: take back from devices the hub's own changes the restore lost"),
         ],
         discussion: """
             The hub store is an ordinary store (create it with 'fieldnotes --store hub.sqlite init --name hub'),
@@ -35,8 +36,8 @@ struct HubServeCommand: Command {
         var settings = Hub.Settings()
         if let count = try arguments.integer("max-connections", range: 1...10_000) { settings.maxConnections = count }
         if let seconds = try arguments.integer("idle-timeout", range: 1...86_400) { settings.idleTimeout = Double(seconds) }
-        _ = try context.openStore()
-        let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes hub")
+        settings.restoredFromBackup = arguments.flag("restored")
+        let identity = try hubIdentity(context, try context.openStore())
         let hub: Hub
         do {
             hub = try Hub(storePath: context.storePath, listen: endpoint, identity: identity, settings: settings) { Output.standardError($0) }
@@ -57,6 +58,22 @@ struct HubServeCommand: Command {
         Output.standardError("fieldnotes hub: serving \(context.storePath) on \(hub.endpoint); stop with Ctrl-C")
         hub.run(shouldStop: { stopRequested.load(ordering: .relaxed) })
         Output.standardError("fieldnotes hub: stopped")
+    }
+}
+
+/// The hub's key pair, made on first use. Once devices have enrolled with
+/// its fingerprint, a missing key file is refused rather than replaced: a
+/// new key would lock every device out.
+func hubIdentity(_ context: Context, _ store: Store) throws -> Identity {
+    let path = KeyFile.path(forStore: context.storePath)
+    if access(path, F_OK) != 0, try store.devices().contains(where: { $0.keyFingerprint != nil }) {
+        throw CommandFailure(message: "the hub's key file \(path) is missing, and devices enrolled with its fingerprint; restore it from the backup of this store "
+                             + "(a new key would lock every device out; to start afresh, give each device a new code with 'hub enroll NAME --replace')")
+    }
+    do {
+        return try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes hub")
+    } catch let error as SyncError {
+        throw CommandFailure(message: error.message)
     }
 }
 
@@ -90,24 +107,25 @@ struct HubEnrollCommand: Command {
             throw UsageError(message: "--expires takes a duration such as 30m, 12h or 7d (at most 365d), not '\(expiresText)'", command: spec.name)
         }
         let store = try context.openStore()
-        let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes hub")
+        let identity = try hubIdentity(context, store)
         let token = try EnrolmentToken.random()
         try store.enroll(device: name, tokenHash: token.hash, expiresMillis: Store.systemMillis() + lifetime, replacing: arguments.flag("replace"))
         let code = EnrolmentCode(device: name, address: address, hubFingerprint: identity.fingerprint, token: token)
-        context.err("fieldnotes: enrolled '\(name)' until \(ISO8601.format(millis: Store.systemMillis() + lifetime)); on that device run: fieldnotes join CODE")
+        context.err("fieldnotes: enrolled '\(name)'; the code works once, until \(ISO8601.format(millis: Store.systemMillis() + lifetime)); on that device run: fieldnotes join CODE")
         context.out(code.text)
     }
 
     /// "30m", "12h", "7d" as milliseconds; nil if not one, or over a year.
     static func parseDuration(_ text: String) -> UInt64? {
-        guard let unit = text.last, let count = UInt64(text.dropLast()), count > 0 else { return nil }
-        let millis: UInt64
+        guard let unit = text.last, let count = UInt64(text.dropLast()), count > 0, count <= 525_600 else { return nil }
+        let unitMillis: UInt64
         switch unit {
-        case "m": millis = count * 60_000
-        case "h": millis = count * 3_600_000
-        case "d": millis = count * 86_400_000
+        case "m": unitMillis = 60_000
+        case "h": unitMillis = 3_600_000
+        case "d": unitMillis = 86_400_000
         default: return nil
         }
+        let millis = count * unitMillis
         return millis <= 365 * 86_400_000 ? millis : nil
     }
 }
@@ -132,6 +150,7 @@ struct HubDevicesCommand: Command {
                     ("last_seen", time(device.lastSeenMillis).map(JSON.string) ?? .null),
                     ("operations_received", .number(Double(device.operationsReceived))),
                     ("revoked", time(device.revokedMillis).map(JSON.string) ?? .null),
+                    ("status", .string(Self.status(device))),
                 ])
             }).pretty())
             return
@@ -141,15 +160,26 @@ struct HubDevicesCommand: Command {
             let earlier = max(0, (replicas[device.name]?.count ?? 0) - 1)
             table.add(device.name, (device.replica.map { String($0.hex.prefix(8)) } ?? "-") + (earlier > 0 ? " (+\(earlier) earlier)" : ""),
                       ISO8601.format(millis: device.enrolledMillis).replacingT, time(device.lastSeenMillis)?.replacingT ?? "never",
-                      String(device.operationsReceived), device.isRevoked ? "revoked" : "active")
+                      String(device.operationsReceived), Self.status(device))
         }
         context.out(table.render())
     }
 }
 
+extension HubDevicesCommand {
+    /// A device's state in words: what, if anything, it is waiting for.
+    static func status(_ device: DeviceEntry) -> String {
+        if device.isRevoked { return "revoked" }
+        if device.isPending { return "code not used yet" }
+        if device.needsNewCode { return "needs a new code" }
+        if device.keyFingerprint == nil { return "code used up or expired" }
+        return "active"
+    }
+}
+
 struct HubRevokeCommand: Command {
     static let spec = CommandSpec(
-        name: "hub revoke", abstract: "Lock a device out from its next connection",
+        name: "hub revoke", abstract: "Lock a device out at once, closing its open session",
         arguments: [("DEVICE-NAME", "the enrolled device's name", true)])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {

@@ -147,6 +147,7 @@ final class PipeHub: HubSessionHost {
     func promote(device: String) -> SessionRegistry.Promotion { promotion }
     var maxSessions: Int { 64 }
     var isStopping: Bool { stopping }
+    var acceptsLostOwnChanges: Bool { false }
     func wallClockMillis() -> UInt64 { clock }
     func log(_ line: String) { logged.append(line) }
 

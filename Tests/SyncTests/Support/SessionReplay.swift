@@ -129,6 +129,7 @@ final class ReplayHub: HubSessionHost {
     func promote(device: String) -> SessionRegistry.Promotion { .admitted }
     var maxSessions: Int { 64 }
     var isStopping: Bool { false }
+    var acceptsLostOwnChanges: Bool { false }
     func wallClockMillis() -> UInt64 { clock }
     func log(_ line: String) {}
 }
