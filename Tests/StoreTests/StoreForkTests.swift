@@ -93,3 +93,35 @@ import Testing
 extension CRDT.Operation {
     var isErase: Bool { if case .erase = action { return true } else { return false } }
 }
+
+/// A re-issue must not take along what other devices said about the other
+/// copy's operations: only the moved operations' own ids are renamed.
+@Suite struct StoreForkCoverageTests {
+    @Test func anotherDevicesOverwriteOfTheOtherCopysWriteStillCoversIt() throws {
+        try withTemporaryDirectory { directory in
+            let original = try Store.create(at: "\(directory)/a.fieldnotes", name: "field")
+            for suffix in ["", "-wal"] {
+                try FileManager.default.copyItem(atPath: "\(directory)/a.fieldnotes\(suffix)", toPath: "\(directory)/b.fieldnotes\(suffix)")
+            }
+            let copy = try Store.open(at: "\(directory)/b.fieldnotes")
+            // Each copy writes a different note under the same seqs.
+            let x = try Store.newRecordID(), y = try Store.newRecordID()
+            try original.commit([.create(x, type: "note"), .assign(x, field: "title", value: .text("from the original"))])
+            try copy.commit([.create(y, type: "note"), .assign(y, field: "title", value: .text("from the copy"))])
+            // A colleague sees the original's note and retitles it.
+            let colleague = try Store.create(at: "\(directory)/c.fieldnotes", name: "colleague")
+            try colleague.apply(try original.allOperations())
+            try colleague.commit([.assign(x, field: "title", value: .text("retitled by a colleague"))])
+            // The copy hears of the colleague's edit first, then of the original's operations.
+            try copy.apply(try colleague.allOperations().filter { $0.id.origin == colleague.replica })
+            let result = try copy.applyReporting(try original.allOperations())
+            #expect(result.reissue != nil)
+            #expect(try copy.record(x)?.value("title")?.text == "retitled by a colleague")
+            #expect(try copy.record(x)?.conflicts.isEmpty == true, "the colleague's overwrite no longer covers the original's title")
+            // Everyone converges.
+            try copy.send(to: colleague)
+            try colleague.send(to: copy)
+            #expect(try copy.digest() == (try colleague.digest()))
+        }
+    }
+}
