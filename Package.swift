@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Synthetic", dependencies: ["Store"]),
         .target(name: "Export", dependencies: ["Store", "CRDT", "Crypto"]),
         .target(name: "Demo", dependencies: ["Store", "Sync", "TLS", "Wire", "Synthetic", "Export", "CRDT", "Crypto"]),
-        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Synthetic", "Demo", "Export"]),
+        .executableTarget(name: "fieldnotes", dependencies: ["Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Demo", "Export"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire", "Export"]),
         .target(name: "CRDTTestSupport", dependencies: ["CRDT", "Synthetic"], path: "Tests/CRDTTestSupport"),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "CRDTTestSupport", "Synthetic"], exclude: ["Fixtures"]),
