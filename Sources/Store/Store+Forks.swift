@@ -174,7 +174,7 @@ extension Store {
             try database.transaction {
                 guard id.origin == replica else { return false }
                 let blob = SQLValue.blob(id.origin.bytes), seq = SQLValue.integer(Int64(clamping: id.seq))
-                guard let record = try statement("SELECT record FROM ops WHERE origin = ? AND seq = ? AND kind IN (2, 3)")
+                guard let record = try statement("SELECT record FROM ops WHERE origin = ? AND seq = ? AND kind IN (2, 3) AND value IS NOT NULL")
                     .first([blob, seq], { $0.int64(0) }),
                     try statement("SELECT 1 FROM covered WHERE record = ? AND origin = ? AND seq = ?")
                         .first([.integer(record), blob, seq], { _ in true }) != nil else { return false }

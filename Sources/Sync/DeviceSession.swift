@@ -25,7 +25,10 @@ struct DeviceSession {
 
     /// How a session ended: done, or the store must sync again (it forked,
     /// re-issued, or emptied a value that held the rest back).
-    enum Outcome: Equatable, Sendable { case complete, again }
+    /// How a session ended: done; again, after a fork (a new replica id, or
+    /// state less of our own); or again, after emptying a replaced value
+    /// that could not be sent, so that what follows it can go.
+    enum Outcome: Equatable, Sendable { case complete, again, againAfterClearing }
 
     enum Action: Equatable {
         /// Send these messages, in one write.
@@ -241,7 +244,7 @@ struct DeviceSession {
         if let (blocker, reason) = sender.unsendable.first(where: { $0.operation.id.origin == replica }) {
             try store.recordSync(acknowledged: max(blocker.id.seq - 1, theirs[replica]), completed: true)
             // A value nobody sees any more (its note was edited since) is emptied, and the rest can go.
-            if try store.clearReplacedValue(blocker.id) { return .again }
+            if try store.clearReplacedValue(blocker.id) { return .againAfterClearing }
             report.unsendable = [(blocker.record, reason)]
             return .complete
         }

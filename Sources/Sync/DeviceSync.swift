@@ -123,12 +123,17 @@ public struct DeviceSync {
         }
         let started = monotonicMillis()
         var report = SyncReport()
-        for _ in 0 ..< 6 {
+        // A fork takes at most three sessions; each replaced over-limit value
+        // from an older version takes one more, and there are finitely many.
+        var forkSessions = 0
+        while forkSessions < 6 {
             switch try connect(endpoint, &report) {
             case .complete:
                 report.milliseconds = monotonicMillis() - started
                 return report
             case .again:
+                forkSessions += 1
+            case .againAfterClearing:
                 continue
             }
         }

@@ -107,5 +107,30 @@ extension SyncSuite {
                 #expect(try alice.digest() == (try hubStore.digest()))
             }
         }
+
+        /// Many such values, all since shortened, go in one `sync`: each
+        /// cleared value costs a session, and none counts against the few a
+        /// fork may take.
+        @Test func manyShortenedOverLimitValuesAllGoInOneSync() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let alice = try workspace.makeStore("alice.sqlite", device: "alice")
+                var ids: [String] = []
+                for index in 0 ..< 8 { ids.append(try alice.add("--title", "long \(index)", "--body", "PLACEHOLDER-\(index)")) }
+                let database = try Database(path: alice.path)
+                for index in 0 ..< 8 {
+                    let oversized = String(repeating: "\(index)", count: 600 * 1024)
+                    try database.run("UPDATE ops SET value = ? WHERE value = ?", [.text(oversized), .text("PLACEHOLDER-\(index)")])
+                    try database.run("UPDATE heads SET value = ? WHERE value = ?", [.text(oversized), .text("PLACEHOLDER-\(index)")])
+                }
+                for id in ids { try alice.succeed("edit", id, "--body", "short now") }
+                try HubProcess.with(hubStore) { hub in
+                    try alice.join(try hub.enroll("alice"))
+                    try alice.syncSucceeds()
+                }
+                for id in ids { #expect(try hubStore.show(id)["body"] as? String == "short now") }
+                #expect(try alice.digest() == (try hubStore.digest()))
+            }
+        }
     }
 }
