@@ -1,4 +1,5 @@
 import Glibc
+import TLS
 
 /// A failure of the network layer: what happened, in words a person can act on.
 public struct SocketError: Error, CustomStringConvertible, Sendable {
@@ -293,8 +294,6 @@ func pollRetrying(_ poller: inout pollfd, milliseconds: Int32) -> Int32 {
     }
 }
 
-func monotonicMillis() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-}
+/// Milliseconds of CLOCK_MONOTONIC: the TLS module's clock, so that deadlines
+/// passed between the socket layer and TLS sessions agree.
+func monotonicMillis() -> Int64 { MonotonicClock.nowMillis() }
