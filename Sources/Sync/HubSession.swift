@@ -327,6 +327,15 @@ struct HubSession {
             guard batchID == batches + 1 else {
                 throw SyncError("batch id \(batchID) after \(batches)", code: .protocolViolation)
             }
+            if batch.origin == welcomedReplica, restoredOwn == nil, batch.origin != hello.replica {
+                // The hub's own earlier changes, offered back after it took a new id
+                // in this session, while its operator has not said it was restored:
+                // acknowledged and not taken (§7.7 rule 6), so the device's sync
+                // still completes; the hub logged what to do.
+                pending.append(.send([.ack(batchID: batchID, applied: 0)]))
+                state = .syncing(.receiving(held: held, batches: batchID, hello: hello, acknowledged: true))
+                return
+            }
             guard let heldOfOrigin = held[batch.origin],
                   batch.origin == hello.replica || batch.lastSeq <= restoredOwn?.last ?? 0 else {
                 throw SyncError("batch \(batchID) holds operations of \(batch.origin.hex); device '\(hello.deviceName)' may only send its own (\(hello.replica.hex))", code: .forgedOrigin)

@@ -166,6 +166,41 @@ extension SyncSuite {
     }
 }
 
+extension SyncSuite.ForkTests {
+    /// The same restore without `--restored`: the hub still takes a fresh
+    /// id, and says what to do, but takes none of its old id's changes back
+    /// from a device, whose sync still succeeds.
+    @Test func aRestoredHubStartedWithoutTheFlagTakesNothingBackAndSaysSo() throws {
+        try Workspace.with { workspace in
+            let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+            let alice = try workspace.makeStore("alice.sqlite", device: "alice")
+            let hubReplica = hubStore.replica
+            try workspace.copyStore(hubStore.path, to: workspace.path("hub-backup.sqlite"))
+            let address = try HubProcess.with(hubStore) { hub in
+                try alice.join(try hub.enroll("alice"))
+                try alice.syncSucceeds()
+                return hub.address
+            }
+            try hubStore.succeed("export", "csv", "--out", workspace.path("hub-export"))
+            try HubProcess.with(hubStore, listen: address) { _ in _ = try alice.syncSucceeds() }
+            let heldBefore = try Store.open(at: hubStore.path).versionVector()[hubReplica]
+            try workspace.removeStore(hubStore.path)
+            try workspace.copyStore(workspace.path("hub-backup.sqlite"), to: hubStore.path)
+            let heldAfterRestore = try Store.open(at: hubStore.path).versionVector()[hubReplica]
+            #expect(heldAfterRestore < heldBefore)
+            try HubProcess.with(hubStore, listen: address) { hub in
+                try alice.join(try hub.enroll("alice"))
+                try alice.syncSucceeds()
+                #expect(hub.child.stderrText.contains("--restored"), "the hub says how to take its changes back")
+            }
+            let restored = try Store.open(at: hubStore.path)
+            #expect(restored.replica != hubReplica, "the restored hub kept its replica id")
+            #expect(try restored.versionVector()[hubReplica] == heldAfterRestore, "the hub took back changes without --restored")
+            #expect(try alice.versionVector()[hubReplica] == heldBefore, "alice lost none of the old hub changes")
+        }
+    }
+}
+
 extension Workspace {
     /// Copies a store file and its key file as a backup tool would (the
     /// commands have checkpointed and removed their write-ahead logs on exit).
