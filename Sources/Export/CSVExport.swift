@@ -17,8 +17,9 @@ enum CSVExport {
         ("decision_insights", ["decision_id", "insight_id"]),
     ]
 
-    static func tables(_ data: ExportDataset) -> [CSVTable] {
-        var tables = Dictionary(uniqueKeysWithValues: schema.map { ($0.name, CSVTable($0.name, $0.columns)) })
+    /// The tables of `data`; with `rawCells`, cells that look like formulas are written as stored (see `CSVTable.inert`).
+    static func tables(_ data: ExportDataset, rawCells: Bool = false) -> [CSVTable] {
+        var tables = Dictionary(uniqueKeysWithValues: schema.map { ($0.name, CSVTable($0.name, $0.columns, rawCells: rawCells)) })
         // Every name passed below is one of `schema`'s, so the table exists.
         func add(_ table: String, _ row: [String]) { tables[table]?.add(row) }
         func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }

@@ -2,19 +2,47 @@
 /// holding a comma, quote, CR or LF are quoted, with quotes doubled. The text
 /// starts with a UTF-8 byte order mark so Excel reads it as UTF-8 (pandas,
 /// readr and `read.csv(fileEncoding = "UTF-8-BOM")` skip it).
+///
+/// Unless `rawCells`, each cell a spreadsheet would read as a formula is made
+/// inert (`inert(_:)`), so opening the file in Excel or LibreOffice Calc runs nothing.
 struct CSVTable {
     let name: String
     let columns: [String]
+    let rawCells: Bool
     private(set) var rows: [[String]] = []
 
-    init(_ name: String, _ columns: [String]) {
+    init(_ name: String, _ columns: [String], rawCells: Bool = false) {
         self.name = name
         self.columns = columns
+        self.rawCells = rawCells
     }
 
     mutating func add(_ row: [String]) {
         precondition(row.count == columns.count, "\(name): a row of \(row.count) fields for \(columns.count) columns")
-        rows.append(row)
+        rows.append(rawCells ? row : row.map(CSVTable.inert))
+    }
+
+    /// The cell with a single quote before it when it starts with `=`, `+`, `-`, `@`,
+    /// tab or CR, the characters a spreadsheet takes as the start of a formula
+    /// (OWASP, "CSV Injection"); the quote shows as text and keeps the cell a string.
+    /// A cell that is wholly a decimal number (`-3`, `+2.5`) is left alone, so
+    /// negative measures stay numbers: a number is never a formula.
+    static func inert(_ cell: String) -> String {
+        guard let first = cell.utf8.first, formulaStarts.contains(first), !isDecimal(cell) else { return cell }
+        return "'" + cell
+    }
+
+    private static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13]
+
+    /// An optional sign, then digits with at most one decimal point among or before them.
+    static func isDecimal(_ cell: String) -> Bool {
+        var bytes = Substring(cell).utf8[...]
+        if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        var digits = 0, points = 0
+        for byte in bytes {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { digits += 1 } else if byte == UInt8(ascii: ".") { points += 1 } else { return false }
+        }
+        return digits > 0 && points <= 1
     }
 
     var fileName: String { name + ".csv" }

@@ -16,10 +16,14 @@ public struct ExportOptions: Sendable {
     /// Replace an existing target: only a regular file that is no SQLite database (so never a store),
     /// or the directory of an earlier CSV export.
     public var force: Bool
+    /// CSV only: write cells that start like a formula (`=`, `+`, `-`, `@`, tab, CR) as stored,
+    /// instead of prefixing them with a single quote. Recorded in the audit trail as `cells=raw`.
+    public var rawCells: Bool
 
-    public init(identifiers: IdentifierPolicy = .refuse, force: Bool = false) {
+    public init(identifiers: IdentifierPolicy = .refuse, force: Bool = false, rawCells: Bool = false) {
         self.identifiers = identifiers
         self.force = force
+        self.rawCells = rawCells
     }
 }
 
@@ -41,13 +45,16 @@ public struct ExportSummary: Sendable {
     /// The audit event's record id.
     public let audit: RecordID
     /// The counts as the audit trail records them: `notes=12 withheld=1 themes=4 insights=3 decisions=2`,
-    /// then `redacted=N` or `identifiers=N` when identifiers were replaced or allowed.
+    /// then `redacted=N` or `identifiers=N` when identifiers were replaced or allowed,
+    /// and `cells=raw` when a CSV export kept formula-like cells as stored (`--raw-cells`).
     public let counts: String
 
-    static func counts(notes: Int, withheld: Int, themes: Int, insights: Int, decisions: Int, redacted: Int, allowed: Int) -> String {
+    static func counts(notes: Int, withheld: Int, themes: Int, insights: Int, decisions: Int, redacted: Int, allowed: Int,
+                       rawCells: Bool = false) -> String {
         var words = ["notes=\(notes)", "withheld=\(withheld)", "themes=\(themes)", "insights=\(insights)", "decisions=\(decisions)"]
         if redacted > 0 { words.append("redacted=\(redacted)") }
         if allowed > 0 { words.append("identifiers=\(allowed)") }
+        if rawCells { words.append("cells=raw") }
         return words.joined(separator: " ")
     }
 }
@@ -83,14 +90,14 @@ public struct Exporter {
         case .redact: data = data.redacted()
         case .allow: break
         }
-        switch try Exporter.render(format, data) {
+        switch try Exporter.render(format, data, rawCells: options.rawCells) {
         case .file(let bytes): try target.write(bytes)
         case .directory(let files): try target.write(files: files)
         }
         let allowed = options.identifiers == .allow ? hits : []
         let counts = ExportSummary.counts(notes: data.notes.count, withheld: data.withheld.count, themes: data.themes.count,
                                           insights: data.insights.count, decisions: data.decisions.count,
-                                          redacted: data.redactions, allowed: allowed.count)
+                                          redacted: data.redactions, allowed: allowed.count, rawCells: format == .csv && options.rawCells)
         let at = ISO8601.format(seconds: now)
         let by = try store.name
         let absolute = target.absolutePath
@@ -119,9 +126,9 @@ public struct Exporter {
         case directory([(name: String, bytes: [UInt8])])
     }
 
-    static func render(_ format: ExportFormat, _ data: ExportDataset) throws -> Rendered {
+    static func render(_ format: ExportFormat, _ data: ExportDataset, rawCells: Bool = false) throws -> Rendered {
         switch format {
-        case .csv: return .directory(CSVExport.tables(data).map { ($0.fileName, $0.bytes) })
+        case .csv: return .directory(CSVExport.tables(data, rawCells: rawCells).map { ($0.fileName, $0.bytes) })
         case .json: return .file(NDJSONExport.bytes(data))
         case .qdpx:
             do { return .file(try QDPXExport.archive(data)) } catch is ZIPWriter.TooLarge {
@@ -136,14 +143,14 @@ public struct Exporter {
     /// as by `write`. A file export comes back as one unnamed entry; a directory
     /// export as its files' names and contents.
     public func render(format: ExportFormat, filter: ExportFilter = ExportFilter(),
-                       identifiers: IdentifierPolicy = .refuse) throws -> [(name: String, bytes: [UInt8])] {
+                       identifiers: IdentifierPolicy = .refuse, rawCells: Bool = false) throws -> [(name: String, bytes: [UInt8])] {
         var data = try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000))
         if identifiers == .redact { data = data.redacted() }
         if identifiers == .refuse {
             let hits = data.scan()
             if !hits.isEmpty { throw ExportError.identifiersFound(hits) }
         }
-        switch try Exporter.render(format, data) {
+        switch try Exporter.render(format, data, rawCells: rawCells) {
         case .file(let bytes): return [("", bytes)]
         case .directory(let files): return files
         }

@@ -40,6 +40,7 @@ struct ExportCommand: Command {
             .flag("force", "replace PATH if it exists: only a regular file that is no store, or an earlier CSV export's directory"),
             .flag("redact", "replace direct identifiers with [NHS number], [postcode], [phone] or [email]"),
             .flag("allow-identifiers", "export direct identifiers as they are; recorded in the audit trail"),
+            .flag("raw-cells", "csv only: keep cells starting with =, +, -, @, tab or CR as stored (they can run as formulas); recorded in the audit trail"),
         ],
         discussion: """
             Themes, insights and decisions are always exported whole; the filters select notes.
@@ -49,6 +50,9 @@ struct ExportCommand: Command {
             nothing is written, unless --redact or --allow-identifiers is given. The export is written
             beside PATH and renamed into place, so PATH holds a whole export or is untouched. Every
             export is recorded in the audit trail ('fieldnotes audit'), which syncs like any record.
+            In CSV, a cell starting with =, +, -, @, tab or CR gets a leading single quote so a
+            spreadsheet shows it as text instead of running it as a formula; a cell that is wholly a
+            number (-3, -3.5) is left as it is. --raw-cells turns this off.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -63,12 +67,17 @@ struct ExportCommand: Command {
         if redact && allow {
             throw UsageError(message: "--redact and --allow-identifiers contradict each other; give one", command: spec.name)
         }
+        let rawCells = arguments.flag("raw-cells")
+        if rawCells && format != .csv {
+            throw UsageError(message: "--raw-cells applies to csv only; leave it out for \(format.rawValue)", command: spec.name)
+        }
         let store = try context.openStore()
         let summary: ExportSummary
         do {
             summary = try Exporter(store: store).write(
                 format: format, to: out, filter: ExportFilterOptions.filter(arguments),
-                options: ExportOptions(identifiers: redact ? .redact : allow ? .allow : .refuse, force: arguments.flag("force")))
+                options: ExportOptions(identifiers: redact ? .redact : allow ? .allow : .refuse, force: arguments.flag("force"),
+                                       rawCells: rawCells))
         } catch let error as ExportError where error.isIdentifiersFound {
             for (hit, count) in ExportFilterOptions.describe(error.hits) { context.err("fieldnotes: " + ExportFilterOptions.line(hit, count)) }
             throw error
