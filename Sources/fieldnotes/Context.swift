@@ -99,6 +99,8 @@ enum Output {
 }
 
 /// Lines of aligned columns for people. The last column is not padded.
+/// Every cell is shown through `TerminalText.escaped`, and the widths are
+/// those of the escaped text.
 struct Table {
     let headers: [String]
     private(set) var rows: [[String]] = []
@@ -110,6 +112,8 @@ struct Table {
     mutating func add(row cells: [String]) { rows.append(cells) }
 
     func render() -> String {
+        let headers = headers.map { TerminalText.escaped($0) }
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         var widths = headers.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }

@@ -72,8 +72,8 @@ struct DecisionShowCommand: Command {
         if decision.isDeleted { table.add("status", "deleted") }
         var out = table.render() + "\n\nInsights behind it (\(insights.count)):"
         for (insightID, insight) in insights {
-            out += "\n  \(insightID.short)  " + (insight?.value("statement")?.text ?? "(not in this store yet)")
-                + (insight?.value("status")?.text.map { " [\($0)]" } ?? "")
+            out += "\n  \(insightID.short)  " + TerminalText.escaped((insight?.value("statement")?.text ?? "(not in this store yet)")
+                + (insight?.value("status")?.text.map { " [\($0)]" } ?? ""))
         }
         context.out(out)
     }

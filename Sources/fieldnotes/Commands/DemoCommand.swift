@@ -56,7 +56,7 @@ struct DemoCommand: Command {
                 let values = conflict.heads.enumerated().map { index, head in
                     "\(NoteText.display(head.value)) by \(names[head.id.origin] ?? "?")\(index == 0 ? " (shown)" : "")"
                 }
-                context.out("  note \(record.id.short) \(conflict.name): " + values.joined(separator: " | "))
+                context.out(TerminalText.escaped("  note \(record.id.short) \(conflict.name): " + values.joined(separator: " | ")))
             }
         }
         if let report = result.reportPath { context.out("\nreport: \(report)") }

@@ -96,9 +96,9 @@ enum EvidenceQuote {
     static func text(_ id: RecordID, _ note: VisibleRecord?) -> String {
         guard let note else { return "  \(id.short)  (not in this store yet: sync to fetch it)" }
         guard !note.erased else { return "  \(id.short)  (erased)" }
-        let title = note.value("title")?.text ?? ""
-        let body = note.value("body")?.text ?? ""
-        return "  \(id.short)  \(title)\(note.isDeleted ? " (deleted)" : "")" + (body.isEmpty ? "" : "\n      \"\(body.clipped(200))\"")
+        let title = TerminalText.escaped(note.value("title")?.text ?? "")
+        let body = TerminalText.escaped((note.value("body")?.text ?? "").clipped(200))
+        return "  \(id.short)  \(title)\(note.isDeleted ? " (deleted)" : "")" + (body.isEmpty ? "" : "\n      \"\(body)\"")
     }
 }
 

@@ -208,7 +208,7 @@ struct EraseCommand: Command {
             guard context.stdinIsTerminal else {
                 throw CommandFailure(message: "erase cannot be undone and needs confirmation; run it on a terminal or pass --yes")
             }
-            fputsOut("Erase note \(id.short) '\((record.value("title")?.text ?? "").clipped(40))'? This cannot be undone. Type 'erase' to confirm: ")
+            fputsOut("Erase note \(id.short) '\(TerminalText.escaped((record.value("title")?.text ?? "").clipped(40)))'? This cannot be undone. Type 'erase' to confirm: ")
             guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
         }
         try store.commit([.erase(id, reason: reason)])
@@ -259,7 +259,7 @@ enum NoteText {
             table.add("conflict", "\(conflict.name): " + values.joined(separator: " | "))
         }
         var out = table.render()
-        if let body = record.value("body")?.text, !body.isEmpty { out += "\n\n" + body }
+        if let body = record.value("body")?.text, !body.isEmpty { out += "\n\n" + TerminalText.escaped(body, keepingLineBreaks: true) }
         return out
     }
 
