@@ -19,9 +19,11 @@ public final class Store {
     /// Milliseconds since the Unix epoch; injected so tests can skew clocks.
     let wallClock: () -> UInt64
 
-    /// Creates a new store at `path`; refuses to touch an existing file.
+    /// Creates a new store at `path`, readable by its owner only (0600, as are
+    /// its `-wal` and `-shm` files); refuses to touch an existing file.
     public static func create(at path: String, name: String, wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
         if access(path, F_OK) == 0 { throw StoreError.exists(path) }
+        try createOwnerOnlyFile(at: path)
         let database: Database
         do {
             database = try Database(path: path, mode: .readWriteCreate)

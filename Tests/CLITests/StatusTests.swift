@@ -11,7 +11,7 @@ struct StatusTests {
             expectSuccess(status)
             #expect(objectKeys(status.stdout, depth: 1) == ["store", "replica", "name", "notes", "operations", "local_operations",
                                                             "unacknowledged_operations", "hub", "hub_device", "last_sync",
-                                                            "conflicts", "digest"])
+                                                            "conflicts", "digest", "file_mode_warnings"])
             #expect(objectKeys(status.stdout, depth: 2) == ["live", "deleted", "erased"])
             let parsed = try parseObject(status.stdout)
             #expect(parsed.string("store") == store.path)

@@ -36,7 +36,9 @@ struct StatusCommand: Command {
         name: "status", abstract: "This store's replica, counts, unsynced operations and digest",
         options: [formatOption],
         discussion: "The digest is SHA-256 over a canonical form of everything the store shows:\n"
-            + "two stores have the same digest exactly when they show the same data.")
+            + "two stores have the same digest exactly when they show the same data.\n"
+            + "Warns on stderr when the store, its -wal or -shm file (or the default store's directory)\n"
+            + "can be read or written by anyone but its owner, with the chmod that fixes it.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
@@ -46,6 +48,8 @@ struct StatusCommand: Command {
         let unsynced = try store.unacknowledged()
         let link = try store.hubLink()
         let lastSync = try store.lastSyncMillis()
+        let loose = Store.looseFileModes(at: context.storePath, includingDirectory: context.storeWasDefaulted)
+        for file in loose { context.err("fieldnotes: warning: " + looseLine(file)) }
         if json {
             context.out(JSON.object([
                 ("store", .string(context.storePath)),
@@ -61,6 +65,9 @@ struct StatusCommand: Command {
                 ("last_sync", lastSync.map { .string(ISO8601.format(millis: $0)) } ?? .null),
                 ("conflicts", .number(Double(status.conflicts))),
                 ("digest", .string(status.digest)),
+                ("file_mode_warnings", .array(loose.map { file in
+                    .object([("path", .string(file.path)), ("mode", .string(octal(file.mode))), ("fix", .string(fix(file)))])
+                })),
             ]).pretty())
             return
         }
@@ -75,6 +82,27 @@ struct StatusCommand: Command {
         table.add("conflicts", "\(status.conflicts) fields with concurrent values (fieldnotes conflicts)")
         table.add("digest", status.digest)
         context.out(table.render().split(separator: "\n").dropFirst().joined(separator: "\n"))
+    }
+
+    /// `"/p/store.sqlite can be read or written by others (mode 0644); run chmod 600 /p/store.sqlite"`.
+    static func looseLine(_ file: LooseFileMode) -> String {
+        "\(file.path) can be read or written by others (mode \(octal(file.mode))); run \(fix(file))"
+    }
+
+    static func fix(_ file: LooseFileMode) -> String {
+        "chmod \(String(file.ownerOnlyMode, radix: 8)) \(shellQuoted(file.path))"
+    }
+
+    static func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// The path as one shell word: as it is when it holds only safe characters, else in single quotes.
+    static func shellQuoted(_ path: String) -> String {
+        let safe = path.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) || "/._-+,:@%".unicodeScalars.contains($0) }
+        guard !safe || path.isEmpty else { return path }
+        return "'" + path.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }
 
