@@ -71,13 +71,13 @@ func runCommandLine(_ words: [String]) -> Int32 {
     } catch let error as UsageError {
         return usageFailure(error)
     } catch let error as StoreError {
-        Output.standardError("fieldnotes: error: \(error.description)")
+        Output.standardError("fieldnotes: error: \(TerminalText.escaped(error.description))")
         return 1
     } catch let error as CommandFailure {
-        Output.standardError("fieldnotes: error: \(error.message)")
+        Output.standardError("fieldnotes: error: \(TerminalText.escaped(error.message))")
         return error.status
     } catch {
-        Output.standardError("fieldnotes: error: \(error)")
+        Output.standardError("fieldnotes: error: \(TerminalText.escaped(String(describing: error)))")
         return 1
     }
 }
@@ -90,7 +90,8 @@ struct CommandFailure: Error {
 
 func usageFailure(_ error: UsageError) -> Int32 {
     let help = error.command.map { "'fieldnotes \($0) --help'" } ?? "'fieldnotes --help'"
-    Output.standardError("fieldnotes: error: \(error.message); see \(help)")
+    // One line, whatever the message quotes (stored text, a peer's words).
+    Output.standardError("fieldnotes: error: \(TerminalText.escaped(error.message)); see \(help)")
     return 2
 }
 
