@@ -31,20 +31,36 @@ public struct EnrolmentToken: Hashable, Sendable {
     public var hash: [UInt8] { SHA256.hash(bytes) }
 
     public var text: String {
-        var symbols: [Character] = []
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            accumulator = accumulator << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                symbols.append(Self.alphabet[Int(accumulator >> UInt32(bits) & 31)])
-            }
-        }
+        let symbols = Self.regroup(bytes.map(Int.init), from: 8, to: 5).map { Self.alphabet[$0] }
         var groups: [String] = stride(from: 0, to: symbols.count, by: 4).map { String(symbols[$0 ..< min($0 + 4, symbols.count)]) }
         groups.append(String(Self.checkAlphabet[Self.check(bytes)]))
         return groups.joined(separator: "-")
+    }
+
+    /// Big-endian digits of `from` bits regrouped as digits of `to` bits
+    /// (bytes to base32 symbols and back); the count works out exactly for 80 bits.
+    static func regroup(_ digits: [Int], from: Int, to: Int) -> [Int] {
+        var out: [Int] = []
+        var accumulator = 0
+        var bits = 0
+        for digit in digits {
+            accumulator = (accumulator << from | digit) & 0xFFFF
+            bits += from
+            while bits >= to {
+                bits -= to
+                out.append(accumulator >> bits & (1 << to - 1))
+            }
+        }
+        return out
+    }
+
+    /// Crockford's reading of look-alikes: O is 0, I and L are 1.
+    static func normalized(_ character: Character) -> Character {
+        switch character {
+        case "O": return "0"
+        case "I", "L": return "1"
+        default: return character
+        }
     }
 
     /// The 80-bit number modulo 37.
@@ -75,23 +91,11 @@ public struct EnrolmentToken: Hashable, Sendable {
         guard symbols.count == 17 else { return .failure(.length(symbols.count)) }
         var values: [Int] = []
         for character in symbols.dropLast() {
-            let normalized: Character = character == "O" ? "0" : (character == "I" || character == "L") ? "1" : character
-            guard let value = alphabet.firstIndex(of: normalized) else { return .failure(.symbol(character)) }
+            guard let value = alphabet.firstIndex(of: normalized(character)) else { return .failure(.symbol(character)) }
             values.append(value)
         }
-        let last = symbols[16] == "O" ? "0" : (symbols[16] == "I" || symbols[16] == "L") ? "1" : symbols[16]
-        guard let checkValue = checkAlphabet.firstIndex(of: last) else { return .failure(.symbol(symbols[16])) }
-        var bytes: [UInt8] = []
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for value in values {
-            accumulator = accumulator << 5 | UInt32(value)
-            bits += 5
-            if bits >= 8 {
-                bits -= 8
-                bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-            }
-        }
+        guard let checkValue = checkAlphabet.firstIndex(of: normalized(symbols[16])) else { return .failure(.symbol(symbols[16])) }
+        let bytes = regroup(values, from: 5, to: 8).map { UInt8($0) }
         guard let token = EnrolmentToken(bytes: bytes) else { return .failure(.length(symbols.count)) }
         guard check(bytes) == checkValue else { return .failure(.check) }
         return .success(token)
