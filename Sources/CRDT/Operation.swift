@@ -22,7 +22,7 @@ public struct Operation: Hashable, Sendable {
     }
 }
 
-/// What an operation does. Five kinds serve every record type and field: new
+/// What an operation does. Seven kinds serve every record type and field: new
 /// types and fields are names, not new kinds.
 public enum Action: Hashable, Sendable {
     /// Brings a record of `type` into existence.
@@ -37,6 +37,11 @@ public enum Action: Hashable, Sendable {
     case remove(set: String, element: Value, observed: [OperationID])
     /// Irreversibly purges every value of the record, including values that arrive later.
     case erase(reason: String)
+    /// Inserts a run of characters into a text field (`TextField`); the
+    /// characters' ids are the operation's origin and the run's counters.
+    case insertText(field: String, run: TextRun)
+    /// Deletes the characters of a text field that its author saw, by id.
+    case deleteText(field: String, ranges: [CharacterRange])
 
     public var purged: Action {
         switch self {
@@ -44,6 +49,8 @@ public enum Action: Hashable, Sendable {
         case .assign(let field, _, let replaces): return .assign(field: field, value: .null, replaces: replaces)
         case .add(let set, _): return .add(set: set, element: .null)
         case .remove(let set, _, let observed): return .remove(set: set, element: .null, observed: observed)
+        case .insertText(let field, let run): return .insertText(field: field, run: run.purged)
+        case .deleteText: return self
         }
     }
 
@@ -55,10 +62,33 @@ public enum Action: Hashable, Sendable {
         case .add: return .add
         case .remove: return .remove
         case .erase: return .erase
+        case .insertText: return .insertText
+        case .deleteText: return .deleteText
         }
     }
 
     public enum Kind: UInt8, Sendable, CaseIterable {
-        case create = 1, assign = 2, add = 3, remove = 4, erase = 5
+        case create = 1, assign = 2, add = 3, remove = 4, erase = 5, insertText = 6, deleteText = 7
+    }
+
+    /// The field a text operation edits; nil for the other kinds.
+    public var textField: String? {
+        switch self {
+        case .insertText(let field, _), .deleteText(let field, _): return field
+        case .create, .assign, .add, .remove, .erase: return nil
+        }
+    }
+}
+
+extension Action {
+    /// A text operation on `field` as an operation's action: an insertion's
+    /// replica is the operation's origin, so it is left out.
+    public init(_ field: String, _ text: TextOperation) {
+        switch text {
+        case .insert(let insertion):
+            self = .insertText(field: field, run: TextRun(first: insertion.first, text: insertion.text, left: insertion.left, right: insertion.right))
+        case .delete(let ranges):
+            self = .deleteText(field: field, ranges: ranges)
+        }
     }
 }

@@ -8,7 +8,11 @@
 /// ```
 /// origin (16) | seq (u64) | timestamp (u64) | record (16) | kind (u8)
 /// | name length (u32) | name (UTF-8) | id count (u32) | ids (16 + u64 each)
+/// [insertText: first (u64) | count (u64) | left | right]
+/// [deleteText: range count (u32) | ranges (16 + first u64 + count u64 each)]
 /// ```
+/// where `left` and `right` are a byte 0 (none) or a byte 1, the replica's
+/// 16 bytes and the counter (u64). The inserted text is left out, as values are.
 /// Integers are big-endian. The fingerprint is the first 8 bytes of the
 /// SHA-256 of these bytes, read as a big-endian `u64`; hashing lives with the
 /// callers (this module has no cryptography).
@@ -21,6 +25,7 @@ public enum OperationFingerprint {
         case .add(let set, _): (name, ids) = (set, [])
         case .remove(let set, _, let observed): (name, ids) = (set, observed)
         case .erase: (name, ids) = ("", [])
+        case .insertText(let field, _), .deleteText(let field, _): (name, ids) = (field, [])
         }
         var out: [UInt8] = []
         out.reserveCapacity(16 + 8 + 8 + 16 + 1 + 4 + name.utf8.count + 4 + ids.count * 24)
@@ -36,7 +41,31 @@ public enum OperationFingerprint {
             out.append(contentsOf: id.origin.bytes)
             out.appendBigEndian(id.seq)
         }
+        switch operation.action {
+        case .insertText(_, let run):
+            out.appendBigEndian(run.first)
+            out.appendBigEndian(run.count)
+            appendCharacter(run.left, to: &out)
+            appendCharacter(run.right, to: &out)
+        case .deleteText(_, let ranges):
+            appendUInt32(UInt32(clamping: ranges.count), to: &out)
+            for range in ranges {
+                out.append(contentsOf: range.replica.bytes)
+                out.appendBigEndian(range.first)
+                out.appendBigEndian(range.count)
+            }
+        case .create, .assign, .add, .remove, .erase:
+            break
+        }
         return out
+    }
+
+    /// A character id: 0 for none, or 1, the replica's 16 bytes and the counter.
+    private static func appendCharacter(_ character: CharacterID?, to out: inout [UInt8]) {
+        guard let character else { out.append(0); return }
+        out.append(1)
+        out.append(contentsOf: character.replica.bytes)
+        out.appendBigEndian(character.counter)
     }
 
     /// The first 8 bytes of a digest, big-endian.

@@ -29,6 +29,8 @@ public struct ReplicaState: Sendable {
         var fields: [String: [FieldHead]] = [:]
         /// Set name → live add tag → element.
         var sets: [String: [OperationID: Value]] = [:]
+        /// Text field name → its operations (assigns included), built into a `TextField` when read.
+        var texts: [String: [Operation]] = [:]
     }
 
     public init(replica: ReplicaID, clock: HybridLogicalClock = HybridLogicalClock()) {
@@ -80,6 +82,10 @@ public struct ReplicaState: Sendable {
             // settle on the byte-wise smaller type, whatever the order.
             if let existing = record.type, !type.utf8.lexicographicallyPrecedes(existing.utf8) { break }
             record.type = type
+        case .assign(let field, _, _) where TextField.names.contains(field):
+            record.texts[field, default: []].append(operation)
+        case .insertText(let field, _), .deleteText(let field, _):
+            record.texts[field, default: []].append(operation)
         case .assign(let field, let value, let replaces):
             record.covered.formUnion(replaces)
             var heads = record.fields[field] ?? []
@@ -98,6 +104,7 @@ public struct ReplicaState: Sendable {
             record.fields = [:]
             record.sets = [:]
             record.covered = []
+            record.texts = [:]
         }
     }
 
@@ -105,7 +112,11 @@ public struct ReplicaState: Sendable {
 
     public func record(_ id: RecordID) -> VisibleRecord? {
         guard let record = records[id], let type = record.type else { return nil }
-        return VisibleRecord(id: id, type: type, erased: record.erased, fields: record.fields,
+        var fields = record.fields
+        for (name, operations) in record.texts {
+            if let head = TextField(replica: replica, operations: operations).head { fields[name] = [head] }
+        }
+        return VisibleRecord(id: id, type: type, erased: record.erased, fields: fields,
                              sets: record.sets.mapValues { Set($0.values) })
     }
 
@@ -128,8 +139,27 @@ public struct ReplicaState: Sendable {
     /// Writes a field, replacing every head this replica sees.
     @discardableResult
     public mutating func assign(_ record: RecordID, _ field: String, _ value: Value, wallMillis: UInt64) -> Operation {
-        let replaces = (records[record]?.fields[field] ?? []).map(\.id).sorted()
+        var replaces = (records[record]?.fields[field] ?? []).map(\.id).sorted()
+        if TextField.names.contains(field) {
+            // A text field's register heads: its assigns no other assign replaces.
+            let assigns = (records[record]?.texts[field] ?? []).filter { $0.action.kind == .assign }
+            var covered: Set<OperationID> = []
+            for case .assign(_, _, let ids) in assigns.map(\.action) { covered.formUnion(ids) }
+            replaces = assigns.map(\.id).filter { !covered.contains($0) }.sorted()
+        }
         return makeLocal(record, .assign(field: field, value: value, replaces: replaces), wallMillis: wallMillis)
+    }
+
+    /// The text field as this replica holds it (`TextField`).
+    public func textField(_ record: RecordID, _ field: String) -> TextField {
+        TextField(replica: replica, operations: records[record]?.texts[field] ?? [])
+    }
+
+    /// Makes and applies the text operations that turn a text field into `text`.
+    @discardableResult
+    public mutating func editText(_ record: RecordID, _ field: String, to text: String, wallMillis: UInt64) -> [Operation] {
+        var state = textField(record, field)
+        return state.edit(to: text).map { makeLocal(record, Action(field, $0), wallMillis: wallMillis) }
     }
 
     /// Removes an element by naming every add of it this replica sees.

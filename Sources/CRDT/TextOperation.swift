@@ -43,7 +43,7 @@ public struct CharacterRange: Hashable, Sendable, CustomStringConvertible {
 /// they are adjacent in the author's sequence. Inside the run, character
 /// `i > 0` has the character before it as its left origin and the same
 /// right origin, so a run is exactly the characters it holds typed one by
-/// one. See `Protocol/TEXT.md`.
+/// one. See `Protocol/OPERATIONS.md` §4.7.2.
 public struct TextInsertion: Hashable, Sendable {
     public let replica: ReplicaID
     public let first: UInt64
@@ -133,5 +133,38 @@ public enum TextOperation: Hashable, Sendable {
         flushInsert()
         flushDelete()
         return out
+    }
+}
+
+/// A text insertion as an operation carries it (`Action.insertText`): the
+/// inserting replica is the operation's origin, so it is not repeated.
+/// `text` is nil once the record is erased: the run keeps its counters,
+/// length and origins (later operations name them) but not its characters.
+public struct TextRun: Hashable, Sendable {
+    public let first: UInt64
+    /// Characters (Unicode scalars) in the run, at least 1.
+    public let count: UInt64
+    public let text: String?
+    public let left: CharacterID?
+    public let right: CharacterID?
+
+    public init(first: UInt64, text: String, left: CharacterID?, right: CharacterID?) {
+        self.init(first: first, count: UInt64(text.unicodeScalars.count), text: text, left: left, right: right)
+    }
+
+    public init(first: UInt64, count: UInt64, text: String?, left: CharacterID?, right: CharacterID?) {
+        self.first = first
+        self.count = count
+        self.text = text
+        self.left = left
+        self.right = right
+    }
+
+    public var purged: TextRun { TextRun(first: first, count: count, text: nil, left: left, right: right) }
+
+    /// The insertion this run is when `replica` made it; nil once purged.
+    public func insertion(by replica: ReplicaID) -> TextInsertion? {
+        guard let text else { return nil }
+        return TextInsertion(replica: replica, first: first, text: text, left: left, right: right)
     }
 }

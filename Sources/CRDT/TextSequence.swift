@@ -10,7 +10,7 @@
 /// between (its left and right origins); concurrent insertions at one place
 /// are ordered so that runs typed concurrently, forwards or backwards, never
 /// interleave; ties between runs with the same origins break on the
-/// replicas' bytes. `Protocol/TEXT.md` states the rule in full.
+/// replicas' bytes. `Protocol/OPERATIONS.md` §4.7 states the rule in full.
 ///
 /// Characters are named by `(replica, counter)`, the counter counting the
 /// characters that replica inserted into this text. A remote insertion is
@@ -294,7 +294,7 @@ public struct TextSequence: Sendable {
         let rightPosition = right.isNone ? Position.end : (locate(right) ?? .end)
         let newID = insertion.replica
 
-        // YjsMod's scan (see Protocol/TEXT.md §3): from the character after the
+        // YjsMod's scan (see Protocol/OPERATIONS.md §4.7.3): from the character after the
         // left origin to the right origin, compare each run's first character.
         var current = left.isNone ? firstPosition : position(after: leftPosition)
         var destination = current

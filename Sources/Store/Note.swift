@@ -39,6 +39,8 @@ public enum Note {
     public struct Input: Sendable {
         public var title: String?
         public var body: String?
+        /// Text to add at the end of the body.
+        public var appendBody: String?
         public var kind: String?
         public var area: String?
         public var occurredAt: String?
@@ -52,7 +54,7 @@ public enum Note {
         public init() {}
 
         public var isEmpty: Bool {
-            title == nil && body == nil && kind == nil && area == nil && occurredAt == nil && participant == nil
+            title == nil && body == nil && appendBody == nil && kind == nil && area == nil && occurredAt == nil && participant == nil
                 && consent == nil && tags.isEmpty && removeTags.isEmpty && measures.isEmpty && unset.isEmpty
         }
     }
@@ -68,7 +70,13 @@ public enum Note {
         } else if creating {
             throw StoreError.invalid("a note needs a title", "give one with --title")
         }
-        if let body = input.body { assignments.append(("body", .text(body))) }
+        // The body is a text field: written as the edits that make it read the new text.
+        var bodyChanges: [Change] = []
+        if let body = input.body { bodyChanges.append(.editText(id, field: "body", text: body)) }
+        if let more = input.appendBody {
+            guard input.body == nil else { throw StoreError.invalid("the body is both given and appended to", "give one or the other") }
+            bodyChanges.append(.appendText(id, field: "body", text: more))
+        }
         if let kind = input.kind { assignments.append(("kind", .text(try check(kind, in: kinds, what: "kind")))) }
         if let area = input.area { assignments.append(("area", .text(try nonEmpty(area, "area")))) }
         if let participant = input.participant { assignments.append(("participant", .text(try nonEmpty(participant, "participant")))) }
@@ -83,13 +91,18 @@ public enum Note {
         }
         for field in input.unset {
             let name = try unsettable(field)
-            guard !assignments.contains(where: { $0.0 == name }) else {
+            guard !assignments.contains(where: { $0.0 == name }), name != "body" || bodyChanges.isEmpty else {
                 throw StoreError.invalid("\(field) is both set and unset", "give one or the other")
             }
-            assignments.append((name, .null))
+            if name == "body" {
+                bodyChanges.append(.editText(id, field: "body", text: ""))
+            } else {
+                assignments.append((name, .null))
+            }
         }
         var changes: [Change] = creating ? [.create(id, type: type)] : []
         changes += assignments.map { .assign(id, field: $0.0, value: $0.1) }
+        changes += bodyChanges
         for tag in input.tags { changes.append(.add(id, set: tagSet, element: .text(try nonEmpty(tag, "tag")))) }
         for tag in input.removeTags { changes.append(.remove(id, set: tagSet, element: .text(try nonEmpty(tag, "tag")))) }
         try RecordSchema.check(changes) { _ in type }

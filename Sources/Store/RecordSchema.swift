@@ -123,7 +123,39 @@ public enum RecordSchema {
             return checkName(set, "set name") ?? checkIDs(observed, "observed adds") ?? checkProtocol(element, elementName(set))
         case .erase(let reason):
             return Limits.check(reason, Limits.eraseReason, field: "erase reason", hint: "shorten the reason; it needs no personal details")
+        case .insertText(let field, let run):
+            if let bad = checkName(field, "field name") ?? checkTextField(field) { return bad }
+            guard run.first >= 1, run.count >= 1, run.first <= UInt64(Int64.max) - run.count else {
+                return Limits.Violation(message: "a text run of \(run.count) characters from counter \(run.first)", hint: "this is a fault in the sending replica")
+            }
+            for origin in [run.left, run.right] {
+                if let origin, origin.counter < 1 || origin.counter > UInt64(Int64.max) {
+                    return Limits.Violation(message: "a text run names character counter \(origin.counter)", hint: "this is a fault in the sending replica")
+                }
+            }
+            guard let text = run.text else { return nil }
+            if text.unicodeScalars.count != Int(clamping: run.count) {
+                return Limits.Violation(message: "a text run says \(run.count) characters and holds \(text.unicodeScalars.count)", hint: "this is a fault in the sending replica")
+            }
+            if let rule = rule(type: type, field: field), let bad = check(.text(text), rule, what: displayName(field)) { return bad }
+            return checkProtocol(.text(text), displayName(field))
+        case .deleteText(let field, let ranges):
+            if let bad = checkName(field, "field name") ?? checkTextField(field) { return bad }
+            if ranges.count > Limits.idList {
+                return Limits.Violation(message: "\(ranges.count) deleted ranges, over the limit of \(Limits.idList)", hint: "this is a fault in the sending replica")
+            }
+            for range in ranges where range.first < 1 || range.count < 1 || range.first > UInt64(Int64.max) - range.count {
+                return Limits.Violation(message: "a deletion of \(range.count) characters from counter \(range.first)", hint: "this is a fault in the sending replica")
+            }
+            return nil
         }
+    }
+
+    /// Text operations edit text fields only (`TextField.names`).
+    static func checkTextField(_ field: String) -> Limits.Violation? {
+        guard !TextField.names.contains(field) else { return nil }
+        return Limits.Violation(message: "'\(clip(field))' is not a text field",
+                                hint: "text operations edit only \(TextField.names.sorted().joined(separator: ", ")); write other fields with assigns")
     }
 
     /// Checks operations a peer sent, in order. A record's type comes from a
@@ -284,6 +316,7 @@ extension Action {
         case .assign(let field, _, _): return field
         case .add(let set, _), .remove(let set, _, _): return set
         case .erase: return nil
+        case .insertText(let field, _), .deleteText(let field, _): return field
         }
     }
 }
@@ -298,6 +331,10 @@ extension Change {
         case .add(let id, let set, let element): return (id, .add(set: set, element: element))
         case .remove(let id, let set, let element): return (id, .remove(set: set, element: element, observed: []))
         case .erase(let id, let reason): return (id, .erase(reason: reason))
+        // Checked as the whole text it makes, or as the run it appends.
+        case .editText(let id, let field, let text), .appendText(let id, let field, let text):
+            if text.isEmpty { return (id, .deleteText(field: field, ranges: [])) }
+            return (id, .insertText(field: field, run: TextRun(first: 1, text: text, left: nil, right: nil)))
         }
     }
 }

@@ -82,6 +82,18 @@ enum Schema {
         -- a reader stops it now.
         INSERT INTO meta(key, value) VALUES ('purge_pending', 1) ON CONFLICT(key) DO UPDATE SET value = 1;
         """,
+        // 5: a note's body is a text field (TextField): its operations are
+        // found through a partial index, and `texts` counts them so a
+        // connection can tell that its built copy is current. A body keeps
+        // showing what it showed: its assigns become bases, of which the
+        // register's winner shows, so only the winning head stays in `heads`.
+        """
+        CREATE INDEX ops_body ON ops(record) WHERE name = 'body' AND kind IN (2, 6, 7);
+        CREATE TABLE texts (
+            record INTEGER NOT NULL, field TEXT NOT NULL, ops INTEGER NOT NULL,
+            PRIMARY KEY (record, field)) WITHOUT ROWID;
+        DELETE FROM heads WHERE field = 'body' AND (wins = 0 OR typeof(value) != 'text' OR value = '');
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

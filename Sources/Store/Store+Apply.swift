@@ -9,6 +9,11 @@ public enum Change: Sendable {
     case add(RecordID, set: String, element: Value)
     case remove(RecordID, set: String, element: Value)
     case erase(RecordID, reason: String)
+    /// Makes a text field read `text`: only the characters that differ are
+    /// deleted and inserted.
+    case editText(RecordID, field: String, text: String)
+    /// Adds `text` at the end of a text field.
+    case appendText(RecordID, field: String, text: String)
 }
 
 /// What one transaction has touched, so the derived state (winners, the text
@@ -33,6 +38,11 @@ final class Batch {
     /// Fields given a head in this batch.
     var written: Set<FieldKey> = []
     var erased = false
+    /// Text fields (by record row) checked against the log in this batch,
+    /// written to, and to be built again from the log (an assign arrived).
+    var textsLoaded: Set<Int64> = []
+    var textsTouched: Set<Int64> = []
+    var textsRebuild: Set<Int64> = []
 
     struct FieldKey: Hashable {
         let rid: Int64
@@ -56,17 +66,21 @@ extension Store {
     public func commit(_ changes: [Change]) throws -> [Operation] {
         try guarded {
             try checkChanges(changes)
-            let (operations, erased) = try database.transaction { () -> ([Operation], Bool) in
-                let batch = try beginBatch()
-                var made: [Operation] = []
-                for change in changes {
-                    let operation = try makeOperation(change, batch)
-                    _ = try applyOne(operation, batch)
-                    made.append(operation)
+            let (operations, erased) = try keepingTextsOnFailure {
+                try database.transaction { () -> ([Operation], Bool) in
+                    let batch = try beginBatch()
+                    var made: [Operation] = []
+                    for change in changes {
+                        for (record, action) in try actions(for: change, batch) {
+                            let operation = try makeOperation(record, action, batch)
+                            _ = try applyOne(operation, batch)
+                            made.append(operation)
+                        }
+                    }
+                    try finish(batch)
+                    replica = batch.replica
+                    return (made, batch.erased)
                 }
-                try finish(batch)
-                replica = batch.replica
-                return (made, batch.erased)
             }
             // The erase has committed: if readers stop the purge of the files, it stays pending.
             if erased { finishPurge(waiting: purgeWaitAfterErase) }
@@ -92,16 +106,18 @@ extension Store {
     /// `apply`, also saying whether the store re-issued its own operations.
     public func applyReporting(_ operations: [Operation]) throws -> (applied: Int, reissue: Reissue?) {
         try guarded {
-            let (count, erased, reissue) = try database.transaction { () -> (Int, Bool, Reissue?) in
-                let batch = try beginBatch()
-                let wall = wallClock()
-                var applied = 0
-                for operation in operations {
-                    batch.clock.observe(operation.timestamp, wallMillis: wall)
-                    if try applyOne(operation, batch) { applied += 1 }
+            let (count, erased, reissue) = try keepingTextsOnFailure {
+                try database.transaction { () -> (Int, Bool, Reissue?) in
+                    let batch = try beginBatch()
+                    let wall = wallClock()
+                    var applied = 0
+                    for operation in operations {
+                        batch.clock.observe(operation.timestamp, wallMillis: wall)
+                        if try applyOne(operation, batch) { applied += 1 }
+                    }
+                    try finish(batch)
+                    return (applied, batch.erased, batch.reissue)
                 }
-                try finish(batch)
-                return (applied, batch.erased, batch.reissue)
             }
             if let reissue { replica = reissue.replica }
             // The erase has committed: if readers stop the purge of the files, it stays pending.
@@ -110,26 +126,34 @@ extension Store {
         }
     }
 
+    /// A failed transaction leaves nothing on disk, but may have changed the
+    /// cached text fields: forget them, to be built again from the log.
+    private func keepingTextsOnFailure<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            texts.removeAll()
+            throw error
+        }
+    }
+
     // MARK: Local operations
 
-    private func makeOperation(_ change: Change, _ batch: Batch) throws -> Operation {
-        let record: RecordID
-        let action: Action
+    /// The actions a change becomes, filling in what its author sees: one,
+    /// except for a text edit, which is as many insertions and deletions as
+    /// the text differs in (none if it does not).
+    private func actions(for change: Change, _ batch: Batch) throws -> [(RecordID, Action)] {
         switch change {
         case .create(let id, let type):
-            record = id
-            action = .create(type: type)
+            return [(id, .create(type: type))]
         case .assign(let id, let field, let value):
-            record = id
             let rid = try recordRow(id, batch).rid
             let replaces = try statement("SELECT origin, seq FROM heads WHERE record = ? AND field = ? ORDER BY origin, seq")
                 .query([.integer(rid), .text(field)], Store.readOperationID).compactMap { $0 }
-            action = .assign(field: field, value: value, replaces: replaces)
+            return [(id, .assign(field: field, value: value, replaces: replaces))]
         case .add(let id, let set, let element):
-            record = id
-            action = .add(set: set, element: element)
+            return [(id, .add(set: set, element: element))]
         case .remove(let id, let set, let element):
-            record = id
             let rid = try recordRow(id, batch).rid
             // `IS` and `typeof`, not `=`: SQL's `=` finds the add of `true` (1)
             // for the number 1 and nothing at all for `.null`; the element
@@ -138,11 +162,23 @@ extension Store {
                 SELECT origin, seq FROM members WHERE record = ?1 AND name = ?2 AND element IS ?3 AND typeof(element) = typeof(?3)
                 ORDER BY origin, seq
                 """).query([.integer(rid), .text(set), SQLValue(element)], Store.readOperationID).compactMap { $0 }
-            action = .remove(set: set, element: element, observed: observed)
+            return [(id, .remove(set: set, element: element, observed: observed))]
         case .erase(let id, let reason):
-            record = id
-            action = .erase(reason: reason)
+            return [(id, .erase(reason: reason))]
+        case .editText(let id, let field, let text), .appendText(let id, let field, let text):
+            let (rid, erased) = try recordRow(id, batch)
+            guard !erased else { return [] }
+            if case .editText = change, let heads = try oversizedBases(rid) {
+                // A body written by an older version over today's limit cannot
+                // be sent, so edits around it could never reach a peer: a new
+                // whole text replaces it, and sync may then clear the old value.
+                return [(id, .assign(field: field, value: .text(text), replaces: heads))]
+            }
+            return try textEdits(change, rid: rid, batch).map { (id, Action(field, $0)) }
         }
+    }
+
+    private func makeOperation(_ record: RecordID, _ action: Action, _ batch: Batch) throws -> Operation {
         let seq = try vectorEntry(batch.replica, batch).held + 1
         let timestamp = batch.clock.tick(wallMillis: wallClock())
         return Operation(id: OperationID(origin: batch.replica, seq: seq), timestamp: timestamp, record: record, action: action)
@@ -194,6 +230,8 @@ extension Store {
     private func applyOne(_ operation: Operation, _ batch: Batch) throws -> Bool {
         try Store.checkSeqs(operation)
         let (rid, erased) = try recordRow(operation.record, batch)
+        let onText = !erased && Store.isOnTextField(operation.action)
+        if onText { try loadText(rid, batch) }
         let stored = erased ? operation.purged : operation
         let (kind, name, value, refs) = Store.columns(of: stored.action)
         let row: [SQLValue] = [.blob(operation.id.origin.bytes), .integer(Int64(operation.id.seq)), .integer(Int64(bitPattern: operation.timestamp.packed)),
@@ -221,6 +259,22 @@ extension Store {
             try statement("UPDATE records SET type = ?2 WHERE rid = ?1 AND (type IS NULL OR type > ?2)").run([.integer(rid), .text(type)])
             batch.touchedText.insert(rid)
         case _ where erased:
+            break
+        case _ where onText:
+            // The field is built from all its operations: a text operation is
+            // applied to it, an assign (a base) has it built again.
+            if case .assign(_, _, let replaces) = stored.action {
+                for id in replaces { try cover(id, rid, batch) }
+            }
+            if var field = texts[rid], field.apply(stored) {
+                texts[rid] = field
+            } else {
+                batch.textsRebuild.insert(rid)
+            }
+            batch.textsTouched.insert(rid)
+        case .insertText, .deleteText:
+            // On a field that is not a text field: kept in the log (the
+            // schema check refuses it from peers), shown nowhere.
             break
         case .assign(let field, let value, let replaces):
             for id in replaces {
@@ -261,6 +315,8 @@ extension Store {
             try purge(rid)
             batch.records[operation.record] = (rid, true)
             batch.touchedText.remove(rid)
+            batch.textsTouched.remove(rid)
+            texts[rid] = nil
             batch.erased = true
         }
         return true
@@ -294,8 +350,17 @@ extension Store {
         switch operation.action {
         case .assign(_, _, let ids), .remove(_, _, let ids):
             for id in ids { try check(id) }
-        case .create, .add, .erase:
+        case .create, .add, .erase, .insertText, .deleteText:
             break
+        }
+    }
+
+    /// Whether the action writes the store's text field (`textField`): a
+    /// text operation, or an assign (a base; `TextField`).
+    static func isOnTextField(_ action: Action) -> Bool {
+        switch action {
+        case .assign(let field, _, _), .insertText(let field, _), .deleteText(let field, _): return field == textField
+        case .create, .add, .remove, .erase: return false
         }
     }
 
@@ -322,7 +387,8 @@ extension Store {
         try statement("DELETE FROM covered WHERE record = ?").run([.integer(rid)])
         // No index on ops.record: erase is rare, and a scan here is cheaper
         // than an index entry for every operation ever applied.
-        try statement("UPDATE ops SET value = NULL WHERE record = ? AND kind IN (2, 3, 4) AND value IS NOT NULL").run([.integer(rid)])
+        try statement("UPDATE ops SET value = NULL WHERE record = ? AND kind IN (2, 3, 4, 6) AND value IS NOT NULL").run([.integer(rid)])
+        try statement("DELETE FROM texts WHERE record = ?").run([.integer(rid)])
         try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
     }
 
@@ -353,6 +419,7 @@ extension Store {
                   (SELECT origin, seq FROM heads WHERE record = ?1 AND field = ?2 ORDER BY ts DESC, origin DESC, seq DESC LIMIT 1)
                 """).run(values)
         }
+        try finishTexts(batch)
         for rid in batch.touchedText { try reindexText(rid, batch) }
         for origin in batch.dirtyOrigins {
             guard let entry = batch.vector[origin] else { continue }
@@ -394,6 +461,8 @@ extension Store {
         case .add(let set, let element): return (.add, set, SQLValue(element), .null)
         case .remove(let set, let element, let observed): return (.remove, set, SQLValue(element), packRefs(observed))
         case .erase(let reason): return (.erase, "", .text(reason), .null)
+        case .insertText(let field, let run): return (.insertText, field, run.text.map { .text($0) } ?? .null, packRun(run))
+        case .deleteText(let field, let ranges): return (.deleteText, field, .null, packRanges(ranges))
         }
     }
 

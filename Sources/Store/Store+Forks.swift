@@ -113,14 +113,33 @@ extension Store {
             id.origin == old && id.seq >= first ? OperationID(origin: new, seq: id.seq - first + 1) : id
         }
         // Ops first: their primary key moves to the new origin, so no row collides.
-        let rows = try statement("SELECT seq, refs FROM ops WHERE origin = ? AND seq >= ? ORDER BY seq")
-            .query([oldBlob, start]) { (UInt64($0.int64(0)), $0.isNull(1) ? nil : $0.blob(1)) }
+        let rows = try statement("SELECT seq, refs, record, kind, name FROM ops WHERE origin = ? AND seq >= ? ORDER BY seq")
+            .query([oldBlob, start]) { row in
+                (seq: UInt64(row.int64(0)), refs: row.isNull(1) ? nil : row.blob(1), rid: row.int64(2),
+                 kind: Action.Kind(rawValue: UInt8(clamping: row.int64(3))), onText: row.text(4) == Store.textField)
+            }
         let records = try statement("SELECT count(DISTINCT record) FROM ops WHERE origin = ? AND seq >= ?").first([oldBlob, start]) { Int($0.int64(0)) } ?? 0
-        for (seq, refs) in rows {
-            let rewritten: SQLValue = refs.map { Store.packRefs(Store.unpackRefs($0).map(renamed)) } ?? .null
+        let characters = CharacterRenaming(old: old, new: new, moved: rows.map { ($0.seq, $0.rid, $0.kind, $0.onText, $0.refs) }, renamed: renamed)
+        for row in rows {
+            let rewritten: SQLValue
+            switch (row.kind, row.refs) {
+            case (_, nil): rewritten = .null
+            case (.insertText?, let refs?):
+                rewritten = Store.unpackRun(refs, text: nil).map { Store.packRun(characters.renamed($0, in: row.rid)) } ?? .blob(refs)
+            case (.deleteText?, let refs?):
+                rewritten = Store.packRanges(Store.unpackRanges(refs).flatMap { characters.renamed($0, in: row.rid) })
+            case (_, let refs?):
+                rewritten = Store.packRefs(Store.unpackRefs(refs).map(renamed))
+            }
             try statement("UPDATE ops SET origin = ?, seq = ?, refs = ? WHERE origin = ? AND seq = ?")
-                .run([newBlob, .integer(Int64(clamping: seq - first + 1)), rewritten, oldBlob, .integer(Int64(clamping: seq))])
+                .run([newBlob, .integer(Int64(clamping: row.seq - first + 1)), rewritten, oldBlob, .integer(Int64(clamping: row.seq))])
+            // Its text field is built again from the renamed log, under the new id.
+            if row.onText {
+                batch.textsTouched.insert(row.rid)
+                batch.textsRebuild.insert(row.rid)
+            }
         }
+        texts.removeAll()
         try statement("UPDATE heads SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
         try statement("UPDATE members SET origin = ?1, seq = seq - ?3 WHERE origin = ?2 AND seq >= ?4").run([newBlob, oldBlob, shift, start])
         // Only the covered ids that are our moved operations (same record):
@@ -183,5 +202,57 @@ extension Store {
                 return true
             }
         }
+    }
+}
+
+/// How re-issuing renames the characters the moved operations typed. In a
+/// text, the store's characters are numbered in the order its operations
+/// made them, so in each record the moved insertions hold exactly the old
+/// id's characters from the first counter they use: those become the new
+/// id's characters from 1. A moved assign to a text field is a base whose
+/// replica id derives from the assign's id, so its characters follow it.
+struct CharacterRenaming {
+    let old: ReplicaID
+    let new: ReplicaID
+    /// Per record row: the first of the old id's counters the moved operations typed.
+    var firstMoved: [Int64: UInt64] = [:]
+    /// Base replica ids of moved assigns, old to new.
+    var bases: [ReplicaID: ReplicaID] = [:]
+
+    init(old: ReplicaID, new: ReplicaID, moved: [(seq: UInt64, rid: Int64, kind: Action.Kind?, onText: Bool, refs: [UInt8]?)],
+         renamed: (OperationID) -> OperationID) {
+        self.old = old
+        self.new = new
+        for row in moved {
+            if row.kind == .insertText, let refs = row.refs, let run = Store.unpackRun(refs, text: nil) {
+                firstMoved[row.rid] = min(firstMoved[row.rid] ?? .max, run.first)
+            } else if row.kind == .assign, row.onText {
+                let id = OperationID(origin: old, seq: row.seq)
+                bases[TextField.baseReplica(of: id)] = TextField.baseReplica(of: renamed(id))
+            }
+        }
+    }
+
+    func renamed(_ character: CharacterID, in rid: Int64) -> CharacterID {
+        if let base = bases[character.replica] { return CharacterID(replica: base, counter: character.counter) }
+        guard character.replica == old, let first = firstMoved[rid], character.counter >= first else { return character }
+        return CharacterID(replica: new, counter: character.counter - first + 1)
+    }
+
+    func renamed(_ run: TextRun, in rid: Int64) -> TextRun {
+        let first = firstMoved[rid].map { run.first - $0 + 1 } ?? run.first
+        return TextRun(first: first, count: run.count, text: run.text,
+                       left: run.left.map { renamed($0, in: rid) }, right: run.right.map { renamed($0, in: rid) })
+    }
+
+    /// A range, split where it crosses from kept to moved characters.
+    func renamed(_ range: CharacterRange, in rid: Int64) -> [CharacterRange] {
+        if let base = bases[range.replica] { return [CharacterRange(replica: base, first: range.first, count: range.count)] }
+        guard range.replica == old, let first = firstMoved[rid], range.first + range.count > first else { return [range] }
+        var out: [CharacterRange] = []
+        if range.first < first { out.append(CharacterRange(replica: old, first: range.first, count: first - range.first)) }
+        let start = max(range.first, first)
+        out.append(CharacterRange(replica: new, first: start - first + 1, count: range.first + range.count - start))
+        return out
     }
 }

@@ -343,16 +343,8 @@ extension Store {
                 guard let record = RecordID(hex: row.text(2)), let kind = Action.Kind(rawValue: UInt8(clamping: row.int64(3))) else {
                     throw StoreError.invalid("the operation log of \(path) holds an unreadable row", "the store may be damaged")
                 }
-                let name = row.text(4)
-                let value = row.value(5).crdtValue
-                let refs = Store.unpackRefs(row.blob(6))
-                let action: Action
-                switch kind {
-                case .create: action = .create(type: name)
-                case .assign: action = .assign(field: name, value: value, replaces: refs)
-                case .add: action = .add(set: name, element: value)
-                case .remove: action = .remove(set: name, element: value, observed: refs)
-                case .erase: action = .erase(reason: value.text ?? "")
+                guard let action = Store.action(kind: kind, name: row.text(4), value: row.value(5), refs: row.value(6)) else {
+                    throw StoreError.invalid("the operation log of \(path) holds an unreadable row", "the store may be damaged")
                 }
                 return Operation(id: OperationID(origin: range.origin, seq: UInt64(row.int64(0))),
                                  timestamp: Timestamp(packed: UInt64(bitPattern: row.int64(1))), record: record, action: action)

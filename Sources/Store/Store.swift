@@ -16,6 +16,9 @@ public final class Store {
     public internal(set) var replica: ReplicaID
     let database: Database
     private var statements: [Int: Statement] = [:]
+    /// Text fields by record row, as this connection last built them
+    /// (`Store+Text.swift`); checked against the log before each use.
+    var texts: [Int64: TextField] = [:]
     /// Milliseconds since the Unix epoch; injected so tests can skew clocks.
     let wallClock: () -> UInt64
 

@@ -172,7 +172,7 @@ public final class Hub: Sendable {
         case WireProtocol.magic[0]?:
             // A version 1 device: answer in version 1's framing, which every version keeps.
             let refusal = WireProtocol.magic + ((try? Message.error(code: .unsupportedVersion, message:
-                "this hub speaks sync protocol version 2, inside TLS; update fieldnotes on this device and ask for a new enrolment code").encode()) ?? [])
+                "this hub speaks sync protocol version \(WireProtocol.currentVersion), inside TLS; update fieldnotes on this device and ask for a new enrolment code").encode()) ?? [])
             try? connection.send(refusal, timeout: 1)
             outcome = "unsupportedVersion: a sync protocol version 1 device"
             return

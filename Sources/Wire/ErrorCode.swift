@@ -26,8 +26,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let forgedOrigin = ErrorCode(rawValue: 9)
     /// A batch starts past the receiver's seq + 1 for its origin.
     public static let seqGap = ErrorCode(rawValue: 10)
-    /// Version 1 only: a frame's HMAC tag did not verify. Version 2 frames
-    /// carry no tag (TLS protects them), so it is never sent; the code stays
+    /// Version 1 only: a frame's HMAC tag did not verify. Frames since
+    /// version 2 carry no tag (TLS protects them), so it is never sent; the code stays
     /// defined so that it is not reused and an old peer's Error still reads.
     public static let badTag = ErrorCode(rawValue: 11)
     /// The peer was silent for longer than allowed.

@@ -3,7 +3,7 @@ import CRDT
 /// The device's first message: who it is, which versions it speaks and its
 /// wall clock. Its layout is the same in every protocol version, so any hub
 /// can read it; that is why it still carries version 1's nonce, which
-/// version 2 does not use (TLS makes every session fresh).
+/// no version since 2 uses (TLS makes every session fresh).
 ///
 /// ```
 /// 0        2        4                 20                52          60     61
@@ -19,7 +19,7 @@ public struct Hello: Hashable, Sendable {
     /// The device's replica id.
     public var replica: ReplicaID
     /// 32 bytes, random or zero: version 1 proved the handshake over them;
-    /// version 2 sends them only to keep the layout, and a receiver ignores them.
+    /// versions 2 and later send them only to keep the layout, and a receiver ignores them.
     public var nonce: [UInt8]
     /// The device's wall clock, milliseconds since the Unix epoch.
     public var wallClockMillis: UInt64

@@ -1,6 +1,6 @@
 import CRDT
 
-/// Every message of protocol version 2. Layouts, and which side may send
+/// Every message of protocol version 3. Layouts, and which side may send
 /// what when, are in `Protocol/SPEC.md`. Messages travel inside TLS, which
 /// authenticates both sides and protects every frame, so none carries a
 /// proof or a tag.
@@ -137,7 +137,7 @@ public enum Message: Hashable, Sendable {
         case .pong:
             message = .pong(try reader.readUInt64("value"))
         default:
-            throw WireError(.unknownMessageType, "\(frame.type) is not a message of protocol version 2")
+            throw WireError(.unknownMessageType, "\(frame.type) is not a message of protocol version \(WireProtocol.currentVersion)")
         }
         try reader.finish()
         return message

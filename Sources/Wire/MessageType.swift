@@ -7,7 +7,7 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     // Before the session. 0x02 and 0x03 were version 1's Challenge and
-    // Proof; they are not messages of version 2 and are not reused.
+    // Proof; they are not messages of versions 2 and 3 and are not reused.
     public static let hello = MessageType(rawValue: 0x01)
     public static let welcome = MessageType(rawValue: 0x04)
     public static let error = MessageType(rawValue: 0x05)

@@ -2,7 +2,9 @@ import CRDT
 
 /// The tables and running clock one batch's operations are encoded against.
 /// Tables grow as literals appear; a reference `r ≥ 1` names entry `r − 1`,
-/// and `0` introduces a literal that becomes the next entry.
+/// and `0` introduces a literal that becomes the next entry. A character
+/// reference is shifted by one, its `0` meaning no character: `1` is a
+/// replica literal and `r ≥ 2` names entry `r − 2`.
 struct OperationEncoder {
     let origin: ReplicaID
     private var nextSeq: UInt64
@@ -48,6 +50,12 @@ struct OperationEncoder {
             try appendIDs(observed, seq: seq, "observed", to: &out)
         case .erase(let reason):
             try out.appendString(reason, limit: WireLimits.maxEraseReasonLength, "Ops: erase reason")
+        case .insertText(let field, let run):
+            try appendName(field, "field name", to: &out)
+            try appendRun(run, to: &out)
+        case .deleteText(let field, let ranges):
+            try appendName(field, "field name", to: &out)
+            try appendRanges(ranges, to: &out)
         }
     }
 
@@ -82,13 +90,7 @@ struct OperationEncoder {
         }
         out.appendVarint(UInt64(ids.count))
         for id in ids {
-            if let reference = replicas[id.origin] {
-                out.appendVarint(reference)
-            } else {
-                out.append(0)
-                out.append(contentsOf: id.origin.bytes)
-                replicas[id.origin] = UInt64(replicas.count + 1)
-            }
+            appendReplica(id.origin, literal: 0, to: &out)
             if id.origin == origin {
                 // An operation can only name earlier operations of its own origin.
                 guard id.seq >= 1, id.seq < seq else {
@@ -100,6 +102,71 @@ struct OperationEncoder {
                 guard id.seq <= WireLimits.maxSeq else { throw WireError(.limitExceeded, "Ops: \(what) names seq \(id.seq), past 2^63 - 1") }
                 out.appendVarint(id.seq)
             }
+        }
+    }
+
+    /// A replica reference: `literal` and the 16 bytes for a replica not yet
+    /// in the table (it becomes the next entry), else `literal` + its entry
+    /// number. Id lists and ranges use `literal` 0, character references 1
+    /// (their 0 means no character).
+    private mutating func appendReplica(_ replica: ReplicaID, literal: UInt64, to out: inout [UInt8]) {
+        if let entry = replicas[replica] {
+            out.appendVarint(entry + literal)
+        } else {
+            out.appendVarint(literal)
+            out.append(contentsOf: replica.bytes)
+            replicas[replica] = UInt64(replicas.count + 1)
+        }
+    }
+
+    /// first, count, left, right, then the text (length 0 once purged).
+    private mutating func appendRun(_ run: TextRun, to out: inout [UInt8]) throws(WireError) {
+        try checkCharacters(first: run.first, count: run.count, "insertText run")
+        guard run.count <= UInt64(WireLimits.maxTextRunLength) else {
+            throw WireError(.limitExceeded, "Ops: insertText run of \(run.count) characters, limit \(WireLimits.maxTextRunLength)")
+        }
+        if let text = run.text {
+            guard UInt64(text.unicodeScalars.count) == run.count else {
+                throw WireError(.invalidField, "Ops: insertText run says \(run.count) characters, its text has \(text.unicodeScalars.count)")
+            }
+        }
+        out.appendVarint(run.first)
+        out.appendVarint(run.count)
+        try appendCharacter(run.left, "left origin", to: &out)
+        try appendCharacter(run.right, "right origin", to: &out)
+        try out.appendString(run.text ?? "", limit: WireLimits.maxTextLength, "Ops: insertText text")
+    }
+
+    /// 0 for none; else a replica reference (literal 1) and the counter.
+    private mutating func appendCharacter(_ character: CharacterID?, _ what: String, to out: inout [UInt8]) throws(WireError) {
+        guard let character else {
+            out.append(0)
+            return
+        }
+        try checkCharacters(first: character.counter, count: 1, what)
+        appendReplica(character.replica, literal: 1, to: &out)
+        out.appendVarint(character.counter)
+    }
+
+    private mutating func appendRanges(_ ranges: [CharacterRange], to out: inout [UInt8]) throws(WireError) {
+        guard !ranges.isEmpty else { throw WireError(.invalidField, "Ops: deleteText names no characters") }
+        guard ranges.count <= WireLimits.maxDeleteRanges else {
+            throw WireError(.limitExceeded, "Ops: deleteText has \(ranges.count) ranges, limit \(WireLimits.maxDeleteRanges)")
+        }
+        out.appendVarint(UInt64(ranges.count))
+        for range in ranges {
+            try checkCharacters(first: range.first, count: range.count, "deleteText range")
+            appendReplica(range.replica, literal: 0, to: &out)
+            out.appendVarint(range.first)
+            out.appendVarint(range.count)
+        }
+    }
+
+    /// Counters `first ..< first + count`: at least one, from 1, up to 2^63 − 1.
+    private func checkCharacters(first: UInt64, count: UInt64, _ what: String) throws(WireError) {
+        guard first >= 1, count >= 1 else { throw WireError(.invalidField, "Ops: \(what) has counter \(first), count \(count)") }
+        guard first <= WireLimits.maxSeq, count - 1 <= WireLimits.maxSeq - first else {
+            throw WireError(.limitExceeded, "Ops: \(what) from counter \(first) for \(count) passes 2^63 - 1")
         }
     }
 
@@ -200,6 +267,12 @@ struct OperationDecoder {
             action = .remove(set: set, element: element, observed: try readIDs(&reader, seq: seq, "\(what) observed"))
         case .erase:
             action = .erase(reason: try reader.readString("\(what) erase reason", limit: WireLimits.maxEraseReasonLength))
+        case .insertText:
+            let field = try readName(&reader, "\(what) field name")
+            action = .insertText(field: field, run: try readRun(&reader, what))
+        case .deleteText:
+            let field = try readName(&reader, "\(what) field name")
+            action = .deleteText(field: field, ranges: try readRanges(&reader, what))
         }
         return Operation(id: OperationID(origin: origin, seq: seq), timestamp: timestamp, record: record, action: action)
     }
@@ -247,19 +320,7 @@ struct OperationDecoder {
         ids.reserveCapacity(count)
         for index in 0 ..< count {
             let reference = try reader.readVarint("\(what) id \(index) replica reference")
-            let replica: ReplicaID
-            if reference == 0 {
-                replica = try reader.readReplicaID("\(what) id \(index) replica")
-                guard replicaSet.insert(replica).inserted else {
-                    throw reader.error(.nonCanonical, "\(what) id \(index) repeats replica \(replica) as a literal; it must use its reference")
-                }
-                replicas.append(replica)
-            } else {
-                guard reference <= UInt64(replicas.count) else {
-                    throw reader.error(.badReference, "\(what) id \(index) names replica \(reference) of \(replicas.count)")
-                }
-                replica = replicas[Int(reference) - 1]
-            }
+            let replica = try readReplica(&reader, reference: reference, literal: 0, "\(what) id \(index)")
             if replica == origin {
                 guard seq >= 2 else {
                     throw reader.error(.invalidField, "\(what) id \(index): operation \(seq) has no earlier operation of its origin to name")
@@ -273,6 +334,84 @@ struct OperationDecoder {
             }
         }
         return ids
+    }
+
+    /// The replica a reference names: `reference == literal` introduces 16
+    /// bytes that become the next table entry, a larger one names entry
+    /// `reference − literal`. Id lists and ranges use `literal` 0,
+    /// character references 1.
+    private mutating func readReplica(_ reader: inout ByteReader, reference: UInt64, literal: UInt64,
+                                      _ what: String) throws(WireError) -> ReplicaID {
+        if reference == literal {
+            let replica = try reader.readReplicaID("\(what) replica")
+            guard replicaSet.insert(replica).inserted else {
+                throw reader.error(.nonCanonical, "\(what) repeats replica \(replica) as a literal; it must use its reference")
+            }
+            replicas.append(replica)
+            return replica
+        }
+        let entry = reference - literal
+        guard entry <= UInt64(replicas.count) else {
+            throw reader.error(.badReference, "\(what) names replica \(entry) of \(replicas.count)")
+        }
+        return replicas[Int(entry) - 1]
+    }
+
+    /// A character counter, or a range's first counter: 1 ... 2^63 − 1.
+    private func readCounter(_ reader: inout ByteReader, _ what: String) throws(WireError) -> UInt64 {
+        let counter = try reader.readVarint(what)
+        guard counter >= 1 else { throw reader.error(.invalidField, "\(what) is 0; counters start at 1") }
+        guard counter <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "\(what) \(counter) exceeds 2^63 - 1") }
+        return counter
+    }
+
+    /// The number of characters from `first`: at least 1, at most `limit`,
+    /// and the last counter within 2^63 − 1.
+    private func readCharacterCount(_ reader: inout ByteReader, first: UInt64, limit: UInt64, _ what: String) throws(WireError) -> UInt64 {
+        let count = try reader.readVarint(what)
+        guard count >= 1 else { throw reader.error(.invalidField, "\(what) is 0") }
+        guard count <= limit else { throw reader.error(.limitExceeded, "\(what) is \(count), limit \(limit)") }
+        guard count - 1 <= WireLimits.maxSeq - first else {
+            throw reader.error(.limitExceeded, "\(what) \(count) from counter \(first) passes 2^63 - 1")
+        }
+        return count
+    }
+
+    /// 0 for none; else a replica reference (literal 1) and a counter.
+    private mutating func readCharacter(_ reader: inout ByteReader, _ what: String) throws(WireError) -> CharacterID? {
+        let reference = try reader.readVarint("\(what) reference")
+        guard reference != 0 else { return nil }
+        let replica = try readReplica(&reader, reference: reference, literal: 1, what)
+        return CharacterID(replica: replica, counter: try readCounter(&reader, "\(what) counter"))
+    }
+
+    private mutating func readRun(_ reader: inout ByteReader, _ what: String) throws(WireError) -> TextRun {
+        let first = try readCounter(&reader, "\(what) first counter")
+        let count = try readCharacterCount(&reader, first: first, limit: UInt64(WireLimits.maxTextRunLength), "\(what) character count")
+        let left = try readCharacter(&reader, "\(what) left origin")
+        let right = try readCharacter(&reader, "\(what) right origin")
+        // Length 0 is a run purged by an erase: counters, length and origins stay.
+        let text = try reader.readString("\(what) text", limit: WireLimits.maxTextLength)
+        guard text.isEmpty || UInt64(text.unicodeScalars.count) == count else {
+            throw reader.error(.invalidField, "\(what) text has \(text.unicodeScalars.count) characters, its count says \(count)")
+        }
+        return TextRun(first: first, count: count, text: text.isEmpty ? nil : text, left: left, right: right)
+    }
+
+    private mutating func readRanges(_ reader: inout ByteReader, _ what: String) throws(WireError) -> [CharacterRange] {
+        // replica reference, first and count: 3 bytes at least.
+        let count = try reader.readCount("\(what) range count", limit: WireLimits.maxDeleteRanges, minimumSize: 3)
+        guard count >= 1 else { throw reader.error(.invalidField, "\(what) names no characters") }
+        var ranges: [CharacterRange] = []
+        ranges.reserveCapacity(count)
+        for index in 0 ..< count {
+            let reference = try reader.readVarint("\(what) range \(index) replica reference")
+            let replica = try readReplica(&reader, reference: reference, literal: 0, "\(what) range \(index)")
+            let first = try readCounter(&reader, "\(what) range \(index) first counter")
+            let length = try readCharacterCount(&reader, first: first, limit: UInt64.max, "\(what) range \(index) count")
+            ranges.append(CharacterRange(replica: replica, first: first, count: length))
+        }
+        return ranges
     }
 
     private func readValue(_ reader: inout ByteReader, _ what: String) throws(WireError) -> Value {

@@ -29,7 +29,7 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidUTF8 = Code(rawValue: "invalidUTF8")
         /// The frame's type byte names no message of the negotiated version.
         public static let unknownMessageType = Code(rawValue: "unknownMessageType")
-        /// An operation's kind byte is not 1 through 5.
+        /// An operation's kind byte is not 1 through 7.
         public static let unknownOperationKind = Code(rawValue: "unknownOperationKind")
         /// A value has an unknown tag or is a NaN.
         public static let invalidValue = Code(rawValue: "invalidValue")
@@ -40,7 +40,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let nonCanonical = Code(rawValue: "nonCanonical")
         /// A length or count exceeds a limit in `WireLimits`.
         public static let limitExceeded = Code(rawValue: "limitExceeded")
-        /// A field holds a value the protocol forbids (version 0, seq 0, …).
+        /// A field holds a value the protocol forbids (version 0, seq 0, a text
+        /// whose length in characters is not its run's count, …).
         public static let invalidField = Code(rawValue: "invalidField")
     }
 

@@ -8,11 +8,14 @@ public enum WireProtocol {
     /// versions are negotiated in the Hello.
     public static let magic: [UInt8] = [0xF9, 0x46, 0x4E, 0x53]
 
-    /// The protocol version this implementation speaks.
-    public static let currentVersion: UInt16 = 2
+    /// The protocol version this implementation speaks: 3, which added the
+    /// text operations (`insertText`, `deleteText`) to version 2.
+    public static let currentVersion: UInt16 = 3
 
     /// Every version this implementation can speak, offered in the Hello.
-    public static let supportedVersions: ClosedRange<UInt16> = 2...2
+    /// Only 3: a version 2 peer could not read text operations, so it gets
+    /// `unsupportedVersion`.
+    public static let supportedVersions: ClosedRange<UInt16> = 3...3
 
     /// The highest version both ranges contain, or nil when they do not
     /// overlap (the hub then answers `unsupportedVersion`).
@@ -23,7 +26,7 @@ public enum WireProtocol {
     }
 }
 
-/// The limits of protocol version 2. A decoder checks every length and count
+/// The limits of protocol version 3. A decoder checks every length and count
 /// from the peer against these *before* allocating for it; an encoder refuses
 /// to produce what a decoder would reject.
 public enum WireLimits {
@@ -51,6 +54,11 @@ public enum WireLimits {
     public static let maxEraseReasonLength = Limits.eraseReason.bytes
     /// Most ids in one assign's `replaces` or one remove's `observed`.
     public static let maxIDListLength = Limits.idList
+    /// Most characters (Unicode scalars) in one insertText run: as many as
+    /// the longest text has bytes, since every scalar takes at least one.
+    public static let maxTextRunLength = Limits.text.bytes
+    /// Most ranges in one deleteText.
+    public static let maxDeleteRanges = 1024
     /// Longest device name, in UTF-8 bytes (at least 1).
     public static let maxDeviceNameLength = Limits.deviceName.bytes
     /// Longest Error message, in UTF-8 bytes.

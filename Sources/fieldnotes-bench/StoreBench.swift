@@ -168,6 +168,8 @@ struct StoreBench {
                         case .add(let set, let v): (name, value) = (set, .text(v.text ?? ""))
                         case .remove(let set, _, _): (name, value) = (set, .null)
                         case .erase(let reason): (name, value) = ("", .text(reason))
+                        case .insertText(let field, let run): (name, value) = (field, .text(run.text ?? ""))
+                        case .deleteText(let field, _): (name, value) = (field, .null)
                         }
                         try insert.run([.blob(operation.id.origin.bytes), .integer(Int64(operation.id.seq)),
                                         .integer(Int64(bitPattern: operation.timestamp.packed)), .text(operation.record.hex),

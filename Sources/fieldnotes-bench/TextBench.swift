@@ -1,13 +1,16 @@
 import CRDT
 import Foundation
+import Store
+import Wire
 
 /// `--only text --trace PATH`: replays a public editing trace (the
 /// automerge-paper trace of josephg/editing-traces: `txns[].patches` of
 /// `[position, deleteCount, insertText]`, `endContent` the final text) into
 /// the in-memory text CRDT, checks the result byte for byte, and prints the
-/// median replay time, the memory of the replayed document, and the size of
-/// its operations, one per edit and coalesced into runs, in a compact binary
-/// encoding (a stand-in for measuring; the wire encoding is `Wire`'s).
+/// median replay time, the memory of the replayed document, the size of its
+/// history as Ops batches on the wire (one operation per edit, and typing
+/// coalesced into runs), and the time to apply that history to a store and
+/// to read the body back.
 struct TextBench {
     let tracePath: String
     let runs: Int
@@ -81,10 +84,15 @@ struct TextBench {
                    goal: "\(text.runCount) runs, \(text.count) visible characters")
 
         let coalesced = TextOperation.coalesced(operations)
-        let perEdit = OperationSizer.encodedSize(operations)
-        let runsSize = OperationSizer.encodedSize(coalesced)
-        report.add("text", "  operations encoded, one per edit", Double(perEdit) / 1024, "KiB", goal: "\(operations.count) operations")
-        report.add("text", "  operations encoded, coalesced into runs", Double(runsSize) / 1024, "KiB", goal: "\(coalesced.count) operations")
+        let perEditOperations = Self.noteOperations(operations, origin: replica)
+        let runOperations = Self.noteOperations(coalesced, origin: replica)
+        let perEdit = try OperationBatch.split(perEditOperations).reduce(0) { $0 + (try $1.encode().count) }
+        let runsSize = try OperationBatch.split(runOperations).reduce(0) { $0 + (try $1.encode().count) }
+        report.add("text", "  history on the wire (Ops batches), one operation per edit", Double(perEdit) / 1024, "KiB",
+                   goal: "\(perEditOperations.count) operations")
+        report.add("text", "  history on the wire (Ops batches), typing coalesced into runs", Double(runsSize) / 1024, "KiB",
+                   goal: "\(runOperations.count) operations; goal <= 1.5 x Loro's exported updates")
+        try storeFigures(runOperations, endContent: trace.endContent)
 
         // The same history merged into a fresh replica: the remote path.
         var mergeTimes: [Double] = []
@@ -104,59 +112,53 @@ struct TextBench {
 
 }
 
-/// A compact binary encoding of text operations, for measuring only:
-/// LEB128 varints; replica ids as 16 bytes the first time and a table index
-/// after; counters as varints; texts as length and UTF-8.
-enum OperationSizer {
-    static func encodedSize(_ operations: [TextOperation]) -> Int {
-        var table: [ReplicaID: Int] = [:]
-        var bytes = 0
-        func varint(_ value: UInt64) {
-            var value = value
-            repeat {
-                bytes += 1
-                value >>= 7
-            } while value != 0
+extension TextBench {
+    static let note = RecordID(high: 0x7E47_0000_0000_0000, low: 1)
+
+    /// A note whose body is the trace: its create and title, then one
+    /// operation per text operation, one millisecond apart, as a device's
+    /// log would hold them.
+    static func noteOperations(_ text: [TextOperation], origin: ReplicaID) -> [CRDT.Operation] {
+        var clock: UInt64 = 1_700_000_000_000
+        var seq: UInt64 = 0
+        func next(_ action: Action) -> CRDT.Operation {
+            seq += 1
+            clock += 1
+            return CRDT.Operation(id: OperationID(origin: origin, seq: seq), timestamp: Timestamp(physical: clock, logical: 0), record: note, action: action)
         }
-        func replica(_ id: ReplicaID) {
-            if let index = table[id] {
-                varint(UInt64(index + 1))
-            } else {
-                table[id] = table.count
-                varint(0)
-                bytes += 16
-            }
-        }
-        // An origin: its replica, then its counter as a zigzag difference
-        // from the run's first counter (typing makes it small).
-        func character(_ id: CharacterID?, near first: UInt64) {
-            guard let id else {
-                bytes += 1 // a reserved reference: none
-                return
-            }
-            replica(id.replica)
-            let difference = Int64(bitPattern: id.counter &- first)
-            varint(UInt64(bitPattern: (difference << 1) ^ (difference >> 63)))
-        }
-        for operation in operations {
-            bytes += 1 // kind
-            switch operation {
-            case .insert(let run):
-                replica(run.replica)
-                varint(run.first)
-                character(run.left, near: run.first)
-                character(run.right, near: run.first)
-                varint(UInt64(run.text.utf8.count))
-                bytes += run.text.utf8.count
-            case .delete(let ranges):
-                varint(UInt64(ranges.count))
-                for range in ranges {
-                    replica(range.replica)
-                    varint(range.first)
-                    varint(range.count)
+        return [next(.create(type: "note")), next(.assign(field: "title", value: .text("automerge-paper"), replaces: []))]
+            + text.map { next(Action("body", $0)) }
+    }
+
+    /// The history applied to a fresh store as a hub or a device applies
+    /// what it receives (batches of at most 1,024 operations, one
+    /// transaction each), then the body read back.
+    func storeFigures(_ operations: [CRDT.Operation], endContent: String) throws {
+        let directory = NSTemporaryDirectory() + "fieldnotes-text-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var applyTimes: [Double] = []
+        var readTimes: [Double] = []
+        for run in 0 ..< max(1, runs / 3) {
+            let store = try Store.create(at: "\(directory)/\(run).fieldnotes", name: "bench")
+            applyTimes.append(try Clock.time {
+                var start = 0
+                while start < operations.count {
+                    let end = min(operations.count, start + 1024)
+                    try store.apply(Array(operations[start ..< end]))
+                    start = end
                 }
+            })
+            // Read as `show` does: a fresh connection, the record's fields from the store.
+            let reader = try Store.open(at: "\(directory)/\(run).fieldnotes")
+            var body: String?
+            for _ in 0 ..< 5 { readTimes.append(try Clock.time { body = try reader.record(Self.note)?.value("body")?.text }) }
+            guard body.map({ Array($0.utf8) }) == Array(endContent.utf8) else {
+                throw BenchFailure("the store's body after applying the trace's operations is not endContent")
             }
         }
-        return bytes
+        report.add("text", "  whole history applied to a store as remote operations (median)", Clock.median(applyTimes), "ms",
+                   goal: "goal < 5,000 ms; \(operations.count) operations in batches of 1,024")
+        report.add("text", "  final body read back from the store (median)", Clock.median(readTimes), "ms", goal: "goal < 5 ms")
     }
 }

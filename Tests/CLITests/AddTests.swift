@@ -215,3 +215,19 @@ struct EditTests {
         }
     }
 }
+
+@Suite struct BodyEditTests {
+    @Test func editAppendsToTheBodyAndReadsANewBodyFromStandardInput() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            let id = try store.add("--title", "Lunch club", "--body", "Talked about the bus.")
+            expectSuccess(try store.run("edit", id, "--append", " Wants a befriender."))
+            #expect(try store.show(id).string("body") == "Talked about the bus. Wants a befriender.")
+            expectSuccess(try store.run(["edit", id, "--body-file", "-"], stdin: Data("Talked about the 47 bus. Wants a befriender.".utf8)))
+            #expect(try store.show(id).string("body") == "Talked about the 47 bus. Wants a befriender.")
+            let digest = try store.digest()
+            expectFailure(try store.run("edit", id, "--append", "x", "--body", "y"), status: 2, mentioning: ["--append"])
+            #expect(try store.digest() == digest)
+        }
+    }
+}

@@ -76,6 +76,20 @@ public struct RandomWorkload {
         switch roll {
         case ..<4:
             operation = replicas[r].makeLocal(record, .erase(reason: "requested"), wallMillis: wall)
+        case ..<420:
+            // A text edit of the body: insert a word at a random place or delete a random span.
+            let scalars = Array(replicas[r].textField(record, "body").text.unicodeScalars)
+            var edited = scalars
+            if scalars.isEmpty || rng.chance(65) {
+                let at = Int.random(in: 0...scalars.count, using: &rng)
+                edited.insert(contentsOf: "w\(Int.random(in: 0..<50, using: &rng)) ".unicodeScalars, at: at)
+            } else {
+                let from = Int.random(in: 0..<scalars.count, using: &rng)
+                edited.removeSubrange(from ..< min(scalars.count, from + Int.random(in: 1...6, using: &rng)))
+            }
+            let operations = replicas[r].editText(record, "body", to: String(String.UnicodeScalarView(edited)), wallMillis: wall)
+            made.append(contentsOf: operations)
+            return
         case ..<500:
             let field = RandomWorkload.fields.randomElement(using: &rng)!
             let value: Value = field == "deleted" ? .bool(rng.chance(50)) : randomValue()

@@ -14,6 +14,8 @@ import Testing
         case .create, .erase: return true
         case .assign(_, let value, _): return value == .null
         case .add(_, let element), .remove(_, let element, _): return element == .null
+        case .insertText(_, let run): return run.text == nil
+        case .deleteText: return true
         }
     }
 

@@ -43,7 +43,7 @@ extension SyncSuite {
                 let reply = try peer.receive()
                 expectError(reply, .unsupportedVersion)
                 if case .error(_, let text)? = reply {
-                    #expect(text.contains("version 2") && text.contains("new enrolment code"), "\(text)")
+                    #expect(text.contains("version \(WireProtocol.currentVersion)") && text.contains("new enrolment code"), "\(text)")
                 }
                 #expect(try peer.closesWithoutAnotherFrame())
                 try fixture.expectHubUnharmed(digestBefore: before)

@@ -92,6 +92,31 @@ extension SyncSuite {
             }
         }
 
+        /// Two facilitators write up the same group session offline: one
+        /// fixes a word near the start, the other adds a sentence at the end.
+        /// Through the hub, every store shows both, with no conflict.
+        @Test func concurrentEditsOfOneBodyMergeThroughTheHub() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let ana = try workspace.makeStore("ana.sqlite", device: "ana")
+                let ben = try workspace.makeStore("ben.sqlite", device: "ben")
+                try HubProcess.with(hubStore) { hub in
+                    for device in [ana, ben] { try device.join(try hub.enroll(device.name)) }
+                    let session = try ana.add("--title", "Carers group", "--body", "Six carers came. Most said the respite service is too far.")
+                    for device in [ana, ben] { try device.syncSucceeds() }
+                    try ana.succeed("edit", session, "--body", "Seven carers came. Most said the respite service is too far.")
+                    try ben.succeed("edit", session, "--append", " Two asked about direct payments.")
+                    try syncUntilConverged([hubStore, ana, ben], orders: [[ana, ben], [ana, ben]])
+                    for device in [hubStore, ana, ben] {
+                        let note = try device.show(session)
+                        #expect(note["body"] as? String == "Seven carers came. Most said the respite service is too far. Two asked about direct payments.",
+                                "on \(device.name)")
+                        #expect((note["conflicts"] as? [Any] ?? []).isEmpty, "on \(device.name)")
+                    }
+                }
+            }
+        }
+
         /// Syncs the devices round after round, in the given orders, until
         /// every store (the hub's included) has the same digest. Two rounds
         /// always suffice: the first brings the hub everything, the second

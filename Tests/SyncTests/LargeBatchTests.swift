@@ -82,10 +82,10 @@ extension SyncSuite {
                 let early = try alice.add("--title", "written before")
                 let big = try alice.add("--title", "the long one", "--body", "PLACEHOLDER")
                 let late = try alice.add("--title", "written after")
-                // What an older version let in: a 600 KiB body.
+                // What an older version let in: a 600 KiB body, written as a whole (a register write).
                 let oversized = String(repeating: "x", count: 600 * 1024)
                 let database = try Database(path: alice.path)
-                try database.run("UPDATE ops SET value = ? WHERE value = 'PLACEHOLDER'", [.text(oversized)])
+                try database.run("UPDATE ops SET kind = 2, refs = NULL, value = ? WHERE value = 'PLACEHOLDER'", [.text(oversized)])
                 try database.run("UPDATE heads SET value = ? WHERE value = 'PLACEHOLDER'", [.text(oversized)])
 
                 try HubProcess.with(hubStore) { hub in
@@ -120,7 +120,7 @@ extension SyncSuite {
                 let database = try Database(path: alice.path)
                 for index in 0 ..< 8 {
                     let oversized = String(repeating: "\(index)", count: 600 * 1024)
-                    try database.run("UPDATE ops SET value = ? WHERE value = ?", [.text(oversized), .text("PLACEHOLDER-\(index)")])
+                    try database.run("UPDATE ops SET kind = 2, refs = NULL, value = ? WHERE value = ?", [.text(oversized), .text("PLACEHOLDER-\(index)")])
                     try database.run("UPDATE heads SET value = ? WHERE value = ?", [.text(oversized), .text("PLACEHOLDER-\(index)")])
                 }
                 for id in ids { try alice.succeed("edit", id, "--body", "short now") }

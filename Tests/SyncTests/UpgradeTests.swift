@@ -17,6 +17,7 @@ extension SyncSuite {
         static func makeVersion1(_ path: String, hubDevice: String?, deviceLink: (address: String, name: String)?) throws {
             let database = try Database(path: path)
             try database.execute("""
+                DROP INDEX ops_body; DROP TABLE texts;
                 DROP TABLE devices;
                 CREATE TABLE devices (
                     name TEXT PRIMARY KEY, secret BLOB NOT NULL, replica BLOB UNIQUE,

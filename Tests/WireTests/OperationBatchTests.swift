@@ -56,6 +56,54 @@ import Wire
         #expect(throws: WireError.self) { try OperationBatch(foreignSeqZero).encode() }
     }
 
+    @Test func encoderRefusesTextOperationsADecoderWouldReject() {
+        func refused(_ action: Action, _ code: WireError.Code, _ comment: Comment) {
+            do {
+                _ = try OperationBatch([Fixtures.op(1, at: 1, Fixtures.note1, action)]).encode()
+                Issue.record("encoded: \(comment)")
+            } catch {
+                #expect(error.code == code, comment)
+            }
+        }
+        let tablet = CharacterID(replica: Fixtures.tablet, counter: 4)
+        func insert(_ run: TextRun) -> Action { .insertText(field: "body", run: run) }
+        refused(insert(TextRun(first: 1, count: 3, text: "ab", left: nil, right: nil)), .invalidField, "text shorter than its count")
+        refused(insert(TextRun(first: 1, count: 1, text: "e\u{301}", left: nil, right: nil)), .invalidField,
+                "e and a combining accent are 2 characters")
+        refused(insert(TextRun(first: 1, count: 1, text: "", left: nil, right: nil)), .invalidField, "an empty text that is not purged")
+        refused(insert(TextRun(first: 1, count: 0, text: nil, left: nil, right: nil)), .invalidField, "count 0")
+        refused(insert(TextRun(first: 0, text: "a", left: nil, right: nil)), .invalidField, "first 0")
+        refused(insert(TextRun(first: WireLimits.maxSeq, text: "ab", left: nil, right: nil)), .limitExceeded, "run past 2^63 - 1")
+        refused(insert(TextRun(first: 1, text: "a", left: CharacterID(replica: Fixtures.tablet, counter: 0), right: nil)),
+                .invalidField, "origin counter 0")
+        refused(insert(TextRun(first: 1, text: "a", left: tablet, right: CharacterID(replica: Fixtures.hub, counter: WireLimits.maxSeq + 1))),
+                .limitExceeded, "origin counter 2^63")
+        refused(insert(TextRun(first: 1, count: UInt64(WireLimits.maxTextRunLength + 1), text: nil, left: nil, right: nil)),
+                .limitExceeded, "a run over 512 Ki characters")
+        refused(.deleteText(field: "body", ranges: []), .invalidField, "no ranges")
+        refused(.deleteText(field: "body", ranges: Array(repeating: CharacterRange(replica: Fixtures.tablet, first: 1, count: 1),
+                                                         count: WireLimits.maxDeleteRanges + 1)), .limitExceeded, "1025 ranges")
+        refused(.deleteText(field: "body", ranges: [CharacterRange(replica: Fixtures.tablet, first: 1, count: 0)]), .invalidField, "range count 0")
+        refused(.deleteText(field: "body", ranges: [CharacterRange(replica: Fixtures.tablet, first: 0, count: 1)]), .invalidField, "range first 0")
+        refused(.deleteText(field: "body", ranges: [CharacterRange(replica: Fixtures.tablet, first: WireLimits.maxSeq, count: 2)]),
+                .limitExceeded, "range past 2^63 - 1")
+    }
+
+    /// The largest run the limits allow (512 Ki one-byte characters) and the
+    /// most ranges both go, and the run fits a frame alone.
+    @Test func textOperationsAtTheirLimitsRoundTrip() throws {
+        let run = TextRun(first: 1, text: String(repeating: "a", count: WireLimits.maxTextRunLength),
+                          left: CharacterID(replica: Fixtures.tablet, counter: WireLimits.maxSeq), right: nil)
+        let ranges = (1 ... UInt64(WireLimits.maxDeleteRanges)).map {
+            CharacterRange(replica: $0 % 2 == 0 ? Fixtures.device : Fixtures.tablet, first: $0 * 10, count: 5)
+        }
+        let operations = [Fixtures.op(1, at: 1, Fixtures.note1, .insertText(field: "body", run: run)),
+                          Fixtures.op(2, at: 2, Fixtures.note1, .deleteText(field: "body", ranges: ranges))]
+        let batch = try OperationBatch(operations)
+        #expect(try OperationBatch.decode(try batch.encode()) == batch)
+        #expect(try OperationBatch.split(operations).count == 1)
+    }
+
     @Test func batchesHoldConsecutiveOperationsOfOneOrigin() {
         #expect(throws: WireError.self) { try OperationBatch([]) }
         #expect(throws: WireError.self) {

@@ -6,8 +6,10 @@ import Wire
 @Suite struct OverheadTests {
     /// A day of field notes on one device: 30 interview notes typed with a
     /// few revisions, then an evening pass that retitles, retags and marks
-    /// notes reviewed. Operations made by `ReplicaState`, so `replaces` and
-    /// `observed` are what a real device would send.
+    /// notes reviewed. Operations made by `ReplicaState`, so `replaces`,
+    /// `observed` and the text operations' origins and ranges are what a real
+    /// device would send. Bodies are text fields: typed as one run, revised
+    /// by appending a sentence or changing a word.
     static func fieldDay() -> [Operation] {
         var random = SplitMix64(seed: 42)
         var state = ReplicaState(replica: Fixtures.device)
@@ -29,12 +31,19 @@ import Wire
             typing(); state.assign(note, "title", .text(text(3 ... 6)), wallMillis: wall)
             typing(); state.assign(note, "participant", .text("P\(10 + index)"), wallMillis: wall)
             typing(); state.assign(note, "site", .text(["Kibera", "Mathare", "Kawangware"][index % 3]), wallMillis: wall)
-            typing(); state.assign(note, "body", .text(text(20 ... 120)), wallMillis: wall)
+            typing(); state.editText(note, "body", to: text(20 ... 120), wallMillis: wall)
             for _ in 0 ..< Int.random(in: 1 ... 3, using: &random) {
                 typing(); _ = state.makeLocal(note, .add(set: "tags", element: .text(tags[Int.random(in: 0 ..< tags.count, using: &random)])), wallMillis: wall)
             }
             for _ in 0 ..< Int.random(in: 0 ... 2, using: &random) {
-                typing(); state.assign(note, "body", .text(text(20 ... 140)), wallMillis: wall)
+                typing()
+                var body = state.textField(note, "body").text.split(separator: " ").map(String.init)
+                if Bool.random(using: &random) {
+                    body += text(3 ... 12).split(separator: " ").map(String.init)
+                } else {
+                    body[Int.random(in: 0 ..< body.count, using: &random)] = words[Int.random(in: 0 ..< words.count, using: &random)] + "s"
+                }
+                state.editText(note, "body", to: body.joined(separator: " "), wallMillis: wall)
             }
         }
         wall += 4 * 3_600_000
@@ -52,7 +61,8 @@ import Wire
         return (1 ... count).compactMap { state.operations[OperationID(origin: Fixtures.device, seq: $0)] }
     }
 
-    /// Content bytes: UTF-8 of text values and erase reasons, 8 per number, nothing for null and booleans.
+    /// Content bytes: UTF-8 of text values, inserted text and erase reasons, 8 per number, nothing for null,
+    /// booleans and deletions.
     static func valueBytes(_ operation: Operation) -> Int {
         func bytes(_ value: Value) -> Int {
             switch value {
@@ -66,6 +76,8 @@ import Wire
         case .assign(_, let value, _): return bytes(value)
         case .add(_, let element), .remove(_, let element, _): return bytes(element)
         case .erase(let reason): return reason.utf8.count
+        case .insertText(_, let run): return run.text?.utf8.count ?? 0
+        case .deleteText: return 0
         }
     }
 

@@ -44,7 +44,9 @@ import Wire
 
     @Test(arguments: VectorCatalog.operationFiles)
     func operationVectorsRoundTrip(file: String) throws {
-        let kind = String(file.dropFirst("operation-".count))
+        // "operation-insert-text" holds kind "insertText".
+        let words = file.dropFirst("operation-".count).split(separator: "-")
+        let kind = words.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
         for vector in try VectorFiles.vectors(file) {
             let name = vector["name"]?.stringValue ?? "?"
             let bytes = try VectorFiles.bytes(vector)

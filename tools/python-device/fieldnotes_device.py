@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A minimal fieldnotes device for sync protocol version 2, in Python.
+"""A minimal fieldnotes device for sync protocol version 3, in Python.
 
 Written from Protocol/SPEC.md, Protocol/OPERATIONS.md, Protocol/SCHEMA.md and
 Protocol/vectors/*.json only (not from the Swift sources), with nothing but
@@ -13,11 +13,13 @@ SPEC §2 suggests.
       fingerprint before any application data, send magic + Hello + Enrol,
       read the Welcome, close. Saves the link in DIR/link.json.
 
-  fieldnotes_device.py sync --state DIR
+  fieldnotes_device.py sync --state DIR [--add-note TITLE [--body TEXT]]
       Connect, pin, send magic + Hello + Vector, read Welcome, the hub's
       Vector, every Ops batch (decoded in full, seqs checked, each
       committed to DIR/ops.json and acknowledged), the hub's Done; send
-      Done (0 batches), close. Prints what it received:
+      its own operations the hub lacks (with --add-note, a new note: create,
+      title, and the body as one insertText run), Done, close. Prints what
+      it received:
         RECEIVED origin=HEX first=N last=M count=K   (one line per origin)
         SUMMARY operations=N origins=M batches=B held_origins=H held_operations=O
 
@@ -47,8 +49,8 @@ import time
 # Constants (SPEC §2, §4, §8, §9)
 
 MAGIC = bytes([0xF9, 0x46, 0x4E, 0x53])
-PROTOCOL_MIN = 2
-PROTOCOL_MAX = 2
+PROTOCOL_MIN = 3
+PROTOCOL_MAX = 3
 
 LIMIT_BEFORE_WELCOME = 1024
 LIMIT_AFTER_WELCOME = 1048576
@@ -61,6 +63,8 @@ MAX_TABLE_NAME = 255
 MAX_TEXT = 524288
 MAX_REASON = 1024
 MAX_IDS = 1024
+MAX_RUN = 524288      # characters in one insertText run
+MAX_RANGES = 1024     # ranges in one deleteText
 MAX_SEQ = (1 << 63) - 1
 MAX_U64 = (1 << 64) - 1
 IDLE_TIMEOUT = 60.0
@@ -85,7 +89,7 @@ ERROR_CODES = {
 }
 ERROR_NUMBERS = {v: k for k, v in ERROR_CODES.items()}
 
-KINDS = {1: "create", 2: "assign", 3: "add", 4: "remove", 5: "erase"}
+KINDS = {1: "create", 2: "assign", 3: "add", 4: "remove", 5: "erase", 6: "insertText", 7: "deleteText"}
 KIND_NUMBERS = {v: k for k, v in KINDS.items()}
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -332,6 +336,41 @@ def dec_batch(data, reader=None):
         r.utf8(raw, "name")
         return raw
 
+    def counter(what):
+        """A character counter or a range's first: 1..2^63-1 (OPERATIONS.md §3.3, §3.4)."""
+        c = r.varint(what)
+        if c < 1:
+            raise DecodeError("invalidField", f"{what} 0")
+        if c > MAX_SEQ:
+            raise DecodeError("limitExceeded", f"{what} past 2^63 - 1")
+        return c
+
+    def char_count(first, limit, what):
+        n = r.varint(what)
+        if n < 1:
+            raise DecodeError("invalidField", f"{what} 0")
+        if n > limit:
+            raise DecodeError("limitExceeded", f"{what} {n} over {limit}")
+        if first + n - 1 > MAX_SEQ:
+            raise DecodeError("limitExceeded", f"{what} {n} from {first} passes 2^63 - 1")
+        return n
+
+    def char_ref(what):
+        """0 none; 1 a replica literal; r >= 2 replicas entry r - 1 (1-based); then a counter."""
+        idx = r.varint(what + " reference")
+        if idx == 0:
+            return None
+        if idx == 1:
+            rep = r.take(16, what + " replica")
+            if rep in replicas:
+                raise DecodeError("nonCanonical", f"{what} replica literal already in table")
+            replicas.append(rep)
+        else:
+            if idx - 1 > len(replicas):
+                raise DecodeError("badReference", f"{what} reference {idx} past table of {len(replicas)}")
+            rep = replicas[idx - 2]
+        return {"replica": hexid(rep), "counter": counter(what + " counter")}
+
     def id_list(seq, what):
         n = r.varint(what + " count")
         if n > MAX_IDS:
@@ -383,8 +422,34 @@ def dec_batch(data, reader=None):
             op["set"] = ref(names, name_literal, "name").decode()
             op["element"] = value_to_json(dec_value(r))
             op["observed"] = id_list(seq, "observed")
-        else:
+        elif kind == 5:
             op["reason"] = r.string(MAX_REASON, "erase reason")
+        elif kind == 6:
+            op["field"] = ref(names, name_literal, "name").decode()
+            op["first"] = counter("first")
+            op["count"] = char_count(op["first"], MAX_RUN, "count")
+            op["left"] = char_ref("left")
+            op["right"] = char_ref("right")
+            text = r.string(MAX_TEXT, "inserted text")
+            if text and len(text) != op["count"]:  # len counts code points: Unicode scalars
+                raise DecodeError("invalidField", f"text of {len(text)} characters, count {op['count']}")
+            op["text"] = text or None  # length 0: purged by an erase
+        else:
+            op["field"] = ref(names, name_literal, "name").decode()
+            n = r.varint("range count")
+            if n > MAX_RANGES:
+                raise DecodeError("limitExceeded", f"{n} ranges")
+            if n * 3 > r.remaining():
+                raise DecodeError("truncated", f"{n} ranges announced")
+            if n < 1:
+                raise DecodeError("invalidField", "no ranges")
+            ranges = []
+            for _ in range(n):
+                rep = ref(replicas, lambda: r.take(16, "replica id"), "replica")
+                start = counter("range first")
+                ranges.append({"replica": hexid(rep), "first": start,
+                               "count": char_count(start, MAX_U64, "range count")})
+            op["ranges"] = ranges
         ops.append(op)
     if reader is None:
         r.end("last operation")
@@ -405,6 +470,15 @@ def enc_batch(batch):
 
     def name(s):
         return ref(names, s.encode(), lambda b: enc_varint(len(b)) + b)
+
+    def char(c):
+        if c is None:
+            return b"\x00"
+        rep = bytes.fromhex(c["replica"])
+        if rep in replicas:
+            return enc_varint(replicas.index(rep) + 2) + enc_varint(c["counter"])
+        replicas.append(rep)
+        return b"\x01" + rep + enc_varint(c["counter"])
 
     def ids(seq, lst):
         o = bytearray(enc_varint(len(lst)))
@@ -433,8 +507,21 @@ def enc_batch(batch):
             out += name(op["set"]) + enc_value(value_from_json(op["element"]))
         elif kind == "remove":
             out += name(op["set"]) + enc_value(value_from_json(op["element"])) + ids(seq, op["observed"])
-        else:
+        elif kind == "erase":
             out += enc_string(op["reason"], MAX_REASON)
+        elif kind == "insertText":
+            text = op["text"]
+            if text is not None and len(text) != op["count"]:
+                raise ValueError("an insertText's text must hold exactly count characters")
+            out += name(op["field"]) + enc_varint(op["first"]) + enc_varint(op["count"])
+            out += char(op["left"]) + char(op["right"]) + enc_string(text or "", MAX_TEXT)
+        else:
+            if not 1 <= len(op["ranges"]) <= MAX_RANGES:
+                raise ValueError("a deleteText holds 1 to 1024 ranges")
+            out += name(op["field"]) + enc_varint(len(op["ranges"]))
+            for g in op["ranges"]:
+                out += ref(replicas, bytes.fromhex(g["replica"]), lambda b: b)
+                out += enc_varint(g["first"]) + enc_varint(g["count"])
     return bytes(out)
 
 
@@ -442,7 +529,8 @@ def canonical_bytes(origin_hex, op):
     """The bytes an operation's fingerprint hashes (SPEC §5.5)."""
     kind = op["kind"]
     name = {"create": op.get("type"), "assign": op.get("field"), "add": op.get("set"),
-            "remove": op.get("set")}.get(kind) or ""
+            "remove": op.get("set"), "insertText": op.get("field"),
+            "deleteText": op.get("field")}.get(kind) or ""
     lst = op.get("replaces") if kind == "assign" else op.get("observed") if kind == "remove" else []
     nb = name.encode("utf-8")
     ts = (op["timestamp"]["physical"] << 16) | op["timestamp"]["logical"]
@@ -453,6 +541,14 @@ def canonical_bytes(origin_hex, op):
     out += struct.pack(">I", len(lst))
     for i in lst:
         out += bytes.fromhex(i["origin"]) + struct.pack(">Q", i["seq"])
+    if kind == "insertText":  # the text is left out, as values are
+        out += struct.pack(">QQ", op["first"], op["count"])
+        for c in (op["left"], op["right"]):
+            out += b"\x00" if c is None else b"\x01" + bytes.fromhex(c["replica"]) + struct.pack(">Q", c["counter"])
+    elif kind == "deleteText":
+        out += struct.pack(">I", len(op["ranges"]))
+        for g in op["ranges"]:
+            out += bytes.fromhex(g["replica"]) + struct.pack(">QQ", g["first"], g["count"])
     return bytes(out)
 
 
@@ -653,8 +749,9 @@ def parse_code(code):
     if not device or len(device.encode()) > MAX_NAME or not all(
             c.isascii() and (c.isalnum() or c in "._-") for c in device):
         raise ValueError(f"bad device name {device!r}")
+    fp = fp.lower()  # SPEC §6.1: readers accept either case
     if len(fp) != 64 or any(c not in "0123456789abcdef" for c in fp):
-        raise ValueError("HUB-FINGERPRINT must be 64 lower-case hex digits")
+        raise ValueError("HUB-FINGERPRINT must be 64 hex digits")
     return {"device": device, "host": host, "port": int(port), "fingerprint": fp,
             "token": token or None}
 
@@ -729,14 +826,24 @@ class Store:
         save_json(self.path, {"origins": self.origins, "erased": sorted(self.erased)})
 
 
-def add_note(store, own, title):
-    """Write a note (create, then assign title) as this device's own operations."""
+def add_note(store, own, title, body=None):
+    """Write a note (create, assign title, and the body if any) as this device's own operations.
+
+    The body is a text field (OPERATIONS.md §4.7): a version 3 device types it as
+    one insertText run with no origins, its first character counter 1 (the
+    device's first characters in this new note's body), never as an assign.
+    """
     latest = max((op["timestamp"]["physical"] << 16 | op["timestamp"]["logical"]
                   for ops in store.origins.values() for op in ops), default=0)
     record = secrets.token_bytes(16).hex()
     ops = store.origins.setdefault(own, [])
-    for extra in ({"kind": "create", "type": "note"},
-                  {"kind": "assign", "field": "title", "value": title, "replaces": []}):
+    made = [{"kind": "create", "type": "note"},
+            {"kind": "assign", "field": "title", "value": title, "replaces": []}]
+    if body:
+        made.append({"kind": "insertText", "field": "body", "first": 1, "count": len(body),
+                     "left": None, "right": None, "text": body})
+    first_seq = len(ops) + 1
+    for extra in made:
         ts = max(int(time.time() * 1000) << 16, latest + 1)  # hybrid logical clock
         latest = ts
         op = {"seq": len(ops) + 1, "timestamp": {"physical": ts >> 16, "logical": ts & 0xFFFF},
@@ -744,10 +851,13 @@ def add_note(store, own, title):
         op.update(extra)
         ops.append(op)
     store.commit()
-    log(f"wrote note {record} ({title!r}) as {own}:{len(ops) - 1}..{len(ops)}")
+    log(f"wrote note {record} ({title!r}) as {own}:{first_seq}..{len(ops)}")
 
 
 def payload(op):
+    """What an erase purges: a value, an element, inserted text; None for the rest."""
+    if op["kind"] == "insertText":
+        return op["text"]
     return op.get("value", op.get("element", op.get("reason")))
 
 
@@ -757,6 +867,8 @@ def purged(op):
         op["value"] = None
     elif op["kind"] in ("add", "remove"):
         op["element"] = None
+    elif op["kind"] == "insertText":
+        op["text"] = None  # first, count and origins stay (OPERATIONS.md §4.7.7)
     return op
 
 
@@ -977,7 +1089,7 @@ def cmd_sync(args):
     store = Store(os.path.join(args.state, "ops.json"))
     own = link["replica"]
     if args.add_note:
-        add_note(store, own, args.add_note)
+        add_note(store, own, args.add_note, args.body)
     my_vector = store.vector(own, link.get("own_acked", 0))
     if args.corrupt_fingerprint:
         # Test of the hub (SPEC §7.7 rule 2): state an origin with a fingerprint that
@@ -1224,6 +1336,13 @@ def cmd_vectors(args):
     all_frames = bytearray()
     all_msgs = []
     message_files = ["hello", "welcome", "error", "enrol", "vector", "ops", "ack", "done", "ping", "pong"]
+    operation_files = ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase",
+                       "operation-insert-text", "operation-delete-text"]
+    # Every file in the directory is checked below; one this device does not know is a failure.
+    known = set(message_files + operation_files + ["fingerprint", "token", "session", "reject"])
+    for f in sorted(os.listdir(vdir)):
+        if f.endswith(".json") and f[:-5] not in known:
+            fail(f, "a vector file this device does not check")
     for name in message_files:
         for v in json.load(open(os.path.join(vdir, name + ".json")))["vectors"]:
             where = f"{name}.json/{v['name']}"
@@ -1253,7 +1372,8 @@ def cmd_vectors(args):
     except DecodeError as e:
         fail("concatenated", str(e))
 
-    for name in ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase"]:
+    for name in operation_files:
+        kind = "".join(w if i == 0 else w.capitalize() for i, w in enumerate(name[len("operation-"):].split("-")))
         for v in json.load(open(os.path.join(vdir, name + ".json")))["vectors"]:
             where = f"{name}.json/{v['name']}"
             raw = bytes.fromhex(v["hex"])
@@ -1267,6 +1387,14 @@ def cmd_vectors(args):
                 continue
             if enc_batch(v["decoded"]) != raw:
                 fail(where, f"re-encoded {enc_batch(v['decoded']).hex()} != {raw.hex()}")
+                continue
+            if not any(op["kind"] == kind for op in b["operations"]):
+                fail(where, f"holds no {kind} operation")
+                continue
+            # Inside an Ops frame too, whole and byte by byte.
+            frame = enc_message({"type": "ops", "batchID": 1, "batch": b})
+            if not strict_equal(feed_bytewise(frame, LIMIT_AFTER_WELCOME), [{"type": "ops", "batchID": 1, "batch": b}]):
+                fail(where, "differs inside an Ops frame")
                 continue
             ok("batch")
 
@@ -1353,8 +1481,8 @@ def cmd_vectors(args):
             except DecodeError as e:
                 fail(where, f"{side} stream: {e}")
                 bad = True
-        if (sent["device"], sent["hub"]) != (280, 210):
-            fail(where, f"bytes device {sent['device']}, hub {sent['hub']}; SPEC §12 says 280 and 210")
+        if (sent["device"], sent["hub"]) != (256, 210):
+            fail(where, f"bytes device {sent['device']}, hub {sent['hub']}; SPEC §12 says 256 and 210")
             bad = True
         # The hub's Vector must carry the fingerprints of the operations it then sends.
         hub_vec = next(m for m in msgs["hub"] if m["type"] == "vector")
@@ -1401,7 +1529,8 @@ def cmd_vectors(args):
         print(f"  {k:12} {counts[k]} passed")
     for f in fails:
         print("FAIL " + f)
-    print(f"vectors: {sum(counts.values())} passed, {len(fails)} failed")
+    passed = sum(counts.values())
+    print(f"vectors: {passed}/{passed + len(fails)} passed" + (f", {len(fails)} FAILED" if fails else ""))
     return 1 if fails else 0
 
 
@@ -1409,7 +1538,7 @@ def cmd_vectors(args):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="A minimal fieldnotes sync device (protocol 2).")
+    ap = argparse.ArgumentParser(description="A minimal fieldnotes sync device (protocol 3).")
     sub = ap.add_subparsers(dest="cmd", required=True)
     j = sub.add_parser("join", help="enrol with a hub using its enrolment code")
     j.add_argument("code")
@@ -1423,6 +1552,8 @@ def main(argv=None):
     s.add_argument("--timeout", type=float, default=30)
     s.add_argument("--add-note", metavar="TITLE",
                    help="first write a note with this title as the device's own operations, and send it")
+    s.add_argument("--body", metavar="TEXT",
+                   help="with --add-note: the note's body, sent as one insertText run")
     s.add_argument("--no-ping", dest="ping", action="store_false",
                    help="do not check that the hub answers a Ping before the device's Done")
     s.add_argument("--corrupt-fingerprint", metavar="ORIGIN",

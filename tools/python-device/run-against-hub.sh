@@ -4,24 +4,28 @@
 # device joins and syncs, and must receive them. Also checks that the hub
 # refuses what SPEC.md says it refuses. Exits 0 only if every check passed.
 #
-# Uses an existing build (.build/release/fieldnotes, else .build/debug/fieldnotes,
-# or $FIELDNOTES_BIN); builds nothing. Bounded: everything is killed after 60 s.
+# Uses an existing build; builds nothing. The binary is $FIELDNOTES_BIN, else
+# release/fieldnotes then debug/fieldnotes under $FIELDNOTES_SCRATCH_PATH (a
+# `swift build --scratch-path` directory), else under .build. Bounded:
+# everything is killed after 60 s.
 set -u
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 DEVICE="$HERE/fieldnotes_device.py"
 
+SCRATCH="${FIELDNOTES_SCRATCH_PATH:-$ROOT/.build}"
 if [ -n "${FIELDNOTES_BIN:-}" ]; then
     BIN="$FIELDNOTES_BIN"
-elif [ -x "$ROOT/.build/release/fieldnotes" ]; then
-    BIN="$ROOT/.build/release/fieldnotes"
-elif [ -x "$ROOT/.build/debug/fieldnotes" ]; then
-    BIN="$ROOT/.build/debug/fieldnotes"
+elif [ -x "$SCRATCH/release/fieldnotes" ]; then
+    BIN="$SCRATCH/release/fieldnotes"
+elif [ -x "$SCRATCH/debug/fieldnotes" ]; then
+    BIN="$SCRATCH/debug/fieldnotes"
 else
-    echo "no fieldnotes binary: build one first, e.g." >&2
-    echo "  (cd $ROOT && swift build)            # .build/debug/fieldnotes" >&2
-    echo "  (cd $ROOT && swift build -c release) # .build/release/fieldnotes" >&2
+    echo "no fieldnotes binary in $SCRATCH: build one first, e.g." >&2
+    echo "  (cd $ROOT && swift build --scratch-path $SCRATCH)            # debug/fieldnotes" >&2
+    echo "  (cd $ROOT && swift build --scratch-path $SCRATCH -c release) # release/fieldnotes" >&2
+    echo "or set FIELDNOTES_BIN or FIELDNOTES_SCRATCH_PATH" >&2
     exit 1
 fi
 echo "using $BIN"
@@ -48,6 +52,12 @@ trap 'echo "FAIL: timed out after 60 s" >&2; exit 1' TERM
 WATCHDOG_PID=$!
 
 pass() { echo "PASS  $*"; }
+# The hub logs a session once it has closed it, which may be just after the
+# device has finished: wait up to 3 s for a line matching $1 in its log.
+hub_logged() {
+    for _ in $(seq 1 30); do grep -q "$1" "$WORK/serve.err" && return 0; sleep 0.1; done
+    return 1
+}
 fail() { echo "FAIL  $*"; FAILED=1; }
 die()  { echo "FAIL  $*"; exit 1; }
 
@@ -103,7 +113,7 @@ else
 fi
 mode="$(stat -c %a "$PYDIR/key.pem" 2>/dev/null)"
 [ "$mode" = 600 ] && pass "key.pem has mode 0600" || fail "key.pem has mode $mode"
-grep -q "device=pydev .*outcome=enrolled" "$WORK/serve.err" && pass "hub logged the enrolment" \
+hub_logged "device=pydev .*outcome=enrolled" && pass "hub logged the enrolment" \
     || fail "hub log has no 'device=pydev ... outcome=enrolled'"
 
 sync_py() { py sync --state "$PYDIR" "$@" >"$WORK/out" 2>&1; }
@@ -118,7 +128,7 @@ if sync_py; then
     else
         fail "python sync did not receive the Swift device's 1..$N (got: ${first:-none} ${last:-} ${count:-})"
     fi
-    [ "$(grep -c "device=pydev .*outcome=ok" "$WORK/serve.err")" -ge 1 ] && pass "hub logged the session as ok" \
+    hub_logged "device=pydev .*outcome=ok" && pass "hub logged the session as ok" \
         || fail "hub log has no 'device=pydev ... outcome=ok': $(grep pydev "$WORK/serve.err" | tail -1)"
 else
     fail "python sync: $(cat "$WORK/out")"
@@ -148,37 +158,55 @@ else
     fail "third python sync: $(cat "$WORK/out")"
 fi
 
-# A Vector entry whose fingerprint differs counts as not held (SPEC §7.7 rule 2):
-# the hub must resend that origin from seq 1; the device finds every one identical.
+# A Vector entry of another origin whose fingerprint differs (SPEC §7.7 rule 2):
+# the hub sends none of that origin; the device keeps its own history of it.
 if sync_py --corrupt-fingerprint "$SWIFT_REPLICA"; then
-    read -r first last count <<<"$(received "$SWIFT_REPLICA")"
-    if [ "${first:-}" = 1 ] && [ "${last:-}" = "$N2" ] && [ "$(summary forks)" = 0 ]; then
-        pass "a differing fingerprint made the hub resend 1..$N2, all identical (fork check)"
+    if [ "$(summary operations)" = 0 ] && [ "$(summary forks)" = 0 ]; then
+        pass "a differing fingerprint of another origin: the hub sent none of it"
     else
-        fail "differing fingerprint: expected the hub to resend 1..$N2, got '${first:-} ${last:-}': $(cat "$WORK/out")"
+        fail "differing fingerprint of another origin: expected nothing from the hub: $(cat "$WORK/out")"
     fi
 else
     fail "sync with a differing fingerprint: $(cat "$WORK/out")"
 fi
 
 # The Python device writes a note of its own and sends it (after the hub's Done,
-# §7.1 rule 5a); the hub acknowledges it and the Swift device receives it.
+# §7.1 rule 5a): create, title, and the body as one insertText run (a text
+# field, OPERATIONS.md §4.7). The hub checks and acknowledges it, and the
+# Swift device receives it and shows the body.
 TITLE="Python device note $$"
-if sync_py --add-note "$TITLE" && grep -q "^SENT operations=2 batches=1 applied=2$" "$WORK/out"; then
-    pass "python sync sent its own note: $(grep '^SENT' "$WORK/out")"
+BODY="Typed on the Python device: naïve café, 👩🏽‍⚕️, e$(printf '\xcc\x81')."
+if sync_py --add-note "$TITLE" --body "$BODY" && grep -q "^SENT operations=3 batches=1 applied=3$" "$WORK/out"; then
+    pass "python sync sent its own note, body as insertText: $(grep '^SENT' "$WORK/out")"
 else
     fail "python sync sending a note: $(cat "$WORK/out")"
 fi
 fn --store "$SWIFT" sync >/dev/null 2>&1 || fail "swift sync after the python note"
-if fn --store "$SWIFT" list --format json 2>/dev/null | grep -qF "$TITLE"; then
-    pass "the Swift device shows the Python device's note"
+fn --store "$SWIFT" list --format json >"$WORK/list.json" 2>/dev/null
+if python3 -c "import json, sys; sys.exit(not any(n.get('title') == sys.argv[2] and n.get('body') == sys.argv[3]
+                                                    for n in json.load(open(sys.argv[1]))))" "$WORK/list.json" "$TITLE" "$BODY"; then
+    pass "the Swift device shows the Python device's note and its body"
 else
-    fail "the Swift device does not list '$TITLE'"
+    fail "the Swift device does not list '$TITLE' with its body: $(grep -F -A3 "$TITLE" "$WORK/list.json")"
 fi
 if sync_py && [ "$(summary operations)" = 0 ] && grep -q "^SENT operations=0 " "$WORK/out"; then
     pass "python sync after sending: nothing received, nothing resent"
 else
     fail "python sync after sending: $(cat "$WORK/out")"
+fi
+# The device's own origin stated with a differing fingerprint counts as not held
+# (SPEC §7.7 rule 2): the hub resends it from seq 1, insertText included, and the
+# device finds every operation identical to its own (same canonical bytes and text).
+PY_REPLICA="$(python3 -c "import json; print(json.load(open('$PYDIR/link.json'))['replica'])")"
+if sync_py --corrupt-fingerprint "$PY_REPLICA"; then
+    read -r first last count <<<"$(received "$PY_REPLICA")"
+    if [ "${first:-}" = 1 ] && [ "${last:-}" = 3 ] && [ "$(summary forks)" = 0 ]; then
+        pass "a differing fingerprint of its own origin made the hub resend 1..3, all identical (fork check)"
+    else
+        fail "differing fingerprint of its own origin: expected the hub to resend 1..3, got '${first:-} ${last:-}': $(cat "$WORK/out")"
+    fi
+else
+    fail "sync with a differing fingerprint of its own origin: $(cat "$WORK/out")"
 fi
 
 # --- what the hub must refuse ---------------------------------------------------

@@ -24,17 +24,24 @@ struct EditCommand: Command {
         name: "edit", abstract: "Change a note's fields or tags",
         arguments: [("ID", "the note's id or a unique prefix (6+ hex digits)", true)],
         options: NoteInputOptions.fieldOptions + [
+            .option("append", "TEXT", "add TEXT at the end of the body"),
             .option("add-tag", "TAG", "add a tag", repeatable: true),
             .option("remove-tag", "TAG", "remove a tag", repeatable: true),
             .option("unset", "FIELD", "clear a field: body, kind, area, occurred_at, participant, consent, measures.NAME", repeatable: true),
         ],
-        discussion: "Editing a field that shows a conflict replaces every concurrent value: that resolves it.\n\n" + NoteInputOptions.measuresHelp)
+        discussion: "The body is merged character by character: --body, --body-file (or --body-file - for standard input) and --append\n"
+            + "record only the characters that changed, so edits made elsewhere meanwhile are kept.\n"
+            + "Editing any other field that shows a conflict replaces every concurrent value: that resolves it.\n\n" + NoteInputOptions.measuresHelp)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         var input = try NoteInputOptions.input(arguments, context, bodyFromStdin: false)
         input.tags = arguments.all("add-tag")
         input.removeTags = arguments.all("remove-tag")
         input.unset = arguments.all("unset")
+        input.appendBody = arguments.value("append")
+        if input.appendBody != nil, input.body != nil {
+            throw UsageError(message: "give --append or a new body, not both", command: spec.name)
+        }
         guard !input.isEmpty else { throw UsageError(message: "nothing to change", command: spec.name) }
         let store = try context.openStore()
         let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)

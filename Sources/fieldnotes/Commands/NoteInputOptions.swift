@@ -6,7 +6,7 @@ enum NoteInputOptions {
         [
             .option("title", "TEXT", "a short title"),
             .option("body", "TEXT", "what was said or seen"),
-            .option("body-file", "FILE", "read the body from a UTF-8 text file"),
+            .option("body-file", "FILE", "read the body from a UTF-8 text file ('-': standard input)"),
             .option("kind", "KIND", Note.kinds.joined(separator: ", ")),
             .option("area", "AREA", "the ward, estate or place, e.g. 'East Marsh'"),
             .option("at", "DATE", "when it happened, ISO 8601: 2026-11-20 or 2026-11-20T14:30 (UTC unless +HH:MM given)"),
@@ -38,12 +38,9 @@ enum NoteInputOptions {
         if let body = arguments.value("body") {
             input.body = body
         } else if let path = arguments.value("body-file") {
-            input.body = try readText(path)
+            input.body = path == "-" ? try readStandardInput() : try readText(path)
         } else if bodyFromStdin, !context.stdinIsTerminal {
-            let bytes = Output.readStandardInput()
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw CommandFailure(message: "the body on standard input is not UTF-8 text; convert it (e.g. with iconv) and try again")
-            }
+            let text = try readStandardInput()
             if !text.isEmpty { input.body = text }
         }
         for pair in arguments.all("measure") {
@@ -53,6 +50,14 @@ enum NoteInputOptions {
             input.measures.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
         }
         return input
+    }
+
+    /// All of standard input, which must be UTF-8.
+    static func readStandardInput() throws -> String {
+        guard let text = String(validating: Output.readStandardInput(), as: UTF8.self) else {
+            throw CommandFailure(message: "the body on standard input is not UTF-8 text; convert it (e.g. with iconv) and try again")
+        }
+        return text
     }
 
     /// A whole text file, which must be UTF-8.

@@ -34,6 +34,27 @@ struct OperationGenerator {
         }
     }
 
+    mutating func character() -> CharacterID? {
+        Int.random(in: 0 ..< 4, using: &random) == 0 ? nil
+            : CharacterID(replica: pick(replicas), counter: pick([1, 2, 127, 128, UInt64.random(in: 1 ... WireLimits.maxSeq, using: &random)]))
+    }
+
+    /// A run of 1 to 300 characters, purged one time in five.
+    mutating func run() -> TextRun {
+        let text = String(repeating: pick(["a", "é", "漢", "🙂", "\n", "\u{0}", "e\u{301}"]), count: Int.random(in: 1 ... 300, using: &random))
+        let count = UInt64(text.unicodeScalars.count)
+        let first = pick([1, 2, 128, UInt64.random(in: 1 ... WireLimits.maxSeq - count + 1, using: &random)])
+        let purged = Int.random(in: 0 ..< 5, using: &random) == 0
+        return TextRun(first: first, count: count, text: purged ? nil : text, left: character(), right: character())
+    }
+
+    mutating func ranges() -> [CharacterRange] {
+        (0 ..< Int.random(in: 1 ... 5, using: &random)).map { _ in
+            let first = pick([1, 300, UInt64.random(in: 1 ... WireLimits.maxSeq, using: &random)])
+            return CharacterRange(replica: pick(replicas), first: first, count: UInt64.random(in: 1 ... min(70_000, WireLimits.maxSeq - first + 1), using: &random))
+        }
+    }
+
     mutating func batch() -> [Operation] {
         let origin = pick(replicas)
         let firstSeq = pick([1, 2, 127, 128, UInt64.random(in: 1 ... WireLimits.maxSeq / 2, using: &random)])
@@ -43,8 +64,10 @@ struct OperationGenerator {
             let step = Int64.random(in: -100_000 ... 100_000, using: &random)
             physical = UInt64(min(max(Int64(physical) + step, 0), (1 << 48) - 1))
             let action: Action
-            switch Int.random(in: 0 ..< 5, using: &random) {
+            switch Int.random(in: 0 ..< 7, using: &random) {
             case 0: action = .create(type: pick(names))
+            case 5: action = .insertText(field: pick(names), run: run())
+            case 6: action = .deleteText(field: pick(names), ranges: ranges())
             case 1: action = .assign(field: pick(names), value: value(), replaces: ids(origin: origin, seq: seq))
             case 2: action = .add(set: pick(names), element: value())
             case 3: action = .remove(set: pick(names), element: value(), observed: ids(origin: origin, seq: seq))

@@ -80,6 +80,22 @@ enum RejectCatalog {
 
     static let text: [UInt8] = [4] + leb(2) + Array("hi".utf8)
 
+    /// An insertText as the first operation: literal record and field name
+    /// "body", then `rest` (first, count, left, right, text).
+    static func insertText(_ rest: [UInt8]) -> [UInt8] {
+        [6] + zz(Int64(t)) + [0] + [0] + Fixtures.note1.bytes + [0] + leb(4) + Array("body".utf8) + rest
+    }
+
+    /// A deleteText as the first operation: literal record and field name "body", then `rest` (range count, ranges).
+    static func deleteText(_ rest: [UInt8]) -> [UInt8] {
+        [7] + zz(Int64(t)) + [0] + [0] + Fixtures.note1.bytes + [0] + leb(4) + Array("body".utf8) + rest
+    }
+
+    /// An insertText's run with no origins: first, count, two "none" origins and the text.
+    static func run(first: UInt64 = 1, count: UInt64 = 2, _ text: [UInt8] = leb(2) + Array("hi".utf8)) -> [UInt8] {
+        leb(first) + leb(count) + [0, 0] + text
+    }
+
     // MARK: The catalog
 
     static func all() throws -> [Reject] {
@@ -169,7 +185,7 @@ enum RejectCatalog {
                    bytes: batch(UInt64(Int64.max), 2, createNote + [1, 0, 0, 0] + Fixtures.note2.bytes + [1]), error: .limitExceeded),
             Reject(name: "first seq 2^64 - 1", decoder: "batch", bytes: batch(UInt64.max, 1, createNote), error: .limitExceeded),
             Reject(name: "operation kind 0", decoder: "batch", bytes: batch(1, 1, [0] + createNote.dropFirst()), error: .unknownOperationKind),
-            Reject(name: "operation kind 6", decoder: "batch", bytes: batch(1, 1, [6] + createNote.dropFirst()), error: .unknownOperationKind),
+            Reject(name: "operation kind 8", decoder: "batch", bytes: batch(1, 1, [8] + createNote.dropFirst()), error: .unknownOperationKind),
             Reject(name: "record reference into an empty table", decoder: "batch",
                    bytes: batch(1, 1, [1] + zz(Int64(t)) + [0, 1, 0] + leb(4) + Array("note".utf8)), error: .badReference),
             Reject(name: "record literal repeated", decoder: "batch",
@@ -215,6 +231,64 @@ enum RejectCatalog {
                    bytes: batch(1, 1, [5] + zz(Int64(t)) + [0, 0] + Fixtures.note1.bytes + leb(1025) + Array(repeating: 0x72, count: 1025)),
                    error: .limitExceeded),
             Reject(name: "a byte after the last operation", decoder: "batch", bytes: batch(1, 1, createNote + [0]), error: .trailingBytes),
+        ]
+
+        let maxCounter = UInt64(Int64.max)
+        rejects += [
+            Reject(name: "insertText: text of 3 characters, count 2", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(count: 2, leb(3) + Array("abc".utf8)))), error: .invalidField),
+            Reject(name: "insertText: text of 1 character in 2 bytes, count 2 (count is characters, not bytes)", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(count: 2, leb(2) + Array("é".utf8)))), error: .invalidField),
+            Reject(name: "insertText: count 0", decoder: "batch", bytes: batch(1, 1, insertText(run(count: 0, [0]))), error: .invalidField),
+            Reject(name: "insertText: count 524289 (refused before the text)", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(count: 524_289, [0]))), error: .limitExceeded),
+            Reject(name: "insertText: first counter 0", decoder: "batch", bytes: batch(1, 1, insertText(run(first: 0))), error: .invalidField),
+            Reject(name: "insertText: first counter 2^63", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(first: maxCounter + 1))), error: .limitExceeded),
+            Reject(name: "insertText: run past counter 2^63 - 1", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(first: maxCounter, count: 2))), error: .limitExceeded),
+            Reject(name: "insertText: left origin counter 0", decoder: "batch",
+                   bytes: batch(1, 1, insertText(leb(5) + leb(2) + [2] + leb(0) + [0] + leb(2) + Array("hi".utf8))), error: .invalidField),
+            Reject(name: "insertText: right origin counter 2^63", decoder: "batch",
+                   bytes: batch(1, 1, insertText(leb(5) + leb(2) + [0, 2] + leb(maxCounter + 1) + leb(2) + Array("hi".utf8))),
+                   error: .limitExceeded),
+            Reject(name: "insertText: origin replica literal equal to the batch origin", decoder: "batch",
+                   bytes: batch(1, 1, insertText(leb(5) + leb(2) + [1] + Fixtures.device.bytes + leb(4) + [0] + leb(2) + Array("hi".utf8))),
+                   error: .nonCanonical),
+            Reject(name: "insertText: origin replica literal repeated", decoder: "batch",
+                   bytes: batch(1, 1, insertText(leb(1) + leb(2) + [1] + Fixtures.tablet.bytes + leb(3) + [1] + Fixtures.tablet.bytes + leb(4)
+                                                 + leb(2) + Array("hi".utf8))),
+                   error: .nonCanonical),
+            Reject(name: "insertText: origin reference past the replicas table", decoder: "batch",
+                   bytes: batch(1, 1, insertText(leb(1) + leb(2) + [3] + leb(1) + [0] + leb(2) + Array("hi".utf8))), error: .badReference),
+            Reject(name: "insertText: text longer than 512 KiB (refused on its length alone)", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(count: 2, leb(524_289) + Array("hi".utf8)))), error: .limitExceeded),
+            Reject(name: "insertText: text cut off", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(count: 5, leb(5) + Array("hi".utf8)))), error: .truncated),
+            Reject(name: "insertText: origins cut off", decoder: "batch",
+                   bytes: batch(1, 1, insertText(leb(1) + leb(2) + [1] + Array(Fixtures.tablet.bytes.prefix(10)))), error: .truncated),
+            Reject(name: "insertText: text not UTF-8", decoder: "batch",
+                   bytes: batch(1, 1, insertText(run(count: 1, leb(1) + [0x80]))), error: .invalidUTF8),
+            Reject(name: "deleteText: no ranges", decoder: "batch", bytes: batch(1, 1, deleteText(leb(0))), error: .invalidField),
+            Reject(name: "deleteText: 1025 ranges (refused before allocating)", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1025) + Array(repeating: 1, count: 3 * 1025))), error: .limitExceeded),
+            Reject(name: "deleteText: three ranges announced, one present", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(3) + [1, 1, 1])), error: .truncated),
+            Reject(name: "deleteText: range first counter 0", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1) + [1] + leb(0) + leb(1))), error: .invalidField),
+            Reject(name: "deleteText: range count 0", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1) + [1] + leb(1) + leb(0))), error: .invalidField),
+            Reject(name: "deleteText: range first counter 2^63", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1) + [1] + leb(maxCounter + 1) + leb(1))), error: .limitExceeded),
+            Reject(name: "deleteText: range past counter 2^63 - 1", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1) + [1] + leb(maxCounter - 2) + leb(4))), error: .limitExceeded),
+            Reject(name: "deleteText: replica literal equal to the batch origin", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1) + [0] + Fixtures.device.bytes + leb(1) + leb(1))), error: .nonCanonical),
+            Reject(name: "deleteText: replica literal repeated", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(2) + [0] + Fixtures.tablet.bytes + leb(1) + leb(1) + [0] + Fixtures.tablet.bytes + leb(5) + leb(1))),
+                   error: .nonCanonical),
+            Reject(name: "deleteText: replica reference past the table", decoder: "batch",
+                   bytes: batch(1, 1, deleteText(leb(1) + [2] + leb(1) + leb(1))), error: .badReference),
         ]
 
         // Version 1's Ping with its 16-byte tag: inside TLS, the tag is just 16 bytes too many.

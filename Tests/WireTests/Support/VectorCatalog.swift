@@ -17,7 +17,8 @@ struct VectorFile {
 /// two and re-record only when FIELDNOTES_RECORD_VECTORS=1.
 enum VectorCatalog {
     static let messageFiles = ["hello", "welcome", "error", "enrol", "vector", "ops", "ack", "done", "ping", "pong"]
-    static let operationFiles = ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase"]
+    static let operationFiles = ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase",
+                                 "operation-insert-text", "operation-delete-text"]
 
     static func all() throws -> [VectorFile] {
         var files: [VectorFile] = []
@@ -33,14 +34,14 @@ enum VectorCatalog {
         files.append(try messages("welcome", "Welcome (type 0x04): hub → device, its first frame: the selected version, the hub's replica id "
                                   + "and its wall clock.", [
             ("typical", .welcome(typicalWelcome)),
-            ("another hub selecting version 3, clock at its largest",
-             .welcome(Welcome(version: 3, hubReplica: ReplicaID(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210), wallClockMillis: UInt64.max))),
+            ("another hub selecting version 4, clock at its largest",
+             .welcome(Welcome(version: 4, hubReplica: ReplicaID(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210), wallClockMillis: UInt64.max))),
         ]))
         files.append(try messages("error", "Error (type 0x05): either side, its last frame. One vector per code defined "
                                   + "(11, badTag, is sent only in version 1), then edge cases.",
                                   ErrorCode.allKnown.map { code in ("\(code)", Message.error(code: code, message: errorText(code))) } + [
                                       ("empty message", .error(code: .internal, message: "")),
-                                      ("code unknown to version 2", .error(code: ErrorCode(rawValue: 999), message: "from the future")),
+                                      ("code unknown to version 3", .error(code: ErrorCode(rawValue: 999), message: "from the future")),
                                   ]))
         files.append(try messages("enrol", "Enrol (type 0x06): device → hub, right after the Hello on its first connection: "
                                   + "the enrolment token's 10 bytes (`text` is how the enrolment code writes them).", [
@@ -138,6 +139,16 @@ enum VectorCatalog {
             ("erase (the reason is left out)", Fixtures.op(6, at: t + 50_000, Fixtures.note1, .erase(reason: "entered by mistake"))),
             ("non-ASCII field name, another origin", Fixtures.op(300, at: t, Fixtures.note2,
                                                                  .assign(field: "Beobachtung", value: .number(2), replaces: []), origin: Fixtures.tablet)),
+            ("insertText (the text is left out)", Fixtures.op(7, at: t + 61_000, Fixtures.note1, .insertText(field: "body", run: insertedRun))),
+            ("the same insertText, purged by an erase: same fingerprint",
+             Fixtures.op(7, at: t + 61_000, Fixtures.note1, .insertText(field: "body", run: insertedRun.purged))),
+            ("insertText with no origins", Fixtures.op(3, at: t + 31_750, Fixtures.note1,
+                                                       .insertText(field: "body", run: TextRun(first: 1, text: "Walks", left: nil, right: nil)))),
+            ("deleteText, ranges of two replicas", Fixtures.op(8, at: t + 70_000, logical: 2, Fixtures.note1,
+                                                               .deleteText(field: "body", ranges: [
+                                                                   CharacterRange(replica: Fixtures.device, first: 3, count: 4),
+                                                                   CharacterRange(replica: Fixtures.tablet, first: 10, count: 2),
+                                                               ]))),
         ]
         let vectors: [JSON] = entries.map { name, operation in
             let canonical = OperationFingerprint.canonicalBytes(operation)
@@ -148,6 +159,10 @@ enum VectorCatalog {
         return VectorFile(fileName: "fingerprint", description: "Operation fingerprints (SPEC §5.5), as Vector entries carry them. "
                           + "`canonical` is the bytes hashed; `fingerprint` the first 8 bytes of their SHA-256.", vectors: vectors)
     }
+
+    /// A run typed between a character of the device and one of the tablet.
+    static let insertedRun = TextRun(first: 28, text: " Bus too dear.", left: CharacterID(replica: Fixtures.device, counter: 27),
+                                     right: CharacterID(replica: Fixtures.tablet, counter: 4))
 
     /// Enrolment tokens (SPEC §6.1): bytes, text with its check symbol, and
     /// the SHA-256 a hub keeps.
@@ -182,7 +197,7 @@ enum VectorCatalog {
     static func errorText(_ code: ErrorCode) -> String {
         switch code {
         case .badMagic: return "not a fieldnotes sync stream"
-        case .unsupportedVersion: return "hub supports protocol versions 2 to 2"
+        case .unsupportedVersion: return "hub supports protocol versions 3 to 3"
         case .malformed: return "Vector: entry 2 origin does not follow entry 1 in byte order"
         case .frameTooLarge: return "frame length 2000000 exceeds 1048576"
         case .authFailed: return "the client certificate is not the one enrolled for field-laptop"
@@ -202,12 +217,16 @@ enum VectorCatalog {
 
     // MARK: Operations
 
-    /// A note made on the device: create, title, body, a tag.
+    /// The first body of the note the device makes.
+    static let newBody = "Walks 40 min to the clinic; bus too dear."
+
+    /// A note made on the device: create, title, body (a text field, so
+    /// typed as one run with no origins), a tag.
     static let newNote: [Operation] = [
         Fixtures.op(1, at: Fixtures.deviceClock, Fixtures.note1, .create(type: "note")),
         Fixtures.op(2, at: Fixtures.deviceClock + 4_200, Fixtures.note1, .assign(field: "title", value: .text("Interview P07"), replaces: [])),
         Fixtures.op(3, at: Fixtures.deviceClock + 31_750, Fixtures.note1,
-                    .assign(field: "body", value: .text("Walks 40 min to the clinic; bus too dear."), replaces: [])),
+                    .insertText(field: "body", run: TextRun(first: 1, text: newBody, left: nil, right: nil))),
         Fixtures.op(4, at: Fixtures.deviceClock + 33_100, Fixtures.note1, .add(set: "tags", element: .text("transport"))),
     ]
 
@@ -297,6 +316,53 @@ enum VectorCatalog {
                     Fixtures.op(54, at: t + 6, Fixtures.note3, .add(set: "tags", element: .null)),
                 ]),
             ]),
+            try batches("operation-insert-text", "Insert text (kind 6): a run of characters typed into a text field between its "
+                        + "left and right origins (OPERATIONS.md §4.7); its characters' ids are the batch origin and the counters "
+                        + "first, first + 1, …. `count` counts Unicode scalars; a purged run's text is null (sent with length 0).", [
+                ("a run with no origins: the first text of a body", [
+                    Fixtures.op(3, at: t, Fixtures.note1, .insertText(field: "body", run: TextRun(first: 1, text: "Walks 40 min to the clinic.",
+                                                                                                   left: nil, right: nil))),
+                ]),
+                ("origins of the batch origin and of another replica (literal, then reference)", [
+                    Fixtures.op(6, at: t, Fixtures.note1, .insertText(field: "body", run: insertedRun)),
+                    Fixtures.op(7, at: t + 2_500, Fixtures.note1, .insertText(field: "body", run: TextRun(
+                        first: 42, text: "!", left: CharacterID(replica: tablet, counter: 9), right: nil))),
+                ]),
+                ("count is in Unicode scalars, not bytes or graphemes", [
+                    Fixtures.op(8, at: t, Fixtures.note2, .insertText(field: "body", run: TextRun(
+                        first: 43, text: "Café “Zur Linde” 👩🏽‍⚕️ e\u{301}", left: CharacterID(replica: device, counter: 42),
+                        right: CharacterID(replica: device, counter: 5)))),
+                ]),
+                ("a run purged by an erase: counters, count and origins stay, the text does not", [
+                    Fixtures.op(52, at: t, Fixtures.note3, .erase(reason: "recorded by mistake")),
+                    Fixtures.op(53, at: t + 5, Fixtures.note3, .insertText(field: "body", run: TextRun(
+                        first: 12, count: 9, text: nil, left: CharacterID(replica: device, counter: 11),
+                        right: CharacterID(replica: Fixtures.hub, counter: 3)))),
+                ]),
+            ]),
+            try batches("operation-delete-text", "Delete text (kind 7): deletes the characters of a text field its author saw, "
+                        + "named as ranges of counters per replica (OPERATIONS.md §4.7).", [
+                ("ranges of two replicas (literal, then reference)", [
+                    Fixtures.op(9, at: t, Fixtures.note1, .deleteText(field: "body", ranges: [
+                        CharacterRange(replica: device, first: 3, count: 4),
+                        CharacterRange(replica: tablet, first: 10, count: 2),
+                        CharacterRange(replica: tablet, first: 20, count: 1),
+                    ])),
+                ]),
+                ("after an insertion: character references and ranges share the replicas table", [
+                    Fixtures.op(10, at: t, Fixtures.note2, .insertText(field: "body", run: TextRun(
+                        first: 1, text: "Closed on Sundays.", left: CharacterID(replica: tablet, counter: 18), right: nil))),
+                    Fixtures.op(11, at: t + 4_000, Fixtures.note2, .deleteText(field: "body", ranges: [
+                        CharacterRange(replica: tablet, first: 5, count: 3),
+                        CharacterRange(replica: device, first: 8, count: 10),
+                    ])),
+                ]),
+                ("one long range: multi-byte first and count", [
+                    Fixtures.op(12, at: t, Fixtures.note3, .deleteText(field: "body", ranges: [
+                        CharacterRange(replica: Fixtures.hub, first: 300, count: 70_000),
+                    ])),
+                ]),
+            ]),
         ]
     }
 
@@ -319,10 +385,12 @@ enum VectorCatalog {
     }
 
     static func sessionSteps() throws -> [Step] {
+        // The device appends to the body it typed in its operation 3 (`newNote`).
+        let typed = UInt64(newBody.unicodeScalars.count)
         let deviceOps = try OperationBatch([
             Fixtures.op(13, at: Fixtures.deviceClock + 300_000, Fixtures.note1,
-                        .assign(field: "body", value: .text("Walks 40 min to the clinic; the bus costs too much."),
-                                replaces: [OperationID(origin: Fixtures.device, seq: 3)])),
+                        .insertText(field: "body", run: TextRun(first: typed + 1, text: " The fare is 50 shillings.",
+                                                                left: CharacterID(replica: Fixtures.device, counter: typed), right: nil))),
             Fixtures.op(14, at: Fixtures.deviceClock + 305_000, Fixtures.note1, .add(set: "tags", element: .text("cost"))),
         ])
         let tabletOps = try OperationBatch([

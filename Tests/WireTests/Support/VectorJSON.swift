@@ -81,8 +81,23 @@ enum VectorJSON {
                         ("observed", ids(observed))]
         case .erase(let reason):
             members += [("kind", .string("erase")), ("reason", .string(reason))]
+        case .insertText(let field, let run):
+            // In wire order; a purged run's text is null.
+            members += [("kind", .string("insertText")), ("field", .string(field)), ("first", .int(run.first)), ("count", .int(run.count)),
+                        ("left", character(run.left)), ("right", character(run.right)), ("text", run.text.map(JSON.string) ?? .null)]
+        case .deleteText(let field, let ranges):
+            members += [("kind", .string("deleteText")), ("field", .string(field)),
+                        ("ranges", .array(ranges.map {
+                            .object([("replica", .string($0.replica.hex)), ("first", .int($0.first)), ("count", .int($0.count))])
+                        }))]
         }
         return .object(members)
+    }
+
+    /// A character id as `{"replica": hex, "counter": n}`; none is null.
+    static func character(_ character: CharacterID?) -> JSON {
+        guard let character else { return .null }
+        return .object([("replica", .string(character.replica.hex)), ("counter", .int(character.counter))])
     }
 
     static func ids(_ ids: [OperationID]) -> JSON {

@@ -1,0 +1,126 @@
+/// A text field (a note's body) as a replica shows it: the `TextSequence`
+/// built from every operation on the field, whatever their order
+/// (`Protocol/OPERATIONS.md` §4.7).
+///
+/// Text operations (`insertText`, `deleteText`) edit the sequence. An
+/// `assign` to a text field, which stores from before text fields wrote,
+/// is a **base**: its text is one run with no origins, typed by a replica id
+/// derived from the assign's id (`baseReplica(of:)`), so every replica gives
+/// the same characters the same ids. Of the bases, only the field's winning
+/// register head (§4.3) is shown; the others stay as deleted characters,
+/// so edits made around them keep their place. A store migrated from
+/// registers therefore shows each body exactly as before, and a text edit
+/// made on it names the base's characters.
+public struct TextField: Sendable {
+    /// The fields that are text fields, on every record type.
+    public static let names: Set<String> = ["body"]
+
+    public private(set) var sequence: TextSequence
+    /// Operations on the field this state holds (bases and text
+    /// operations): a store compares it with its log to tell a stale copy.
+    public private(set) var operationCount = 0
+    /// The latest operation on the field, by `(timestamp, origin, seq)`.
+    public private(set) var lastEdit: (id: OperationID, timestamp: Timestamp)?
+
+    /// Builds the field from all its operations, in any order; operations
+    /// that are not on a text field are ignored. `replica` makes the local edits.
+    public init(replica: ReplicaID, operations: some Sequence<Operation>) {
+        sequence = TextSequence(replica: replica)
+        var bases: [(id: OperationID, timestamp: Timestamp, count: UInt64)] = []
+        var covered: Set<OperationID> = []
+        var edits: [Operation] = []
+        for operation in operations {
+            switch operation.action {
+            case .assign(_, let value, let replaces):
+                covered.formUnion(replaces)
+                noteEdit(operation)
+                let count = UInt64(value.text?.unicodeScalars.count ?? 0)
+                bases.append((operation.id, operation.timestamp, count))
+                if let text = value.text, count > 0 {
+                    sequence.apply(.insert(TextInsertion(replica: TextField.baseReplica(of: operation.id), first: 1, text: text,
+                                                         left: nil, right: nil)))
+                }
+            case .insertText, .deleteText:
+                edits.append(operation)
+            case .create, .add, .remove, .erase:
+                break
+            }
+        }
+        // The register's winner among the bases no other base replaces.
+        let winner = bases.filter { !covered.contains($0.id) }
+            .max { ($0.timestamp, $0.id.origin, $0.id.seq) < ($1.timestamp, $1.id.origin, $1.id.seq) }?.id
+        let hidden = bases.filter { $0.id != winner && $0.count > 0 }
+            .map { CharacterRange(replica: TextField.baseReplica(of: $0.id), first: 1, count: $0.count) }
+        if !hidden.isEmpty { sequence.apply(.delete(hidden)) }
+        operationCount = bases.count
+        for edit in edits { _ = apply(edit) }
+    }
+
+    /// Applies a text operation, in any order, any number of times (a
+    /// duplicate changes nothing but is counted: the caller applies each
+    /// operation it stores once). Returns false, changing nothing, for an
+    /// assign: a new base can change which base shows, so the caller builds
+    /// the field again from all its operations.
+    public mutating func apply(_ operation: Operation) -> Bool {
+        switch operation.action {
+        case .insertText(_, let run):
+            if let insertion = run.insertion(by: operation.id.origin) { sequence.apply(.insert(insertion)) }
+        case .deleteText(_, let ranges):
+            sequence.apply(.delete(ranges))
+        case .create, .assign, .add, .remove, .erase:
+            return false
+        }
+        operationCount += 1
+        noteEdit(operation)
+        return true
+    }
+
+    private mutating func noteEdit(_ operation: Operation) {
+        if let last = lastEdit, (last.timestamp, last.id.origin, last.id.seq) >= (operation.timestamp, operation.id.origin, operation.id.seq) { return }
+        lastEdit = (operation.id, operation.timestamp)
+    }
+
+    public var text: String { sequence.text }
+
+    /// What the field shows as a register head: its text, dated by its
+    /// latest operation; nil when the text is empty (the field is unset).
+    public var head: FieldHead? {
+        guard sequence.count > 0, let lastEdit else { return nil }
+        return FieldHead(id: lastEdit.id, timestamp: lastEdit.timestamp, value: .text(sequence.text))
+    }
+
+    /// The replica id that types an assign's base text: the assign's
+    /// origin with its first 8 bytes inverted and its last 8 bytes XORed
+    /// with the seq (big-endian). Distinct for distinct assigns, and never
+    /// the origin itself.
+    public static func baseReplica(of id: OperationID) -> ReplicaID {
+        ReplicaID(high: ~id.origin.high, low: id.origin.low ^ id.seq)
+    }
+
+    // MARK: Local edits
+
+    /// The text operations that turn the text into `newText`, applied here:
+    /// only what differs is deleted and inserted (`TextDiff`), so a
+    /// one-character fix is a one-character operation.
+    public mutating func edit(to newText: String) -> [TextOperation] {
+        let old = Array(sequence.text.unicodeScalars)
+        let new = Array(newText.unicodeScalars)
+        var made: [TextOperation] = []
+        // Last edit first, so the offsets of the ones before stay valid.
+        for change in TextDiff.edits(from: old, to: new).reversed() {
+            if change.deleteCount > 0, let delete = sequence.delete(change.offset ..< change.offset + change.deleteCount) {
+                made.append(delete)
+            }
+            if !change.insert.isEmpty,
+               let insert = sequence.insert(String(String.UnicodeScalarView(change.insert)), at: change.offset) {
+                made.append(insert)
+            }
+        }
+        return made
+    }
+
+    /// The operation that appends `text` at the end, applied here.
+    public mutating func append(_ text: String) -> TextOperation? {
+        sequence.insert(text, at: sequence.count)
+    }
+}
