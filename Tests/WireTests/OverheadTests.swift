@@ -103,6 +103,24 @@ import Wire
         #expect(perOperation < 24)
     }
 
+    /// A one-letter typo fixed in a 20,000-character body costs a
+    /// one-character operation on the wire, not the body.
+    @Test func aOneCharacterFixInALongBodyIsAFewBytesOnTheWire() throws {
+        var state = ReplicaState(replica: Fixtures.device)
+        let note = Fixtures.randomRecord(seed: 7)
+        let long = String(repeating: "She has not left the flat since her husband died. ", count: 400)
+        _ = state.makeLocal(note, .create(type: "note"), wallMillis: Fixtures.deviceClock)
+        state.editText(note, "body", to: long + "Her daugher visits.", wallMillis: Fixtures.deviceClock + 1)
+        let fix = state.editText(note, "body", to: long + "Her daughter visits.", wallMillis: Fixtures.deviceClock + 60_000)
+        #expect(fix.count == 1)
+        let bytes = try OperationBatch(fix).encode().count
+        print("a one-character fix in a \(long.count + 20)-character body: \(bytes) bytes in its batch")
+        // Batch header 18 (origin, first seq, count), then the operation: kind 1, clock 7, record
+        // literal 17, field name literal 6, first 3, count 1, two character references 4 each, text 2.
+        // In a batch of many edits the record and the name are one-byte references.
+        #expect(bytes <= 64)
+    }
+
     /// A sync where neither side lacks anything: the whole connection inside
     /// TLS, both directions, magic to Done (TLS's own bytes not counted).
     /// The device sends its Vector with its Hello, so after the TLS handshake
