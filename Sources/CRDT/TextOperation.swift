@@ -14,6 +14,14 @@ public struct CharacterID: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public var description: String { "\(replica.hex):\(counter)" }
 
+    /// Reads `description`'s form: 32 hex digits, a colon, a counter from 1.
+    public init?(text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].utf8.count == 32, let replica = ReplicaID(hex: String(parts[0])),
+              parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let counter = UInt64(parts[1]), counter >= 1 else { return nil }
+        self.init(replica: replica, counter: counter)
+    }
+
     public static func < (a: CharacterID, b: CharacterID) -> Bool {
         (a.replica, a.counter) < (b.replica, b.counter)
     }

@@ -209,6 +209,12 @@ public struct TextSequence: Sendable {
         return visibleOffset(of: position)
     }
 
+    /// Whether the text holds the character and it is not deleted.
+    public func isVisible(_ character: CharacterID) -> Bool {
+        guard let slot = slots[character.replica], let position = locate(CharRef(counter: character.counter, replica: slot)) else { return false }
+        return !leaves[position.leaf].runs[position.run].deleted
+    }
+
     // MARK: Remote operations
 
     /// Applies an operation from any replica (this one's included), in any

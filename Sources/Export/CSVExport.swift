@@ -31,7 +31,8 @@ enum CSVExport {
             for measure in Note.measures(of: note) { add("note_measures", [note.id.hex, measure.name, DecimalText.format(measure.value)]) }
         }
         for theme in data.tree.ordered.compactMap({ data.tree.themes[$0.id] }) {
-            let parent = theme.value("parent")?.text.flatMap(RecordID.init(hex:)).flatMap { data.tree.themes[$0] != nil ? $0.hex : nil } ?? ""
+            // The parent the codebook shows: never a cycle, never a missing theme.
+            let parent = data.tree.parent(theme.id)?.hex ?? ""
             add("themes", [theme.id.hex, text(theme, "name"), parent, text(theme, "color"), text(theme, "description")])
         }
         for insight in data.insights {

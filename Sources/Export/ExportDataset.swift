@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Store
 
@@ -11,6 +12,9 @@ struct ExportDataset {
     /// Notes whose title and body were withheld for consent.
     let withheld: Set<RecordID>
     private(set) var themes: [VisibleRecord]
+    /// Coded passages of the notes in scope, with where they stand today
+    /// (their text is withheld with their note's).
+    private(set) var passages: [Passages.Resolved]
     private(set) var insights: [VisibleRecord]
     private(set) var decisions: [VisibleRecord]
     /// Every replica's device record, by id (the replica id's bytes).
@@ -25,41 +29,46 @@ struct ExportDataset {
     private(set) var redactions = 0
 
     /// The codebook of `themes` (rebuilt whenever they change).
-    private(set) var tree: ThemeTree
+    private(set) var tree: Codebook
     let noteIDs: Set<RecordID>
+    /// Per note: the themes it is coded with, including sub-themes (the
+    /// codebook's rule: a note coded with a theme counts for its ancestors).
+    private(set) var coded: [RecordID: Set<RecordID>]
 
-    /// The consent values whose notes are exported without their text.
-    static let withholdingConsents: Set<String> = ["declined", "withdrawn"]
-    /// The fields withheld from such notes: every field of free text a resident's words could be in.
-    static let withheldFields: Set<String> = ["title", "body"]
+    static var withholdingConsents: Set<String> { Note.withholdingConsents }
+    static var withheldFields: Set<String> { Note.withheldFields }
 
     static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
         var notes = try store.list(try filter.recordFilter())
         let themes = try store.list(RecordFilter(type: Theme.type))
-        let tree = ThemeTree(themes)
+        let tree = Codebook(themes)
+        let allPassages = try Passages.all(store)
+        let codings = Codings(book: tree, notes: notes, passages: allPassages)
+        var coded: [RecordID: Set<RecordID>] = [:]
+        for note in notes { coded[note.id] = codings.themes(of: note.id) }
         if let theme = filter.theme {
             let matches = tree.named(theme)
             guard !matches.isEmpty else {
                 let known = tree.ordered.map { tree.name($0.id) }.filter { !$0.isEmpty }
                 throw ExportError.unknownTheme(theme, known: known)
             }
-            let names = matches.reduce(into: Set<String>()) { $0.formUnion(tree.codingNames($1)) }
-            notes = notes.filter { note in note.elements(Note.tagSet).contains { $0.text.map { names.contains($0.trimmingSpaces.lowercased()) } ?? false } }
+            notes = notes.filter { !(coded[$0.id] ?? []).isDisjoint(with: matches) }
         }
         var withheld: Set<RecordID> = []
         notes = notes.map { note in
-            // Any head counts: a concurrent "declined" is honoured even where "given" is shown.
-            guard note.heads("consent").contains(where: { $0.value.text.map(withholdingConsents.contains) ?? false }) else { return note }
+            guard Note.withholdsText(note) else { return note }
             withheld.insert(note.id)
             return note.transformed(dropping: withheldFields)
         }
+        let inScope = Set(notes.map(\.id))
         return ExportDataset(
             notes: notes, withheld: withheld, themes: themes,
+            passages: allPassages.filter { inScope.contains($0.note) && tree.themes[$0.theme] != nil },
             insights: try store.list(RecordFilter(type: Insight.type)),
             decisions: try store.list(RecordFilter(type: Decision.type)),
             devices: try store.list(RecordFilter(type: Store.deviceType)),
             filter: filter, generatedAt: now, exportedBy: try store.name, replica: store.replica,
-            tree: tree, noteIDs: Set(notes.map(\.id)))
+            tree: tree, noteIDs: Set(notes.map(\.id)), coded: coded)
     }
 
     /// Device names by replica, as `RecordJSON` wants them for conflict authors.
@@ -74,7 +83,9 @@ struct ExportDataset {
     // MARK: Identifiers
 
     /// Fields and sets that hold record ids, not free text: never scanned or redacted.
-    static func isIDField(_ type: String, _ field: String) -> Bool { type == Theme.type && field == "parent" }
+    static func isIDField(_ type: String, _ field: String) -> Bool {
+        (type == Theme.type && field == "parent") || (type == Passage.type && ["note", "theme", "start", "last"].contains(field))
+    }
     static func isIDSet(_ type: String, _ set: String) -> Bool {
         (type == Insight.type && (set == Insight.themeSet || set == Insight.evidenceSet)) || (type == Decision.type && set == Decision.insightSet)
     }
@@ -124,7 +135,7 @@ struct ExportDataset {
         }
         copy.notes = notes.map(redact)
         copy.themes = themes.map(redact)
-        copy.tree = ThemeTree(copy.themes)
+        copy.tree = Codebook(copy.themes)
         copy.insights = insights.map(redact)
         copy.decisions = decisions.map(redact)
         copy.devices = devices.map(redact)
@@ -143,8 +154,11 @@ struct ExportDataset {
     /// The note's tags as text, in canonical order.
     static func tags(_ note: VisibleRecord) -> [String] { note.elements(Note.tagSet).compactMap(\.text) }
 
-    /// Themes a tag codes: those whose name matches it, ignoring case.
+    /// Themes a tag codes: those answering to it (the codebook's rule).
     func themes(coding tag: String) -> [RecordID] { tree.named(tag) }
+
+    /// Whether a note is coded with the theme, including its sub-themes.
+    func codes(_ note: RecordID, _ theme: RecordID) -> Bool { coded[note]?.contains(theme) ?? false }
 }
 
 extension VisibleRecord {

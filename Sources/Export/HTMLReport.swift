@@ -120,15 +120,13 @@ struct HTMLReport {
         let themes = data.tree.ordered
         guard !themes.isEmpty else { return out + "<p class=\"empty\">The codebook has no themes yet, so notes cannot be matched to themes.</p>\n</section>\n\n" }
         guard !data.notes.isEmpty else { return out + "<p class=\"empty\">No notes in scope, so every area and theme is a gap.</p>\n</section>\n\n" }
-        let codingNames = themes.map { data.tree.codingNames($0.id) }
         var counts: [String: [Int]] = [:]
         var totals: [String: Int] = [:]
         for note in data.notes {
             let area = area(note)
-            let tags = Set(ExportDataset.tags(note).map { $0.trimmingSpaces.lowercased() })
             totals[area, default: 0] += 1
             var row = counts[area] ?? Array(repeating: 0, count: themes.count)
-            for (index, names) in codingNames.enumerated() where !tags.isDisjoint(with: names) { row[index] += 1 }
+            for (index, theme) in themes.enumerated() where data.codes(note.id, theme.id) { row[index] += 1 }
             counts[area] = row
         }
         let cells = areas.count * themes.count

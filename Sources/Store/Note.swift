@@ -169,6 +169,17 @@ public enum Note {
         return name
     }
 
+    /// The consent values whose notes are exported and listed without their text.
+    public static let withholdingConsents: Set<String> = ["declined", "withdrawn"]
+    /// The fields withheld from such notes: every field of free text a resident's words could be in.
+    public static let withheldFields: Set<String> = ["title", "body"]
+
+    /// Whether a note's words must be withheld: any consent head declined or
+    /// withdrawn (a concurrent "declined" is honoured even where "given" is shown).
+    public static func withholdsText(_ note: VisibleRecord) -> Bool {
+        note.heads("consent").contains { $0.value.text.map(withholdingConsents.contains) ?? false }
+    }
+
     /// Measures by name, from `measures.NAME` fields.
     public static func measures(of record: VisibleRecord) -> [(name: String, value: Double)] {
         record.fields.compactMap { field in

@@ -33,6 +33,8 @@ public enum RecordSchema {
         case measure(Note.Measure?)
         /// A boolean.
         case flag
+        /// A character of a text field, `REPLICA:COUNTER` (32 hex digits, a colon, a counter from 1).
+        case character
     }
 
     /// One record type: its fields and its sets.
@@ -68,6 +70,9 @@ public enum RecordSchema {
             ("title", title), ("description", long), ("status", .choice(Decision.statuses)), ("decided_at", .moment),
             ("suggested", long), ("made", long), ("follows_evidence", .choice(Decision.followsEvidence)),
         ], sets: [(Decision.insightSet, .recordID)]),
+        RecordType(name: Passage.type, fields: [
+            ("note", .recordID), ("theme", .recordID), ("start", .character), ("last", .character), ("coder", label), ("coded_at", .moment),
+        ], sets: []),
         RecordType(name: AuditEvent.type, fields: [
             ("action", label), ("format", label), ("filters", long), ("counts", long), ("path", long), ("by", label), ("at", .moment),
         ], sets: []),
@@ -231,6 +236,11 @@ public enum RecordSchema {
             return nil
         case .flag:
             guard value.bool != nil else { return wrong("true or false", "send a boolean") }
+            return nil
+        case .character:
+            guard let text = value.text, CharacterID(text: text) != nil else {
+                return wrong("a character id", "write it as 32 hex digits, a colon and a counter, as a passage's anchors are")
+            }
             return nil
         }
     }

@@ -47,3 +47,14 @@ public enum AuditEvent {
     /// `counts`, `path`, `by` (the device's name), `at` (ISO 8601 UTC).
     public static let fields = ["action", "format", "filters", "counts", "path", "by", "at"]
 }
+
+/// A passage of a note's body coded with a theme. Its ends are anchors on
+/// the body's text (`TextField`): the ids of its first and last characters,
+/// so edits anywhere keep it on the same words.
+public enum Passage {
+    public static let type = "passage"
+    /// Fields: `note` and `theme` (record ids), `start` and `last` (the
+    /// first and last characters, as `REPLICA:COUNTER`), `coder` (the name
+    /// of the device that coded it), `coded_at` (ISO 8601 UTC).
+    public static let fields = ["note", "theme", "start", "last", "coder", "coded_at"]
+}

@@ -104,6 +104,29 @@ extension Store {
         try textSequence(record)?.offset(of: anchor)
     }
 
+    /// Where the characters `first … last` of a record's text stand today:
+    /// from the first's offset to just after the last (characters inserted
+    /// between them since belong to the span). A deleted end counts where
+    /// it stood, so a span whose characters are all deleted is empty. Nil if
+    /// the store does not hold them.
+    public func span(in record: RecordID, first: CharacterID, last: CharacterID) throws -> TextSpan? {
+        guard let sequence = try textSequence(record),
+              let start = sequence.offset(of: TextSequence.Anchor(character: first)),
+              let lastOffset = sequence.offset(of: TextSequence.Anchor(character: last)) else { return nil }
+        let end = max(start, lastOffset + (sequence.isVisible(last) ? 1 : 0))
+        let scalars = Array(sequence.text.unicodeScalars)
+        return TextSpan(start: start, end: end, text: String(String.UnicodeScalarView(scalars[min(start, scalars.count) ..< min(end, scalars.count)])))
+    }
+
+    /// The first and last characters of `range` in a record's text today;
+    /// nil for an empty or out-of-bounds range.
+    public func characters(in record: RecordID, range: Range<Int>) throws -> (first: CharacterID, last: CharacterID)? {
+        guard let sequence = try textSequence(record), !range.isEmpty, range.lowerBound >= 0, range.upperBound <= sequence.count,
+              let first = sequence.anchor(at: range.lowerBound).character,
+              let last = sequence.anchor(at: range.upperBound - 1).character else { return nil }
+        return (first, last)
+    }
+
     /// The record's text field as this store holds it (nil: no such record, or erased).
     func textSequence(_ record: RecordID) throws -> TextSequence? {
         try guarded {
@@ -205,4 +228,13 @@ struct PackedReader {
         guard let replica = replica(), let counter = uint64() else { return nil }
         return .some(CharacterID(replica: replica, counter: counter))
     }
+}
+
+/// Where a span of a text stands: offsets in Unicode scalars, end exclusive.
+public struct TextSpan: Sendable, Equatable {
+    public let start: Int
+    public let end: Int
+    public let text: String
+
+    public var isEmpty: Bool { start == end }
 }

@@ -218,7 +218,12 @@ struct EraseCommand: Command {
             fputsOut("Erase note \(id.short) '\(TerminalText.escaped((record.value("title")?.text ?? "").clipped(40)))'? This cannot be undone. Type 'erase' to confirm: ")
             guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
         }
-        try store.commit([.erase(id, reason: reason)])
+        // Its coded passages go with it: their anchors and coder are about the note's words.
+        var passages = RecordFilter(type: Passage.type)
+        passages.fields["note"] = .text(id.hex)
+        passages.includeDeleted = true
+        let passageErases: [Change] = try store.list(passages).filter { !$0.erased }.map { .erase($0.id, reason: reason) }
+        try store.commit([.erase(id, reason: reason)] + passageErases)
         context.out(id.hex)
         // The erase has committed; only the wiping of the files' old pages can be left for later.
         if (try? store.isPurgePending) == true {

@@ -1,76 +1,29 @@
+import Analysis
 import CRDT
 import Store
 
-/// Finding themes by name or id, and keeping the hierarchy free of cycles.
+/// The codebook as commands see it: every rule is `Codebook`'s.
 enum Themes {
     static func all(_ store: Store) throws -> [VisibleRecord] {
         try store.list(RecordFilter(type: Theme.type))
     }
 
-    /// A theme named `text` (ignoring case), else one whose id starts with it.
+    /// A theme by name, alias, or id prefix.
     static func resolve(_ text: String, in store: Store) throws -> VisibleRecord {
-        let themes = try all(store)
-        let named = themes.filter { ($0.value("name")?.text ?? "").lowercased() == text.trimmingSpaces.lowercased() }
-        if named.count == 1 { return named[0] }
-        if named.count > 1 {
-            throw CommandFailure(message: "\(named.count) themes are named '\(text)' (\(named.map(\.id.short).joined(separator: ", "))); name one by its id")
-        }
-        if text.count >= 6, text.allSatisfy(\.isHexDigit), let id = try? store.resolve(text, type: Theme.type), let record = try store.record(id),
-           !record.isDeleted {
-            return record
-        }
-        throw CommandFailure(message: "no theme named '\(text)'; 'fieldnotes theme list' shows the codebook, 'fieldnotes theme add' adds one")
-    }
-
-    /// The parent's id of a theme, if it names a theme.
-    static func parent(of theme: VisibleRecord) -> RecordID? {
-        theme.value("parent")?.text.flatMap(RecordID.init(hex:))
+        let book = try Codebook.load(store)
+        guard let theme = book.themes[try book.resolve(text)] else { throw CommandFailure(message: "no theme named '\(text)'") }
+        return theme
     }
 
     /// Refuses a parent that is the theme itself or one of its descendants.
-    static func checkNoCycle(theme: RecordID, parent: VisibleRecord, themes: [VisibleRecord]) throws {
-        let byID = Dictionary(themes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var cursor: RecordID? = parent.id
-        var seen: Set<RecordID> = []
-        while let current = cursor, seen.insert(current).inserted {
-            if current == theme {
-                throw CommandFailure(message: "'\(parent.value("name")?.text ?? parent.id.short)' is under this theme already: a theme cannot be its own ancestor")
-            }
-            cursor = byID[current].flatMap(parent(of:))
+    static func checkNoCycle(theme: RecordID, parent: VisibleRecord, store: Store) throws {
+        if try Codebook.load(store).wouldCycle(theme: theme, parent: parent.id) {
+            throw CommandFailure(message: "'\(parent.value("name")?.text ?? parent.id.short)' is under this theme already: a theme cannot be its own ancestor")
         }
-    }
-
-    /// Themes in tree order with their depth. A parent that is missing, or a
-    /// cycle made by concurrent edits, puts a theme at the top level.
-    static func tree(_ themes: [VisibleRecord]) -> [(theme: VisibleRecord, depth: Int)] {
-        let ids = Set(themes.map(\.id))
-        func effectiveParent(_ theme: VisibleRecord) -> RecordID? {
-            guard let parent = parent(of: theme), ids.contains(parent) else { return nil }
-            var cursor: RecordID? = parent
-            var seen: Set<RecordID> = [theme.id]
-            let byID = Dictionary(themes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            while let current = cursor {
-                guard seen.insert(current).inserted else { return nil }
-                cursor = byID[current].flatMap(Themes.parent(of:)).flatMap { ids.contains($0) ? $0 : nil }
-            }
-            return parent
-        }
-        var children: [RecordID?: [VisibleRecord]] = [:]
-        for theme in themes { children[effectiveParent(theme), default: []].append(theme) }
-        var out: [(VisibleRecord, Int)] = []
-        func visit(_ parent: RecordID?, _ depth: Int) {
-            let sorted = (children[parent] ?? []).sorted { ($0.value("name")?.text ?? "").lowercased() < ($1.value("name")?.text ?? "").lowercased() }
-            for theme in sorted {
-                out.append((theme, depth))
-                visit(theme.id, depth + 1)
-            }
-        }
-        visit(nil, 0)
-        return out
     }
 
     static func json(_ theme: VisibleRecord, names: [ReplicaID: String]) -> JSON {
-        RecordJSON.record(theme, fields: Theme.fields, sets: [], names: names)
+        RecordJSON.record(theme, fields: Theme.fields, sets: [Codebook.aliasSet], names: names)
     }
 }
 
@@ -120,7 +73,7 @@ struct ThemeEditCommand: Command {
         }
         if let parentName = arguments.value("parent") {
             let parent = try Themes.resolve(parentName, in: store)
-            try Themes.checkNoCycle(theme: id, parent: parent, themes: try Themes.all(store))
+            try Themes.checkNoCycle(theme: id, parent: parent, store: store)
             changes.append(.assign(id, field: "parent", value: .text(parent.id.hex)))
         }
         return changes
@@ -140,6 +93,10 @@ struct ThemeEditCommand: Command {
                 throw CommandFailure(message: "a theme named '\(name)' exists already")
             }
             changes.append(.assign(theme.id, field: "name", value: .text(name)))
+            // The old name stays an alias, so notes tagged with it stay coded.
+            if let old = theme.value("name")?.text, Codebook.key(old) != Codebook.key(name), !old.trimmingSpaces.isEmpty {
+                changes.append(.add(theme.id, set: Codebook.aliasSet, element: .text(old.trimmingSpaces)))
+            }
         }
         guard !changes.isEmpty else { throw UsageError(message: "nothing to change", command: spec.name) }
         try store.commit(changes)
@@ -149,28 +106,89 @@ struct ThemeEditCommand: Command {
 
 struct ThemeListCommand: Command {
     static let spec = CommandSpec(name: "theme list", abstract: "The codebook, as a tree, with how many notes each theme codes",
-                                  options: [formatOption])
+                                  options: [formatOption],
+                                  discussion: "NOTES counts the notes coded with the theme or a theme below it, as 'export --theme' selects them:\n"
+                                      + "a note is coded by a tag that is the theme's name or one of its aliases (old names), ignoring case.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
         let store = try context.openStore()
-        let tree = Themes.tree(try Themes.all(store))
+        let book = try Codebook.load(store)
+        var counts: [RecordID: Int] = [:]
+        for note in try store.list(RecordFilter(type: Note.type)) {
+            for theme in book.withAncestors(book.themes(tagging: note)) { counts[theme, default: 0] += 1 }
+        }
         if json {
             let names = try store.replicaNames()
-            context.out(JSON.array(tree.map { Themes.json($0.theme, names: names) }).pretty())
+            context.out(JSON.array(book.ordered.compactMap { entry -> JSON? in
+                guard let theme = book.themes[entry.id], case .object(var members) = Themes.json(theme, names: names) else { return nil }
+                members.append(("depth", .number(Double(entry.depth))))
+                members.append(("shown_parent", book.parent(entry.id).map { .string($0.hex) } ?? .null))
+                members.append(("notes", .number(Double(counts[entry.id] ?? 0))))
+                return .object(members)
+            }).pretty())
             return
         }
-        var table = Table("THEME", "ID", "NOTES", "COLOR", "DESCRIPTION")
-        for (theme, depth) in tree {
-            let name = theme.value("name")?.text ?? "?"
-            var filter = RecordFilter(type: Note.type)
-            filter.elements[Note.tagSet] = .text(name)
-            let coded = try store.list(filter).count
-            table.add(String(repeating: "  ", count: depth) + name, theme.id.short, String(coded),
-                      theme.value("color")?.text ?? "-", (theme.value("description")?.text ?? "").clipped(50))
+        var table = Table("THEME", "ID", "NOTES", "COLOR", "ALIASES", "DESCRIPTION")
+        for (id, depth) in book.ordered {
+            guard let theme = book.themes[id] else { continue }
+            table.add(String(repeating: "  ", count: depth) + TerminalText.escaped(book.name(id)), id.short, String(counts[id] ?? 0),
+                      theme.value("color")?.text ?? "-", TerminalText.escaped(book.aliases(id).joined(separator: ", ").clipped(30)),
+                      TerminalText.escaped((theme.value("description")?.text ?? "").clipped(50)))
         }
         context.out(table.render())
-        if tree.isEmpty { context.err("fieldnotes: the codebook is empty; add a theme with 'fieldnotes theme add NAME'") }
+        if book.ordered.isEmpty { context.err("fieldnotes: the codebook is empty; add a theme with 'fieldnotes theme add NAME'") }
+    }
+}
+
+struct ThemeMergeCommand: Command {
+    static let spec = CommandSpec(
+        name: "theme merge", abstract: "Merge a theme into another: its codings, sub-themes and names move over",
+        arguments: [("THEME", "the theme to merge away (name or id)", true), ("INTO", "the word INTO", true),
+                    ("TARGET", "the theme that remains (name or id)", true)],
+        discussion: "The merged theme's name and aliases become aliases of TARGET, so notes tagged with them are coded\n"
+            + "with TARGET; its sub-themes, passages and insights move to TARGET; then it is deleted.")
+
+    static func run(_ arguments: ParsedArguments, _ context: Context) throws {
+        guard arguments.positional(1)?.uppercased() == "INTO" else {
+            throw UsageError(message: "write it as 'theme merge THEME INTO TARGET'", command: spec.name)
+        }
+        let store = try context.openStore()
+        let book = try Codebook.load(store)
+        let source = try book.resolve(arguments.positional(0) ?? "")
+        let target = try book.resolve(arguments.positional(2) ?? "")
+        guard source != target else { throw CommandFailure(message: "a theme cannot be merged into itself") }
+        guard !book.subtree(source).contains(target) else {
+            throw CommandFailure(message: "'\(book.name(target))' is under '\(book.name(source))'; move it out first ('fieldnotes theme edit \(book.name(target)) --no-parent')")
+        }
+        var changes: [Change] = []
+        for name in [book.name(source)] + book.aliases(source) where !name.trimmingSpaces.isEmpty {
+            changes.append(.add(target, set: Codebook.aliasSet, element: .text(name.trimmingSpaces)))
+        }
+        for child in book.children[source] ?? [] { changes.append(.assign(child, field: "parent", value: .text(target.hex))) }
+        changes += try ThemeReferences.moves(from: source, to: target, in: store)
+        changes.append(.assign(source, field: "deleted", value: .bool(true)))
+        try store.commit(changes)
+        context.out(target.hex)
+    }
+}
+
+/// The records that point at a theme by id: insights' theme sets and passages.
+enum ThemeReferences {
+    static func moves(from source: RecordID, to target: RecordID, in store: Store) throws -> [Change] {
+        var changes: [Change] = []
+        var insights = RecordFilter(type: Insight.type)
+        insights.elements[Insight.themeSet] = .text(source.hex)
+        insights.includeDeleted = true
+        for insight in try store.list(insights) {
+            changes.append(.remove(insight.id, set: Insight.themeSet, element: .text(source.hex)))
+            changes.append(.add(insight.id, set: Insight.themeSet, element: .text(target.hex)))
+        }
+        var passages = RecordFilter(type: Passage.type)
+        passages.fields["theme"] = .text(source.hex)
+        passages.includeDeleted = true
+        for passage in try store.list(passages) { changes.append(.assign(passage.id, field: "theme", value: .text(target.hex))) }
+        return changes
     }
 }
 
