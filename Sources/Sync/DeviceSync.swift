@@ -1,4 +1,5 @@
 import CRDT
+import Glibc
 import Store
 import TLS
 import Wire
@@ -72,14 +73,37 @@ public struct DeviceSync {
     /// hub's certificate against the fingerprint pinned at enrolment before
     /// a byte of application data is sent.
     private func open(_ endpoint: Endpoint, _ report: inout SyncReport) throws -> (Connection, Channel) {
+        // A hub shedding load (a flood of connections that never become
+        // devices) closes the oldest handshakes: nothing was sent yet, so try
+        // again a few times, backing off, before reporting the hub unreachable.
+        var attempt = 0
+        while true {
+            do {
+                return try openOnce(endpoint, &report)
+            } catch let error as ShedHandshake {
+                attempt += 1
+                guard attempt < 4 else { throw error.failure }
+                usleep(UInt32(150_000 << attempt))
+            }
+        }
+    }
+
+    /// The hub closed the connection during the TLS handshake.
+    private struct ShedHandshake: Error {
+        let failure: SocketError
+    }
+
+    private func openOnce(_ endpoint: Endpoint, _ report: inout SyncReport) throws -> (Connection, Channel) {
         let connection = try Connection.connect(to: endpoint, timeout: timeout)
         do {
             let tls = try TLSSession(context: try TLSContext.client(identity: identity), fd: connection.descriptor)
             do {
                 try tls.handshake(deadlineMillis: deadline())
-            } catch let error as TLSError where error.kind == .timeout || error.kind == .connection {
-                // A network failure (or a hub shedding load), not a wrong server.
-                throw SocketError(error.kind == .timeout ? .timeout : .io, "the TLS handshake with \(link.address) did not finish (\(error.message))")
+            } catch let error as TLSError where error.kind == .connection {
+                // A hub shedding load, or a network failure: not a wrong server.
+                throw ShedHandshake(failure: SocketError(.io, "the TLS handshake with \(link.address) did not finish (\(error.message))"))
+            } catch let error as TLSError where error.kind == .timeout {
+                throw SocketError(.timeout, "the TLS handshake with \(link.address) did not finish (\(error.message))")
             } catch let error as TLSError {
                 throw SyncError("the server at \(link.address) did not complete a TLS 1.3 handshake (\(error.message)); "
                                 + "it may be a fieldnotes hub older than sync protocol version 2 (ask its administrator to upgrade it) or not a fieldnotes hub", code: .authFailed)

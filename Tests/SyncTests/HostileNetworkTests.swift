@@ -108,7 +108,12 @@ extension SyncSuite {
                 for (device, note) in zip(devices, notes) {
                     #expect(try fixture.hubStore.show(note)["title"] as? String == "crowd note \(device.name.dropFirst("crowd-".count))")
                 }
-                let sessions = fixture.hub.sessionLog.dropFirst(logged)
+                // The hub logs a session after it ends, which may be just after the device has finished.
+                var sessions = fixture.hub.sessionLog.dropFirst(logged)
+                for _ in 0 ..< 50 where !devices.allSatisfy({ device in sessions.contains { $0.contains("device=\(device.name) ") && $0.contains("outcome=ok") } }) {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    sessions = fixture.hub.sessionLog.dropFirst(logged)
+                }
                 for device in devices {
                     #expect(sessions.contains { $0.contains("device=\(device.name) ") && $0.contains("outcome=ok") }, "no good session for \(device.name)")
                 }
