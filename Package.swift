@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT", "Crypto"]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "Store", "CRDT", "fieldnotes"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExportTests", dependencies: ["Analysis", "Export", "Store", "CRDT", "Synthetic", "fieldnotes"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "TLS", "Store", "SQLite", "CRDT", "Crypto", "Synthetic", "fieldnotes"]),
     ]
 )

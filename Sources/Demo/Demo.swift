@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Crypto
 import Export
@@ -11,9 +12,10 @@ import Synthetic
 
 /// `fieldnotes demo`: a team on one machine. A hub store and N device
 /// stores, enrolled; the hub on an ephemeral loopback port; each device
-/// filled offline with synthetic notes; concurrent conflicting edits; two
+/// filled offline with synthetic notes; concurrent conflicting edits; five
 /// rounds of sync; equal digests; the conflicts left for people; a codebook,
-/// insights and a decision; and the report.
+/// insights and a decision; passages coded on two devices while both edit
+/// the same bodies; and the report and a REFI-QDA project.
 public struct Demo {
     public struct Options: Sendable {
         public var directory: String
@@ -42,6 +44,10 @@ public struct Demo {
         public let conflicts: Int
         /// The HTML report, when one was written.
         public let reportPath: String?
+        /// The REFI-QDA project, when one was written.
+        public let projectPath: String?
+        /// How many passages the two coders coded.
+        public let passages: Int
     }
 
     public func run() throws -> Result {
@@ -112,12 +118,24 @@ public struct Demo {
         }
         say("offline:  conflicting edits of \(shared.count) notes on two devices, tags removed on a third, one note erased")
 
-        // Two rounds of sync; between them an analyst builds the codebook,
-        // insights and a decision. After the second, everyone holds everything.
-        for round in 2...3 {
+        // Sync rounds 2 to 5. Before round 3 an analyst builds the codebook,
+        // insights and a decision; before round 4 two people code passages
+        // of the same notes offline while both edit those bodies. After
+        // round 5, everyone holds everything.
+        var coded: [(passage: RecordID, words: String)] = []
+        for round in 2...5 {
             if round == 3 {
                 let made = try analyse(devices[0].store)
                 say("analysis: on \(devices[0].name)'s laptop: \(made.themes) themes, \(made.insights) insights, 1 decision")
+            }
+            if round == 4 {
+                let coders = Array(devices.prefix(2))
+                let notes = try codingNotes(devices[0].store, besides: Set(shared.map(\.id)))
+                coded = try codePassages(notes, on: coders.map(\.store))
+                let passages = coded.count == 1 ? "1 passage" : "\(coded.count) passages"
+                say(coders.count == 2
+                    ? "coding:   offline, \(coders[0].name) and \(coders[1].name) coded \(passages) of the same \(notes.count) notes while both edited those bodies"
+                    : "coding:   offline, \(coders[0].name) coded \(passages) of \(notes.count) notes while editing those bodies")
             }
             var sent = 0
             var received = 0
@@ -129,18 +147,91 @@ public struct Demo {
             say("sync \(round):   \(sent) operations sent, \(received) received")
         }
 
-        // The report, from the hub's store, as the insights function would
-        // write it; its audit event then syncs to every device like any record.
+        // Every store shows every passage on the words it was coded on, around both people's edits.
+        for store in [hubStore] + devices.map(\.store) {
+            for (id, words) in coded {
+                guard let record = try store.record(id), let passage = try Passages.resolve(record, in: store), passage.span?.text == words else {
+                    throw StoreError.invalid("passage \(id.short) is not on the words \"\(words)\" in \(store.path) after sync", "this is a bug; please report it")
+                }
+            }
+        }
+        say(coded.count == 1 ? "passages: on every store, the passage still sits on the words it was coded on"
+            : "passages: on every store, all \(coded.count) still sit on the words they were coded on")
+
+        // The report and the REFI-QDA project, from the hub's store, as the
+        // insights function would write them; their audit events then sync
+        // to every device like any record.
         let reportPath = directory + "/report.html"
+        let projectPath = directory + "/project.qdpx"
         try Exporter(store: hubStore).write(format: .report, to: reportPath)
+        try Exporter(store: hubStore).write(format: .qdpx, to: projectPath)
         var carried = 0
         for device in devices { carried += try DeviceSync(store: device.store, link: try link(device.store), identity: device.identity).run().received }
-        say("report:   \(reportPath); its audit event reached every device (\(carried) operations)")
+        say("report:   \(reportPath)")
+        say("qdpx:     \(projectPath) (REFI-QDA, the passages as coded selections); the audit events reached every device (\(carried) operations)")
 
         var digests: [String: String] = ["hub": try hubStore.digest()]
         for device in devices { digests[device.name] = try device.store.digest() }
         let conflicts = try hubStore.status().conflicts
-        return Result(hubPath: hubPath, devicePaths: devices.map(\.path), digests: digests, conflicts: conflicts, reportPath: reportPath)
+        return Result(hubPath: hubPath, devicePaths: devices.map(\.path), digests: digests, conflicts: conflicts, reportPath: reportPath,
+                      projectPath: projectPath, passages: coded.count)
+    }
+
+    /// Notes to code passages of: three with tags whose text may be
+    /// exported, none of those the conflicting edits went to.
+    func codingNotes(_ store: Store, besides: Set<RecordID>) throws -> [VisibleRecord] {
+        let notes = try store.list(RecordFilter(type: Note.type)).filter { note in
+            !besides.contains(note.id) && !note.erased && !Note.withholdsText(note) && !note.elements(Note.tagSet).isEmpty
+                && Demo.secondSentence(note.value("body")?.text ?? "") != nil
+        }
+        return Array(notes.prefix(3))
+    }
+
+    /// Two people code the same notes offline, each on their own laptop,
+    /// while both edit the bodies: the first codes a note's second sentence
+    /// and then adds a line at the end; the second puts words at the start
+    /// and then codes the first clause of that same sentence. Both code with
+    /// the theme of the note's first tag. Returns each passage with its words.
+    func codePassages(_ notes: [VisibleRecord], on stores: [Store]) throws -> [(passage: RecordID, words: String)] {
+        var coded: [(passage: RecordID, words: String)] = []
+        let now = ISO8601.format(seconds: Int64(Store.systemMillis() / 1000))
+        for note in notes {
+            guard let tag = note.elements(Note.tagSet).first?.text else { continue }
+            for (index, store) in stores.enumerated() {
+                guard let theme = try Codebook.load(store).named(tag).first else { continue }
+                if index == 1 {
+                    let body = try store.record(note.id)?.value("body")?.text ?? ""
+                    try store.commit([.editText(note.id, field: "body", text: "Second visit. " + body)])
+                }
+                let body = try store.record(note.id)?.value("body")?.text ?? ""
+                guard var words = Demo.secondSentence(note.value("body")?.text ?? "") else { continue }
+                if index == 1, let clause = words.split(separator: ",").first, clause.count < words.count { words = String(clause) }
+                guard let start = Demo.offset(of: words, in: body) else { continue }
+                let id = try Store.newRecordID()
+                let range = start ..< start + words.unicodeScalars.count
+                try store.commit(try Passages.code(.range(range), of: note.id, theme: theme, coder: try store.name, now: now, in: store, id: id))
+                coded.append((id, words))
+                if index == 0 { try store.commit([.appendText(note.id, field: "body", text: "\n\nRang back a week later: no change yet.")]) }
+            }
+        }
+        return coded
+    }
+
+    /// The sentence after the first ". " of `body`, up to and including its full stop.
+    static func secondSentence(_ body: String) -> String? {
+        let scalars = Array(body.unicodeScalars)
+        guard let stop = scalars.indices.dropLast().first(where: { scalars[$0] == "." && scalars[$0 + 1] == " " }) else { return nil }
+        let rest = scalars[(stop + 2)...]
+        guard !rest.isEmpty else { return nil }
+        let end = rest.firstIndex(of: ".") ?? rest.endIndex - 1
+        return String(String.UnicodeScalarView(rest[...end]))
+    }
+
+    /// Where `words` first occur in `text`, in Unicode scalars.
+    static func offset(of words: String, in text: String) -> Int? {
+        let wanted = Array(words.unicodeScalars), scalars = Array(text.unicodeScalars)
+        guard !wanted.isEmpty, wanted.count <= scalars.count else { return nil }
+        return (0 ... scalars.count - wanted.count).first { scalars[$0 ..< $0 + wanted.count].elementsEqual(wanted) }
     }
 
     /// What an analyst does with the merged notes: a codebook from the tags

@@ -12,10 +12,13 @@ public struct AuditEntry: Sendable, Equatable {
     /// What was exported (`notes=12 withheld=1 …`) or allowed (`email=1 phone=2`).
     public let counts: String
     public let path: String
-    /// The exporting device's name.
+    /// Who: the person's configured name and the device's (`Jo Bloggs on field-laptop`), or the device's alone.
     public let by: String
     /// When, ISO 8601 UTC.
     public let at: String
+    /// Why, and for whom, as given with --purpose and --recipient ("" if not).
+    public let purpose: String
+    public let recipient: String
 }
 
 /// The audit trail: records of type "audit", one per export and one more for
@@ -40,15 +43,26 @@ public enum AuditTrail {
                 }
             }
             return AuditEntry(id: record.id, action: text("action"), format: text("format"), filters: text("filters"),
-                              counts: text("counts"), path: text("path"), by: text("by"), at: text("at"))
+                              counts: text("counts"), path: text("path"), by: text("by"), at: text("at"),
+                              purpose: text("purpose"), recipient: text("recipient"))
         }
     }
 
-    /// The changes that record one event.
-    static func changes(action: String, format: String, filters: String, counts: String, path: String, by: String, at: String) throws -> [Change] {
+    /// The changes that record one event; an empty purpose or recipient is left unset.
+    public static func changes(action: String, format: String, filters: String, counts: String, path: String, by: String, at: String,
+                               purpose: String = "", recipient: String = "") throws -> [Change] {
         let id = try Store.newRecordID()
-        let values = [action, format, filters, counts, path, by, at]
+        let values = [action, format, filters, counts, path, by, at, purpose, recipient]
         return [.create(id, type: AuditEvent.type)]
-            + zip(AuditEvent.fields, values).map { .assign(id, field: $0.0, value: .text($0.1)) }
+            + zip(AuditEvent.fields, values).filter { !$0.1.isEmpty || !["purpose", "recipient"].contains($0.0) }
+                .map { .assign(id, field: $0.0, value: .text($0.1)) }
+    }
+
+    /// Who is acting, as events name them: the person's configured name
+    /// and the device's, or the device's alone when no name is configured.
+    public static func actor(_ store: Store) throws -> String {
+        let device = try store.name
+        guard let user = try store.userName, !user.isEmpty else { return device }
+        return "\(user) on \(device)"
     }
 }

@@ -15,6 +15,11 @@ enum CSVExport {
         ("insight_themes", ["insight_id", "theme_id"]),
         ("decisions", ["id", "title", "status", "decided_at", "follows_evidence", "suggested", "made", "description"]),
         ("decision_insights", ["decision_id", "insight_id"]),
+        ("note_themes", ExportJSON.noteThemeColumns),
+        ("passages", ExportJSON.passageColumns),
+        ("memos", ExportJSON.memoColumns),
+        ("cases", ["id", "pseudonym"]),
+        ("case_attributes", ["case_id", "attribute", "value"]),
     ]
 
     /// The tables of `data`; with `rawCells`, cells that look like formulas are written as stored (see `CSVTable.inert`).
@@ -47,7 +52,24 @@ enum CSVExport {
                               text(decision, "follows_evidence"), text(decision, "suggested"), text(decision, "made"), text(decision, "description")])
             for insight in ExportDataset.ids(decision, Decision.insightSet) { add("decision_insights", [decision.id.hex, insight.hex]) }
         }
-        return schema.map { tables[$0.name]! }
+        for row in data.noteThemes { add("note_themes", [row.note.hex, row.theme.hex, row.how.rawValue]) }
+        let notes = Dictionary(data.notes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for passage in data.passagesInNoteOrder {
+            let placed = data.placed(passage, notes: notes)
+            add("passages", [passage.record.id.hex, passage.note.hex, passage.theme.hex, passage.coder, passage.codedAt,
+                             placed.map { "\($0.start)" } ?? "", placed.map { "\($0.end)" } ?? "", placed?.text ?? ""])
+        }
+        for memo in data.memos {
+            let target = data.memoTargets[memo.id]
+            let withheld = data.withheldMemos.contains(memo.id)
+            add("memos", [memo.id.hex, target?.id.hex ?? "", target?.type ?? "", text(memo, "author"), text(memo, "written_at"),
+                          withheld ? "true" : "false", withheld ? "" : text(memo, "body")])
+        }
+        for record in data.cases {
+            add("cases", [record.id.hex, text(record, "pseudonym")])
+            for (name, value) in data.attributeValues(record) { add("case_attributes", [record.id.hex, name, cell(value)]) }
+        }
+        return schema.compactMap { tables[$0.name] }
     }
 
     static func cell(_ value: Value) -> String {

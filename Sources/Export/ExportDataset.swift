@@ -27,6 +27,9 @@ struct ExportDataset {
     let replica: ReplicaID
     /// How many identifiers `redacted()` replaced.
     private(set) var redactions = 0
+    /// Per note, the identifiers `redacted()` replaced in its body, at their
+    /// offsets in the stored body: passages are placed through them (`placement(of:in:)`).
+    private(set) var bodyRedactions: [RecordID: [IdentifierScanner.Match]] = [:]
 
     /// The codebook of `themes` (rebuilt whenever they change).
     private(set) var tree: Codebook
@@ -34,12 +37,47 @@ struct ExportDataset {
     /// Per note: the themes it is coded with, including sub-themes (the
     /// codebook's rule: a note coded with a theme counts for its ancestors).
     private(set) var coded: [RecordID: Set<RecordID>]
+    /// Every note an insight names as evidence, in scope or not, as the store
+    /// holds it: what `Evidence.flags` judges (never exported itself).
+    var evidenceNotes: [RecordID: VisibleRecord] = [:]
+    /// Notes left out because their participant withdrew consent (unless
+    /// `ExportFilter.includeWithdrawnMetadata`).
+    var withdrawnLeftOut = 0
+    /// Whether `redacted()` made this copy.
+    private(set) var isRedacted = false
+    /// The area vocabulary (wards and the team's areas), for the report's rows and the area filter.
+    var areas = Areas([])
+    /// Memos about what this export holds, the body dropped from those
+    /// withheld with their note's text (`ExportDataset+Analysis.swift`).
+    var memos: [VisibleRecord] = []
+    /// What each memo is about.
+    var memoTargets: [RecordID: Memos.Target] = [:]
+    /// Memos withheld with their note's text, for consent.
+    var withheldMemos: Set<RecordID> = []
+    /// Each note's themes and how it is coded with each (`NoteThemes`).
+    var noteThemes: [NoteThemes.Row] = []
+    /// The cases of the exported notes (`ExportDataset+Analysis.swift`), and the attributes defined for cases.
+    var cases: [VisibleRecord] = []
+    var caseAttributes: [CaseAttributeDefinition] = []
 
     static var withholdingConsents: Set<String> { Note.withholdingConsents }
     static var withheldFields: Set<String> { Note.withheldFields }
 
     static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
         var notes = try store.list(try filter.recordFilter())
+        // Ethics approvals usually require a withdrawn participant's data to go entirely: metadata and scores too.
+        let before = notes.count
+        if !filter.includeWithdrawnMetadata { notes = notes.filter { !Note.hasWithdrawnConsent($0) } }
+        let withdrawnLeftOut = before - notes.count
+        // The area filter matches the vocabulary: any spelling of a known area, in any case.
+        let areas = try Areas.load(store)
+        if let wanted = filter.area {
+            let known = areas.area(named: wanted)
+            notes = notes.filter { note in
+                if let known { return areas.area(of: note)?.name == known.name }
+                return Codebook.key(note.value("area")?.text ?? "") == Codebook.key(wanted)
+            }
+        }
         let themes = try store.list(RecordFilter(type: Theme.type))
         let tree = Codebook(themes)
         let allPassages = try Passages.all(store)
@@ -61,14 +99,32 @@ struct ExportDataset {
             return note.transformed(dropping: withheldFields)
         }
         let inScope = Set(notes.map(\.id))
-        return ExportDataset(
+        let insights = try store.list(RecordFilter(type: Insight.type))
+        var evidenceNotes: [RecordID: VisibleRecord] = [:]
+        for id in Set(insights.flatMap { Evidence.ids($0, Insight.evidenceSet) }) { evidenceNotes[id] = try store.record(id) }
+        var dataset = ExportDataset(
             notes: notes, withheld: withheld, themes: themes,
             passages: allPassages.filter { inScope.contains($0.note) && tree.themes[$0.theme] != nil },
-            insights: try store.list(RecordFilter(type: Insight.type)),
+            insights: insights,
             decisions: try store.list(RecordFilter(type: Decision.type)),
             devices: try store.list(RecordFilter(type: Store.deviceType)),
             filter: filter, generatedAt: now, exportedBy: try store.name, replica: store.replica,
             tree: tree, noteIDs: Set(notes.map(\.id)), coded: coded)
+        dataset.evidenceNotes = evidenceNotes
+        dataset.areas = areas
+        dataset.withdrawnLeftOut = withdrawnLeftOut
+        dataset.noteThemes = NoteThemes.rows(codings, notes: notes)
+        try dataset.loadCases(store)
+        try dataset.loadMemos(store)
+        return dataset
+    }
+
+    /// A passage's words as an export may show them: nil for a note out of
+    /// scope or whose words are withheld, or a passage whose words are gone;
+    /// with identifiers replaced in a redacted export.
+    func quotable(_ passage: Passages.Resolved) -> String? {
+        guard noteIDs.contains(passage.note), !withheld.contains(passage.note), let text = passage.span?.text, !text.isEmpty else { return nil }
+        return isRedacted ? IdentifierScanner.redact(text).text : text
     }
 
     /// Device names by replica, as `RecordJSON` wants them for conflict authors.
@@ -85,12 +141,13 @@ struct ExportDataset {
     /// Fields and sets that hold record ids, not free text: never scanned or redacted.
     static func isIDField(_ type: String, _ field: String) -> Bool {
         (type == Theme.type && field == "parent") || (type == Passage.type && ["note", "theme", "start", "last"].contains(field))
+            || (type == Memo.type && field == "target")
     }
     static func isIDSet(_ type: String, _ set: String) -> Bool {
-        (type == Insight.type && (set == Insight.themeSet || set == Insight.evidenceSet)) || (type == Decision.type && set == Decision.insightSet)
+        (type == Insight.type && [Insight.themeSet, Insight.evidenceSet, Insight.pinnedSet].contains(set)) || (type == Decision.type && set == Decision.insightSet)
     }
 
-    var allRecords: [VisibleRecord] { notes + themes + insights + decisions + devices }
+    var allRecords: [VisibleRecord] { notes + themes + insights + decisions + devices + memos + cases }
 
     /// Every direct identifier in the text this export would write, record by record.
     func scan() -> [IdentifierHit] {
@@ -99,7 +156,8 @@ struct ExportDataset {
             for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
                 for head in field.heads {
                     guard let text = head.value.text else { continue }
-                    for match in IdentifierScanner.matches(in: text) {
+                    // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
+                    for match in IdentifierScanner.matches(in: text, type: record.type, field: field.name) {
                         hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
                     }
                 }
@@ -119,11 +177,12 @@ struct ExportDataset {
     /// The same data with every direct identifier replaced by its placeholder.
     func redacted() -> ExportDataset {
         var copy = self
+        copy.isRedacted = true
         var count = 0
         func redact(_ record: VisibleRecord) -> VisibleRecord {
             record.transformed(field: { field, value in
                 guard !ExportDataset.isIDField(record.type, field), let text = value.text else { return value }
-                let result = IdentifierScanner.redact(text)
+                let result = IdentifierScanner.redact(text, type: record.type, field: field)
                 count += result.count
                 return .text(result.text)
             }, element: { set, value in
@@ -134,10 +193,15 @@ struct ExportDataset {
             })
         }
         copy.notes = notes.map(redact)
+        for note in notes {
+            if let body = note.value("body")?.text { copy.bodyRedactions[note.id] = IdentifierScanner.matches(in: body) }
+        }
         copy.themes = themes.map(redact)
         copy.tree = Codebook(copy.themes)
         copy.insights = insights.map(redact)
         copy.decisions = decisions.map(redact)
+        copy.memos = memos.map(redact)
+        copy.cases = cases.map(redact)
         copy.devices = devices.map(redact)
         copy.exportedBy = IdentifierScanner.redact(exportedBy).text
         copy.redactions = count

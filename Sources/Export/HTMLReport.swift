@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Store
 
@@ -5,10 +6,28 @@ import Store
 /// with a print stylesheet, inline SVG drawn here, no scripts, no external
 /// references). Every chart states its values in text and has a table behind
 /// it; nothing relies on colour alone. All text is escaped.
-struct HTMLReport {
+///
+/// Figures say whether they count people or notes. A figure drawn from fewer
+/// than `minCount` distinct people is suppressed and marked, following NHS
+/// practice on small numbers; a person is a participant pseudonym (a note
+/// with none counts as one person of its own), so repeat visits are not
+/// extra people.
+public struct HTMLReport {
     let data: ExportDataset
+    let title: String
+    let minCount: Int
 
-    static func bytes(_ data: ExportDataset) -> [UInt8] { Array(HTMLReport(data: data).render().utf8) }
+    /// The NHS's usual small-number threshold.
+    public static let defaultMinCount = 5
+
+    init(data: ExportDataset, title: String? = nil, minCount: Int = HTMLReport.defaultMinCount) {
+        self.data = data
+        let given = title?.trimmingSpaces ?? ""
+        self.title = given.isEmpty ? "Fieldnotes evidence report" : given
+        self.minCount = max(1, minCount)
+    }
+
+    var bytes: [UInt8] { Array(render().utf8) }
 
     /// Section ids, in page order; tests look for each.
     static let sections = ["summary", "notes-per-week", "coverage", "measures", "insights", "decisions", "about"]
@@ -20,16 +39,17 @@ struct HTMLReport {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Fieldnotes evidence report</title>
+            <title>\(e(title))</title>
             <style>
             \(HTMLReport.css)
             </style>
             </head>
             <body>
             <header>
-            <h1>Fieldnotes evidence report</h1>
+            <h1>\(e(title)): \(e(scope))</h1>
             <p class="lede">What residents told us, where the evidence is thin, and how it was used.
-            Generated \(e(ReportFigures.humanTime(data.generatedAt))) from \(e(data.exportedBy)). Scope: \(e(scope)).</p>
+            Generated \(e(ReportFigures.humanTime(data.generatedAt))) from \(e(data.exportedBy)).</p>
+            \(gapHeadline())
             <nav aria-label="Sections"><ul>
             <li><a href="#summary">At a glance</a></li>
             <li><a href="#notes-per-week">Notes over time</a></li>
@@ -55,14 +75,14 @@ struct HTMLReport {
     }
 
     func summary() -> String {
-        let participants = Set(data.notes.compactMap { $0.value("participant")?.text?.trimmingSpaces }.filter { !$0.isEmpty }).count
+        let participants = Set(data.notes.compactMap { $0.value("participant")?.text.map(Codebook.key) }.filter { !$0.isEmpty }).count
         let agreed = data.insights.filter { $0.value("status")?.text == "agreed" }.count
         let follows = data.decisions.map { $0.value("follows_evidence")?.text ?? "" }
         let followed = "yes \(follows.filter { $0 == "yes" }.count), partly \(follows.filter { $0 == "partly" }.count), no \(follows.filter { $0 == "no" }.count)"
         let cards: [(String, Int, String)] = [
             ("Notes", data.notes.count, data.withheld.isEmpty ? "in scope" : "in scope; \(data.withheld.count) without text (consent)"),
             ("Participants", participants, "distinct pseudonyms"),
-            ("Areas", areas.filter { $0 != HTMLReport.noArea }.count, "with at least one note"),
+            ("Areas", Set(data.notes.compactMap { data.areas.area(of: $0)?.name }).count, "of the \(data.areas.known.count) known areas have notes"),
             ("Themes", data.themes.count, "in the codebook"),
             ("Agreed insights", agreed, "of \(data.insights.count) insights"),
             ("Decisions", data.decisions.count, "followed the evidence: \(followed)"),
@@ -84,107 +104,207 @@ struct HTMLReport {
             return out + "<p class=\"empty\">No notes to chart.</p>\n</section>\n\n"
         }
         let total = periods.reduce(0) { $0 + $1.count }
-        out += "<p>\(total) notes over \(periods.count) \(unit)s; the busiest \(unit) (starting \(e(ReportFigures.humanDate(busiest.start)))) had \(busiest.count).</p>\n"
-        out += "<figure class=\"chart\">\n"
-        let chart = SVGBarChart(id: "notes-chart", title: "Notes per \(unit)", labels: periods.map(\.label),
-                                descriptions: periods.map { "\(unit.capitalizedFirst) starting \(ReportFigures.humanDate($0.start)): \($0.count) notes" },
+        // The period the report was made in is not over: its bar is not a whole one.
+        let partialLast = ReportFigures.isUnfinished(periods.last?.start, unit: unit, today: data.generatedAt / 86_400)
+        out += "<p>\(ReportFigures.count(total, "note")) over \(ReportFigures.count(periods.count, unit)); the busiest \(unit) (starting \(e(ReportFigures.humanDate(busiest.start)))) had \(busiest.count)."
+        if partialLast { out += " The last \(unit) is not over yet, so its bar is marked as partial." }
+        out += "</p>\n<figure class=\"chart\">\n"
+        let labels = periods.enumerated().map { index, period in partialLast && index == periods.count - 1 ? period.label + " (partial)" : period.label }
+        let chart = SVGBarChart(id: "notes-chart", title: "Notes per \(unit)", labels: labels,
+                                descriptions: zip(periods, labels).map { "\(unit.capitalizedFirst) starting \($1 == $0.label ? ReportFigures.humanDate($0.start) : ReportFigures.humanDate($0.start) + ", not over yet"): \(ReportFigures.count($0.count, "note"))" },
                                 values: periods.map(\.count))
         out += chart.svg
         out += "<figcaption>Each bar is one \(unit)" + (chart.labelsEveryBar ? ", labelled with its number of notes." : "; the tallest is labelled, and the table below gives every value.")
-            + "</figcaption>\n</figure>\n"
+            + (partialLast ? " The last bar is a partial \(unit)." : "") + "</figcaption>\n</figure>\n"
         out += "<details>\n<summary>Notes per \(unit) as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">\(e(unit.capitalizedFirst)) starting</th><th scope=\"col\" class=\"num\">Notes</th></tr></thead>\n<tbody>\n"
-        for period in periods {
-            out += "<tr><td>\(e(period.start))</td><td class=\"num\">\(period.count)</td></tr>\n"
+        for (index, period) in periods.enumerated() {
+            let partial = partialLast && index == periods.count - 1 ? " (partial \(unit))" : ""
+            out += "<tr><td>\(e(period.start))\(partial)</td><td class=\"num\">\(period.count)</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n</details>\n</section>\n\n"
     }
 
-    static let noArea = "(no area)"
+    static let noArea = Coverage.noAreaRow
+    static let otherAreas = Coverage.otherAreasRow
 
+    /// The rows: every known area (the wards and the team's areas, as
+    /// `fieldnotes coverage` shows them), then notes outside the vocabulary,
+    /// then notes with no area, when there are any.
     var areas: [String] {
-        Set(data.notes.map { area($0) }).sorted { a, b in
-            a == HTMLReport.noArea ? false : b == HTMLReport.noArea ? true : a.lowercased() < b.lowercased()
-        }
+        let present = Set(data.notes.map { area($0) })
+        return data.areas.known.map(\.name) + [HTMLReport.otherAreas, HTMLReport.noArea].filter(present.contains)
     }
 
+    /// Whether a row is a known area (only those can be gaps: the other rows gather what the vocabulary does not know).
+    func isKnownArea(_ row: String) -> Bool { row != HTMLReport.otherAreas && row != HTMLReport.noArea }
+
     func area(_ note: VisibleRecord) -> String {
+        if let known = data.areas.area(of: note) { return known.name }
         guard let area = note.value("area")?.text?.trimmingSpaces, !area.isEmpty else { return HTMLReport.noArea }
-        return area
+        return HTMLReport.otherAreas
     }
 
     /// Notes with no evidence in a cell are a gap; one or two are thin.
     static let thinBelow = 3
 
-    func coverage() -> String {
-        var out = "<section id=\"coverage\">\n<h2>Where the evidence is thin</h2>\n"
+    /// The area × theme matrix: per area, per theme (in codebook order), the
+    /// notes in scope coded with the theme or one below it, and the distinct
+    /// people behind them.
+    struct Matrix {
+        let themes: [(id: RecordID, depth: Int)]
+        let areas: [String]
+        let notes: [String: [Int]]
+        let people: [String: [Int]]
+        let totals: [String: Int]
+
+        /// Rows that can be gaps: the known areas.
+        let knownAreas: [String]
+
+        var gaps: [(area: String, themes: [Int])] {
+            knownAreas.map { area in (area, themes.indices.filter { (notes[area] ?? [])[$0] == 0 }) }.filter { !$0.themes.isEmpty }
+        }
+        var gapCount: Int { gaps.reduce(0) { $0 + $1.themes.count } }
+        var cells: Int { knownAreas.count * themes.count }
+    }
+
+    var matrix: Matrix {
         let themes = data.tree.ordered
-        guard !themes.isEmpty else { return out + "<p class=\"empty\">The codebook has no themes yet, so notes cannot be matched to themes.</p>\n</section>\n\n" }
-        guard !data.notes.isEmpty else { return out + "<p class=\"empty\">No notes in scope, so every area and theme is a gap.</p>\n</section>\n\n" }
-        var counts: [String: [Int]] = [:]
+        let areas = self.areas
+        var notes: [String: [Int]] = [:]
+        var people: [String: [Set<String>]] = [:]
         var totals: [String: Int] = [:]
+        for area in areas {
+            notes[area] = Array(repeating: 0, count: themes.count)
+            people[area] = Array(repeating: [], count: themes.count)
+        }
         for note in data.notes {
             let area = area(note)
             totals[area, default: 0] += 1
-            var row = counts[area] ?? Array(repeating: 0, count: themes.count)
-            for (index, theme) in themes.enumerated() where data.codes(note.id, theme.id) { row[index] += 1 }
-            counts[area] = row
-        }
-        let cells = areas.count * themes.count
-        let gaps = counts.values.reduce(0) { $0 + $1.filter { $0 == 0 }.count }
-        let thin = counts.values.reduce(0) { $0 + $1.filter { $0 > 0 && $0 < HTMLReport.thinBelow }.count }
-        out += "<p>Notes in each area that touch each theme (a theme counts the notes of the themes below it). "
-        out += "<strong>\(gaps) of \(cells)</strong> area–theme pairs have no evidence (marked <span class=\"flag\">gap</span>) "
-        out += "and <strong>\(thin)</strong> have only one or two notes (marked <span class=\"flag\">thin</span>): these are the conversations to go and have.</p>\n"
-        out += "<div class=\"scroll\">\n<table class=\"matrix\">\n<caption>Notes by area and theme</caption>\n<thead><tr><th scope=\"col\">Area</th>"
-        for theme in themes {
-            let name = data.tree.name(theme.id)
-            let parent = data.tree.parentPath(theme.id).map { "<span class=\"sub\">\(e($0)) ›</span> " } ?? ""
-            out += "<th scope=\"col\" class=\"num\">\(parent)\(e(name))</th>"
-        }
-        out += "<th scope=\"col\" class=\"num\">All notes</th></tr></thead>\n<tbody>\n"
-        for area in areas {
-            out += "<tr><th scope=\"row\">\(e(area))</th>"
-            for count in counts[area] ?? [] {
-                if count == 0 {
-                    out += "<td class=\"num gap\">0 <span class=\"flag\">gap</span></td>"
-                } else if count < HTMLReport.thinBelow {
-                    out += "<td class=\"num thin\">\(count) <span class=\"flag\">thin</span></td>"
-                } else {
-                    out += "<td class=\"num\">\(count)</td>"
-                }
+            for (index, theme) in themes.enumerated() where data.codes(note.id, theme.id) {
+                notes[area]?[index] += 1
+                people[area]?[index].insert(HTMLReport.person(note))
             }
-            out += "<td class=\"num total\">\(totals[area] ?? 0)</td></tr>\n"
         }
-        out += "</tbody>\n</table>\n</div>\n"
+        return Matrix(themes: themes, areas: areas, notes: notes, people: people.mapValues { $0.map(\.count) }, totals: totals,
+                      knownAreas: areas.filter(isKnownArea))
+    }
+
+    /// Who a note is about, for counting people: its participant's pseudonym
+    /// (ignoring case), or the note itself when it names none.
+    static func person(_ note: VisibleRecord) -> String {
+        let participant = Codebook.key(note.value("participant")?.text ?? "")
+        return participant.isEmpty ? "note " + note.id.hex : "person " + participant
+    }
+
+    /// The page's first words about gaps: how many area–theme pairs have no evidence, and which.
+    func gapHeadline() -> String {
+        let matrix = self.matrix
+        guard !matrix.themes.isEmpty, !matrix.areas.isEmpty else { return "" }
+        let gaps = matrix.gaps
+        guard !gaps.isEmpty else {
+            return "<p class=\"headline\">Every one of the \(matrix.cells) area–theme pairs has some evidence.</p>"
+        }
+        let listed = gaps.prefix(8).map { gap in
+            "\(e(gap.area)): " + e(gap.themes.map { data.tree.name(matrix.themes[$0].id) }.joined(separator: ", "))
+        }.joined(separator: "; ")
+        let more = gaps.count > 8 ? "; and \(ReportFigures.count(gaps.count - 8, "more area")) (see <a href=\"#coverage\">where the evidence is thin</a>)" : ""
+        return "<p class=\"headline\"><strong>\(matrix.gapCount) of \(matrix.cells) area–theme pairs have no evidence</strong>: \(listed)\(more).</p>"
+    }
+
+    func coverage() -> String {
+        var out = "<section id=\"coverage\">\n<h2>Where the evidence is thin</h2>\n"
+        let matrix = self.matrix
+        let themes = matrix.themes
+        guard !themes.isEmpty else { return out + "<p class=\"empty\">The codebook has no themes yet, so notes cannot be matched to themes.</p>\n</section>\n\n" }
+        guard !data.notes.isEmpty else { return out + "<p class=\"empty\">No notes in scope, so every area and theme is a gap.</p>\n</section>\n\n" }
+        let suppressed = matrix.areas.reduce(0) { sum, area in
+            sum + zip(matrix.notes[area] ?? [], matrix.people[area] ?? []).filter { $0 > 0 && $1 < minCount }.count
+        }
+        out += "<p>Each cell counts <strong>notes</strong> in an area coded with a theme (a theme counts the notes of the themes below it; "
+        out += "a note is coded by a tag naming the theme or by a coded passage). "
+        out += "<strong>\(matrix.gapCount) of \(matrix.cells)</strong> area–theme pairs have no evidence (marked <span class=\"flag\">gap</span>): these are the conversations to go and have. "
+        out += "Cells drawn from fewer than \(ReportFigures.count(minCount, "person")) are suppressed (marked <span class=\"flag\">&lt;\(minCount)</span>)"
+        out += suppressed > 0 ? "; \(suppressed) are.</p>\n" : "; none is.</p>\n"
+        // The whole matrix on a wide screen; on a phone and in print, the same cells a few themes at a time, the area repeated.
+        out += "<div class=\"scroll full\">\n" + matrixTable(matrix, Array(themes.indices), caption: "Notes by area and theme") + "</div>\n"
+        for (variant, size) in [("phone", 3), ("print", 7)] {
+            let chunks = stride(from: 0, to: themes.count, by: size).map { Array($0 ..< min(themes.count, $0 + size)) }
+            out += "<div class=\"chunked \(variant)\">\n"
+            for (index, chunk) in chunks.enumerated() {
+                out += matrixTable(matrix, chunk, caption: "Notes by area and theme, part \(index + 1) of \(chunks.count)")
+            }
+            out += "</div>\n"
+        }
         out += "<details>\n<summary>Gaps to fill, area by area</summary>\n<ul>\n"
-        for area in areas {
-            let missing = themes.enumerated().filter { (counts[area] ?? [])[$0.offset] == 0 }.map { data.tree.path($0.element.id) }
+        for area in matrix.knownAreas {
+            let missing = themes.indices.filter { (matrix.notes[area] ?? [])[$0] == 0 }.map { data.tree.path(themes[$0].id) }
             out += "<li><strong>\(e(area))</strong>: " + (missing.isEmpty ? "every theme has at least one note" : "no notes on " + e(missing.joined(separator: "; "))) + "</li>\n"
         }
         return out + "</ul>\n</details>\n</section>\n\n"
     }
 
+    func matrixTable(_ matrix: Matrix, _ columns: [Int], caption: String) -> String {
+        var out = "<table class=\"matrix\">\n<caption>\(e(caption))</caption>\n<thead><tr><th scope=\"col\">Area</th>"
+        for index in columns {
+            let id = matrix.themes[index].id
+            let parent = data.tree.parentPath(id).map { "<span class=\"sub\">\(e($0)) ›</span> " } ?? ""
+            out += "<th scope=\"col\" class=\"num\">\(parent)\(e(data.tree.name(id)))</th>"
+        }
+        out += "<th scope=\"col\" class=\"num\">All notes</th></tr></thead>\n<tbody>\n"
+        for area in matrix.areas {
+            out += "<tr><th scope=\"row\">\(e(area))</th>"
+            for index in columns {
+                let notes = (matrix.notes[area] ?? [])[index], people = (matrix.people[area] ?? [])[index]
+                if notes == 0 && isKnownArea(area) {
+                    out += "<td class=\"num gap\">0 <span class=\"flag\">gap</span></td>"
+                } else if notes == 0 {
+                    out += "<td class=\"num\">0</td>"
+                } else if people < minCount {
+                    out += "<td class=\"num thin suppressed\"><span class=\"flag\" title=\"fewer than \(minCount) people: suppressed\">&lt;\(minCount)</span></td>"
+                } else if notes < HTMLReport.thinBelow {
+                    out += "<td class=\"num thin\">\(notes) <span class=\"flag\">thin</span></td>"
+                } else {
+                    out += "<td class=\"num\">\(notes)</td>"
+                }
+            }
+            out += "<td class=\"num total\">\(matrix.totals[area] ?? 0)</td></tr>\n"
+        }
+        return out + "</tbody>\n</table>\n"
+    }
+
     func measures() -> String {
         var out = "<section id=\"measures\">\n<h2>Loneliness measures by area</h2>\n"
         out += "<p>UCLA-3 totals run from 3 to 9 and the ONS question from 1 (never lonely) to 5 (often or always); on both, higher is lonelier. "
-        out += "Only notes where the measure was taken count; n is how many.</p>\n"
+        out += "Figures count <strong>people</strong>: each person's latest score, so a repeat visit is not an extra person. "
+        out += "Where fewer than \(ReportFigures.count(minCount, "person")) gave a score, the figures are suppressed.</p>\n"
         let names = ["ucla3", "ons_lonely"]
-        var values: [String: [String: [Double]]] = [:]
+        // Per area (and "" for all), per measure, per person: the latest score.
+        var latest: [String: [String: [String: (when: String, value: Double)]]] = [:]
         for note in data.notes {
+            let when = note.value("occurred_at")?.text ?? ""
+            let person = HTMLReport.person(note)
             for measure in Note.measures(of: note) where names.contains(measure.name) {
-                values[area(note), default: [:]][measure.name, default: []].append(measure.value)
-                values["", default: [:]][measure.name, default: []].append(measure.value)
+                for key in [area(note), ""] {
+                    if let held = latest[key]?[measure.name]?[person], held.when > when { continue }
+                    latest[key, default: [:]][measure.name, default: [:]][person] = (when, measure.value)
+                }
             }
         }
-        guard !values.isEmpty else { return out + "<p class=\"empty\">No UCLA-3 or ONS loneliness measures were recorded on the notes in scope.</p>\n</section>\n\n" }
-        out += "<div class=\"scroll\">\n<table>\n<caption>UCLA-3 and ONS loneliness by area</caption>\n<thead>\n"
+        guard !latest.isEmpty else { return out + "<p class=\"empty\">No UCLA-3 or ONS loneliness measures were recorded on the notes in scope.</p>\n</section>\n\n" }
+        out += "<div class=\"scroll\">\n<table>\n<caption>UCLA-3 and ONS loneliness by area (people)</caption>\n<thead>\n"
         out += "<tr><th scope=\"col\" rowspan=\"2\">Area</th><th scope=\"colgroup\" colspan=\"3\">UCLA-3 (3–9)</th><th scope=\"colgroup\" colspan=\"3\">ONS lonely (1–5)</th></tr>\n"
-        out += "<tr>" + String(repeating: "<th scope=\"col\" class=\"num\">n</th><th scope=\"col\" class=\"num\">Median</th><th scope=\"col\" class=\"num\">Mean</th>", count: 2) + "</tr>\n</thead>\n<tbody>\n"
-        for area in areas + [""] where values[area] != nil {
+        out += "<tr>" + String(repeating: "<th scope=\"col\" class=\"num\">People</th><th scope=\"col\" class=\"num\">Median</th><th scope=\"col\" class=\"num\">Mean</th>", count: 2) + "</tr>\n</thead>\n<tbody>\n"
+        for area in areas + [""] where latest[area] != nil {
             out += area.isEmpty ? "<tr class=\"total\"><th scope=\"row\">All areas</th>" : "<tr><th scope=\"row\">\(e(area))</th>"
             for name in names {
-                let list = values[area]?[name] ?? []
-                out += "<td class=\"num\">\(list.count)</td><td class=\"num\">\(ReportFigures.oneDecimal(ReportFigures.median(list)))</td><td class=\"num\">\(ReportFigures.oneDecimal(ReportFigures.mean(list)))</td>"
+                let values = (latest[area]?[name] ?? [:]).values.map(\.value)
+                if values.isEmpty {
+                    out += "<td class=\"num\">0</td><td class=\"num\">–</td><td class=\"num\">–</td>"
+                } else if values.count < minCount {
+                    out += "<td class=\"num suppressed\" colspan=\"3\"><span class=\"flag\">fewer than \(minCount)</span> people: suppressed</td>"
+                } else {
+                    out += "<td class=\"num\">\(values.count)</td><td class=\"num\">\(ReportFigures.oneDecimal(ReportFigures.median(values)))</td><td class=\"num\">\(ReportFigures.oneDecimal(ReportFigures.mean(values)))</td>"
+                }
             }
             out += "</tr>\n"
         }
@@ -194,40 +314,91 @@ struct HTMLReport {
     func insights() -> String {
         var out = "<section id=\"insights\">\n<h2>Agreed insights</h2>\n"
         let confidence = ["high": 0, "medium": 1, "low": 2]
+        let notes = Dictionary(uniqueKeysWithValues: data.notes.map { ($0.id, $0) })
+        let flags = Dictionary(uniqueKeysWithValues: data.insights.map { insight in
+            (insight.id, Evidence.flags(insight: insight) { data.evidenceNotes[$0] })
+        })
+        // An insight whose evidence is missing goes last, whatever its confidence.
         let agreed = data.insights.filter { $0.value("status")?.text == "agreed" }.sorted { a, b in
+            let (fa, fb) = ((flags[a.id] ?? []).isEmpty ? 0 : 1, (flags[b.id] ?? []).isEmpty ? 0 : 1)
+            if fa != fb { return fa < fb }
             let (ca, cb) = (confidence[a.value("confidence")?.text ?? ""] ?? 3, confidence[b.value("confidence")?.text ?? ""] ?? 3)
             return ca != cb ? ca < cb : (a.value("statement")?.text ?? "") < (b.value("statement")?.text ?? "")
         }
         let others = data.insights.count - agreed.count
         guard !agreed.isEmpty else {
-            return out + "<p class=\"empty\">No insight has been agreed yet\(others > 0 ? " (\(others) in draft or retired)" : "").</p>\n</section>\n\n"
+            return out + "<p class=\"empty\">No insight has been agreed yet\(others > 0 ? " (\(ReportFigures.count(others, "insight")) in draft or retired)" : "").</p>\n</section>\n\n"
         }
-        out += "<p>\(agreed.count) insight\(agreed.count == 1 ? "" : "s") agreed by the team, most confident first\(others > 0 ? "; \(others) more are in draft or retired and not shown" : ""). "
-        out += "Quotes are the first sentence of evidence notes in scope, shortest first; notes without consent are never quoted.</p>\n"
-        let notes = Dictionary(uniqueKeysWithValues: data.notes.map { ($0.id, $0) })
+        out += "<p>\(ReportFigures.count(agreed.count, "insight")) agreed by the team, most confident first, those with missing evidence last"
+        out += others > 0 ? "; \(others) more \(others == 1 ? "is" : "are") in draft or retired and not shown. " : ". "
+        out += "Quotes are passages an analyst pinned, then passages coded with the insight's themes in its evidence notes, "
+        out += "then the sentences of its evidence notes that best match it; notes without consent are never quoted.</p>\n"
         for insight in agreed {
-            let evidence = ExportDataset.ids(insight, Insight.evidenceSet)
+            let evidence = Evidence.ids(insight, Insight.evidenceSet)
             let inScope = evidence.compactMap { notes[$0] }
-            let themes = ExportDataset.ids(insight, Insight.themeSet).filter { data.tree.themes[$0] != nil }.map { data.tree.name($0) }
+            let usable = evidence.filter { Evidence.isUsable(data.evidenceNotes[$0]) }
+            let themes = Evidence.ids(insight, Insight.themeSet).filter { data.tree.themes[$0] != nil }.map { data.tree.name($0) }
+            let area = insight.value("area")?.text?.trimmingSpaces ?? ""
             out += "<article class=\"insight\">\n<h3>\(e(insight.value("statement")?.text ?? "(no statement)"))</h3>\n<p class=\"meta\">"
             out += ["Confidence: " + e(insight.value("confidence")?.text ?? "not given"),
-                    "Area: " + e(insight.value("area")?.text ?? "all"),
+                    "Area: " + e(area.isEmpty ? "no area given" : area),
                     "Themes: " + e(themes.isEmpty ? "none" : themes.joined(separator: ", "))].joined(separator: " · ")
-            out += "</p>\n<p class=\"evidence\">Evidence: <strong>\(evidence.count) note\(evidence.count == 1 ? "" : "s")</strong>"
-            out += evidence.count == inScope.count ? "" : " (\(inScope.count) in this report's scope)"
             out += "</p>\n"
-            let quotes = inScope.filter { !data.withheld.contains($0.id) }.compactMap { note -> (String, VisibleRecord)? in
-                let text = ReportFigures.firstSentence(note.value("body")?.text ?? note.value("title")?.text ?? "")
-                return text.isEmpty ? nil : (text, note)
-            }.sorted { $0.0.count != $1.0.count ? $0.0.count < $1.0.count : $0.1.id < $1.1.id }.prefix(3)
-            for (quote, note) in quotes {
-                let source = [note.value("kind")?.text, note.value("area")?.text, note.value("occurred_at")?.text.map(ReportFigures.humanDate)].compactMap { $0 }
-                out += "<blockquote><p>\(e(quote))</p><footer>\(e(source.joined(separator: ", ")))</footer></blockquote>\n"
+            for flag in flags[insight.id] ?? [] {
+                out += "<p class=\"warning\"><span class=\"flag\">check</span> Evidence \(e(flag.text)).</p>\n"
+            }
+            out += "<p class=\"evidence\">Evidence: <strong>\(ReportFigures.count(evidence.count, "note"))</strong>"
+            var parts: [String] = []
+            if evidence.count != inScope.count { parts.append("\(inScope.count) in this report's scope") }
+            if usable.count != evidence.count { parts.append("\(usable.count) with consent and not deleted") }
+            out += parts.isEmpty ? "" : " (" + parts.joined(separator: "; ") + ")"
+            out += "</p>\n"
+            let quotes = self.quotes(insight, inScope.filter { !data.withheld.contains($0.id) && Evidence.isUsable($0) })
+            for quote in quotes {
+                let source = [quote.note.value("kind")?.text, quote.note.value("area")?.text, quote.note.value("occurred_at")?.text.map(ReportFigures.humanDate)].compactMap { $0 }
+                out += "<blockquote><p>\(e(quote.text))</p><footer>\(e(source.joined(separator: ", ")))</footer></blockquote>\n"
             }
             if quotes.isEmpty { out += "<p class=\"empty\">No quotable evidence in scope.</p>\n" }
             out += "</article>\n"
         }
         return out + "</section>\n\n"
+    }
+
+    /// Up to three quotes for an insight from its quotable evidence notes:
+    /// pinned passages, then passages coded with its themes (or themes below
+    /// them), then the sentences that share the most words with it.
+    func quotes(_ insight: VisibleRecord, _ notes: [VisibleRecord]) -> [(text: String, note: VisibleRecord)] {
+        let byID = Dictionary(uniqueKeysWithValues: notes.map { ($0.id, $0) })
+        var out: [(text: String, note: VisibleRecord)] = []
+        var seen: Set<String> = []
+        func add(_ text: String, _ note: VisibleRecord) {
+            let clipped = ReportFigures.clipped(text.trimmingSpaces)
+            guard out.count < 3, !clipped.isEmpty, seen.insert(clipped).inserted else { return }
+            out.append((clipped, note))
+        }
+        let passages = data.passages.filter { byID[$0.note] != nil && !$0.allDeleted && $0.span != nil }
+        let pinned = Set(Evidence.ids(insight, Insight.pinnedSet))
+        for passage in passages where pinned.contains(passage.record.id) {
+            if let note = byID[passage.note], let text = data.quotable(passage) { add(text, note) }
+        }
+        let themes = Set(Evidence.ids(insight, Insight.themeSet).flatMap { data.tree.themes[$0] == nil ? [] : data.tree.subtree($0) })
+        let coded = passages.filter { themes.contains($0.theme) && !pinned.contains($0.record.id) }
+            .compactMap { passage in data.quotable(passage).map { ($0, passage) } }
+            .sorted { ($0.0.count, $0.1.record.id) < ($1.0.count, $1.1.record.id) }
+        for (text, passage) in coded { if let note = byID[passage.note] { add(text, note) } }
+        guard out.count < 3 else { return out }
+        let wanted = ReportFigures.contentWords(insight.value("statement")?.text ?? "")
+            .union(Evidence.ids(insight, Insight.themeSet).flatMap { ReportFigures.contentWords(data.tree.name($0)) })
+        var scored: [(score: Int, text: String, note: VisibleRecord)] = []
+        for note in notes {
+            for sentence in ReportFigures.sentences(note.value("body")?.text ?? "") {
+                let score = ReportFigures.contentWords(sentence).intersection(wanted).count
+                if score > 0 { scored.append((score, sentence, note)) }
+            }
+        }
+        scored.sort { ($0.score, -$0.text.count) > ($1.score, -$1.text.count) }
+        for candidate in scored { add(candidate.text, candidate.note) }
+        return out
     }
 
     static func followsLabel(_ value: String?) -> (symbol: String, text: String, key: String) {
@@ -247,13 +418,15 @@ struct HTMLReport {
             return da != db ? da > db : (a.value("title")?.text ?? "") < (b.value("title")?.text ?? "")
         }
         let insights = Dictionary(uniqueKeysWithValues: data.insights.map { ($0.id, $0) })
+        let flags = Dictionary(uniqueKeysWithValues: decisions.map { decision in (decision.id, Evidence.flags(decision: decision) { insights[$0] }) })
         out += "<div class=\"scroll\">\n<table>\n<caption>Each decision and whether it followed the evidence</caption>\n"
         out += "<thead><tr><th scope=\"col\">Decision</th><th scope=\"col\">Status</th><th scope=\"col\">Decided</th><th scope=\"col\">Followed the evidence</th><th scope=\"col\" class=\"num\">Insights behind it</th></tr></thead>\n<tbody>\n"
         for decision in decisions {
             let follows = HTMLReport.followsLabel(decision.value("follows_evidence")?.text)
             out += "<tr><td>\(e(decision.value("title")?.text ?? "(untitled)"))</td><td>\(e(decision.value("status")?.text ?? "–"))</td>"
             out += "<td>\(e(decision.value("decided_at")?.text.map(ReportFigures.humanDate) ?? "–"))</td>"
-            out += "<td class=\"follows follows-\(follows.key)\"><span aria-hidden=\"true\">\(follows.symbol)</span> \(e(follows.text))</td>"
+            let warning = (flags[decision.id] ?? []).map { "<br><span class=\"flag\">check</span> \(e($0.text.capitalizedFirst))" }.joined()
+            out += "<td class=\"follows follows-\(follows.key)\"><span aria-hidden=\"true\">\(follows.symbol)</span> \(e(follows.text))\(warning)</td>"
             out += "<td class=\"num\">\(ExportDataset.ids(decision, Decision.insightSet).count)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n</div>\n"
@@ -266,6 +439,7 @@ struct HTMLReport {
             out += "<dt>What the evidence suggested</dt><dd>\(e(decision.value("suggested")?.text ?? "Not recorded"))</dd>\n"
             out += "<dt>What was decided</dt><dd>\(e(decision.value("made")?.text ?? "Not recorded"))</dd>\n"
             out += "<dt>Followed the evidence?</dt><dd class=\"follows follows-\(follows.key)\"><span aria-hidden=\"true\">\(follows.symbol)</span> \(e(follows.text))</dd>\n"
+            for flag in flags[decision.id] ?? [] { out += "<dt>Check</dt><dd class=\"warning\"><span class=\"flag\">check</span> \(e(flag.text.capitalizedFirst))</dd>\n" }
             out += "</dl>\n"
             let behind = ExportDataset.ids(decision, Decision.insightSet)
             if behind.isEmpty {
@@ -275,7 +449,7 @@ struct HTMLReport {
                 for id in behind {
                     guard let insight = insights[id] else { out += "<li>An insight no longer in the store</li>\n"; continue }
                     let evidence = ExportDataset.ids(insight, Insight.evidenceSet).count
-                    out += "<li>\(e(insight.value("statement")?.text ?? "(no statement)")) <span class=\"meta\">(\(e(insight.value("status")?.text ?? "no status")); \(evidence) evidence note\(evidence == 1 ? "" : "s"))</span></li>\n"
+                    out += "<li>\(e(insight.value("statement")?.text ?? "(no statement)")) <span class=\"meta\">(\(e(insight.value("status")?.text ?? "no status")); \(ReportFigures.count(evidence, "evidence note")))</span></li>\n"
                 }
                 out += "</ul>\n"
             }
@@ -287,9 +461,13 @@ struct HTMLReport {
     func about() -> String {
         var items = [
             "Scope: \(e(scope)). Themes, insights and decisions are always reported whole.",
-            "Notes whose consent was declined or withdrawn count in the figures, but their words are never shown"
+            data.withdrawnLeftOut > 0
+                ? "\(ReportFigures.count(data.withdrawnLeftOut, "note")) whose participant withdrew consent \(data.withdrawnLeftOut == 1 ? "is" : "are") left out altogether: not counted, not shown."
+                : "Notes whose participant withdrew consent are left out altogether: not counted, not shown.",
+            "Notes whose consent was declined count in the figures, but their words are never shown"
                 + (data.withheld.isEmpty ? "." : "; \(data.withheld.count) such note\(data.withheld.count == 1 ? " is" : "s are") in scope."),
-            "Coverage: a note touches a theme when one of its tags names the theme or a theme below it. Fewer than \(HTMLReport.thinBelow) notes is thin.",
+            "Coverage: a note touches a theme when one of its tags names the theme (or one of its old names), or a passage of it is coded with the theme, or with a theme below it. Fewer than \(HTMLReport.thinBelow) notes is thin.",
+            "Small numbers: a figure drawn from fewer than \(ReportFigures.count(minCount, "person")) is suppressed (NHS practice). People are counted by pseudonym, so repeat visits are one person; a note with no pseudonym counts as one person.",
             "Weeks start on Monday; times are UTC.",
         ]
         if data.redactions > 0 {
@@ -347,7 +525,21 @@ struct HTMLReport {
         dt { font-weight: 600; }
         dd { margin: 0; }
         .follows span { font-weight: 700; }
+        .headline { font-size: 1.1rem; border: 2px solid #1b1b1b; padding: .5rem .75rem; }
+        .warning { font-weight: 600; }
+        td.suppressed { font-size: .85rem; }
+        .chunked { display: none; }
+        @media (max-width: 48rem) {
+          body { padding: .75rem; }
+          .full { display: none; }
+          .chunked.phone { display: block; }
+          .matrix th, .matrix td { padding: .25rem .35rem; }
+        }
+        @page { size: A4 landscape; margin: 12mm; }
         @media print {
+          .full, .chunked.phone { display: none; }
+          .chunked.print { display: block; }
+          .chunked.print table { break-inside: avoid; }
           body { max-width: none; padding: 0; font-size: 10.5pt; }
           nav { display: none; }
           h2 { break-after: avoid; }

@@ -1,10 +1,22 @@
-/// Finds direct identifiers in free text: NHS numbers, UK postcodes, UK phone
-/// numbers and email addresses. Deliberately cautious: a false alarm costs a
-/// person a `--redact`; a miss leaks a resident's identity.
+import Analysis
+import Store
+
+/// Finds direct identifiers in free text, the kinds NHS and ICO anonymisation
+/// guidance name: NHS numbers (and near misses), hospital numbers, National
+/// Insurance numbers, names after a title, dates of birth, street addresses,
+/// UK postcodes, UK phone numbers and email addresses (`IdentifierKind.rule`
+/// states each rule). Deliberately cautious: a false alarm costs a person a
+/// `--redact`; a miss leaks a resident's identity. It finds patterns, not
+/// meaning: a name without a title, an age or a rare condition is not found.
 ///
 /// Works on Unicode scalars, each folded to one byte (ASCII as itself, other
-/// spaces and dashes to ' ' and '-', other letters and digits to `wordByte`,
-/// anything else to `otherByte`), so offsets are scalar offsets of the text.
+/// spaces, dashes, apostrophes and quotation marks to ' ', '-', '\'' and '"',
+/// £ and € to `currencyByte`, other uppercase letters to `upperByte`, other
+/// letters and digits to `wordByte`, anything else to `otherByte`), so offsets are scalar offsets of the text. The word-based
+/// kinds read the folded text as tokens (`IdentifierScanner+Words.swift`).
+///
+/// Measured against a labelled corpus (`Tests/ExportTests/Fixtures/identifier-corpus.txt`)
+/// by `IdentifierCorpusTests`; the README gives the figures.
 public enum IdentifierScanner {
     /// One identifier: its kind and its range in Unicode scalar offsets.
     public struct Match: Equatable, Sendable {
@@ -17,28 +29,56 @@ public enum IdentifierScanner {
         }
     }
 
-    /// Every identifier in `text`, in order, none overlapping.
+    /// Which kind wins when two matches start at the same place and are as long:
+    /// the most specific rule first, the near-miss NHS number last.
+    static let precedence: [IdentifierKind] = [
+        .email, .nhsNumber, .nationalInsuranceNumber, .hospitalNumber, .dateOfBirth, .phone, .streetAddress, .personName, .postcode,
+        .possibleNHSNumber,
+    ]
+
+    static let rank = Dictionary(uniqueKeysWithValues: precedence.enumerated().map { ($1, $0) })
+
+    /// Every identifier in `text`, in order, none overlapping. Where two overlap,
+    /// the one starting first is kept (the longer, if they start together).
     public static func matches(in text: String) -> [Match] {
         let codes = fold(text)
         guard codes.count >= 5 else { return [] }
-        var found: [(Match, Int)] = []
-        for (priority, finder) in [email, nhsNumbers, phoneNumbers, postcodes].enumerated() {
-            found += finder(codes).map { ($0, priority) }
-        }
+        let words = Words(codes)
+        var found = email(codes) + phoneNumbers(codes) + postcodes(codes)
+        found += words.nhsNumbers() + words.nationalInsuranceNumbers() + words.hospitalNumbers()
+        found += words.datesOfBirth() + words.streetAddresses() + words.namesAfterTitles()
         found.sort { a, b in
-            a.0.range.lowerBound != b.0.range.lowerBound ? a.0.range.lowerBound < b.0.range.lowerBound
-                : a.0.range.count != b.0.range.count ? a.0.range.count > b.0.range.count : a.1 < b.1
+            a.range.lowerBound != b.range.lowerBound ? a.range.lowerBound < b.range.lowerBound
+                : a.range.count != b.range.count ? a.range.count > b.range.count : rank[a.kind, default: 0] < rank[b.kind, default: 0]
         }
         var result: [Match] = []
-        for (match, _) in found where result.last.map({ $0.range.upperBound <= match.range.lowerBound }) ?? true {
+        for match in found where result.last.map({ $0.range.upperBound <= match.range.lowerBound }) ?? true {
             result.append(match)
         }
         return result
     }
 
+    /// Every identifier in one field of a record. A note's `participant` (and a
+    /// case's `pseudonym`) is meant to hold a pseudonym: when its value does not
+    /// look like one (`looksLikePseudonym`), the whole value is one match of kind `.personName`.
+    public static func matches(in text: String, type: String, field: String) -> [Match] {
+        if holdsPseudonym(type: type, field: field), !looksLikePseudonym(text) {
+            return [Match(kind: .personName, range: 0..<text.unicodeScalars.count)]
+        }
+        return matches(in: text)
+    }
+
     /// `text` with each identifier replaced by its placeholder, and how many were replaced.
     public static func redact(_ text: String) -> (text: String, count: Int) {
-        let found = matches(in: text)
+        replace(matches(in: text), in: text)
+    }
+
+    /// One field's text with each identifier replaced, by the rule of `matches(in:type:field:)`.
+    public static func redact(_ text: String, type: String, field: String) -> (text: String, count: Int) {
+        replace(matches(in: text, type: type, field: field), in: text)
+    }
+
+    static func replace(_ found: [Match], in text: String) -> (text: String, count: Int) {
         guard !found.isEmpty else { return (text, 0) }
         let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
@@ -51,6 +91,18 @@ public enum IdentifierScanner {
         out.append(contentsOf: scalars[index...])
         return (String(out), found.count)
     }
+
+    // MARK: Participants
+
+    /// True for the fields that should hold a pseudonym: a note's `participant` and a case's `pseudonym`.
+    public static func holdsPseudonym(type: String, field: String) -> Bool {
+        (type == Note.type && field == "participant") || (type == Case.type && field == "pseudonym")
+    }
+
+    /// Whether a participant value looks like a pseudonym rather than a real
+    /// name or an identifier: `Pseudonyms.concern`'s rule, the same one
+    /// `add --participant` warns by.
+    public static func looksLikePseudonym(_ value: String) -> Bool { Pseudonyms.concern(value) == nil }
 
     /// The NHS number check: ten digits whose first nine, weighted 10 down to
     /// 2, leave a remainder r mod 11 such that 11 − r (11 read as 0) is the
@@ -68,6 +120,10 @@ public enum IdentifierScanner {
 
     static let wordByte: UInt8 = 0x81
     static let otherByte: UInt8 = 0x80
+    /// A letter outside ASCII that is uppercase (É, Ł): names start with one.
+    static let upperByte: UInt8 = 0x82
+    /// £ or €: a number after one is money.
+    static let currencyByte: UInt8 = 0x83
 
     static func fold(_ text: String) -> [UInt8] {
         var codes: [UInt8] = []
@@ -80,6 +136,14 @@ public enum IdentifierScanner {
                 codes.append(UInt8(ascii: " "))
             } else if (0x2010...0x2015).contains(value) || value == 0x2212 {
                 codes.append(UInt8(ascii: "-"))
+            } else if value == 0x2018 || value == 0x2019 {
+                codes.append(UInt8(ascii: "'"))
+            } else if value == 0x201C || value == 0x201D {
+                codes.append(UInt8(ascii: "\""))
+            } else if value == 0xA3 || value == 0x20AC {
+                codes.append(currencyByte)
+            } else if scalar.properties.isUppercase {
+                codes.append(upperByte)
             } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 codes.append(wordByte)
             } else {
@@ -91,52 +155,14 @@ public enum IdentifierScanner {
 
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
-    static func isWord(_ c: UInt8) -> Bool { isDigit(c) || isASCIILetter(c) || c == wordByte }
+    static func isLetter(_ c: UInt8) -> Bool { isASCIILetter(c) || c == wordByte || c == upperByte }
+    static func isWord(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) }
     static func upper(_ c: UInt8) -> UInt8 { isASCIILetter(c) ? c & ~0x20 : c }
 
     /// True when position `index` starts a word: the text starts there or the scalar before is not a letter or digit.
     static func startsWord(_ codes: [UInt8], _ index: Int) -> Bool { index == 0 || !isWord(codes[index - 1]) }
     /// True when a match ending before `index` ends a word.
     static func endsWord(_ codes: [UInt8], _ index: Int) -> Bool { index == codes.count || !isWord(codes[index]) }
-
-    // MARK: NHS numbers
-
-    /// Ten digits, together or grouped 3-3-4 with a space or dash in both gaps,
-    /// that pass the modulus 11 check.
-    static func nhsNumbers(_ codes: [UInt8]) -> [Match] {
-        var found: [Match] = []
-        var index = 0
-        while index < codes.count {
-            defer { index += 1 }
-            guard isDigit(codes[index]), startsWord(codes, index) else { continue }
-            var digits: [Int] = []
-            var position = index
-            func take(_ count: Int) -> Bool {
-                for _ in 0..<count {
-                    guard position < codes.count, isDigit(codes[position]) else { return false }
-                    digits.append(Int(codes[position] - 0x30))
-                    position += 1
-                }
-                return true
-            }
-            func separator() -> Bool {
-                guard position + 1 < codes.count, codes[position] == UInt8(ascii: " ") || codes[position] == UInt8(ascii: "-"),
-                      isDigit(codes[position + 1]) else { return false }
-                position += 1
-                return true
-            }
-            guard take(3) else { continue }
-            let grouped = separator()
-            guard take(3) else { continue }
-            if grouped { guard separator() else { continue } }
-            guard take(4), endsWord(codes, position), !continuesNumber(codes, position) else { continue }
-            if isValidNHSNumber(digits) {
-                found.append(Match(kind: .nhsNumber, range: index..<position))
-                index = position - 1
-            }
-        }
-        return found
-    }
 
     /// True when a decimal point and digit follow: `9434765919.5` is a measurement, not an identifier.
     static func continuesNumber(_ codes: [UInt8], _ index: Int) -> Bool {
@@ -277,13 +303,13 @@ public enum IdentifierScanner {
 
     /// The end of the longest run of whole groups whose digits number one of
     /// `allowed`, if every group in it has at least `minimum` digits and it ends a word.
-    static func longestPrefix(_ codes: [UInt8], _ groups: [(count: Int, end: Int)], allowed: Set<Int>, minimum: Int) -> Int? {
+    static func longestPrefix(_ codes: [UInt8], _ groups: [(count: Int, end: Int)], allowed: ClosedRange<Int>, minimum: Int) -> Int? {
         var total = 0
         var best: Int?
         for group in groups {
             guard group.count >= minimum else { break }
             total += group.count
-            if total > allowed.max()! { break }
+            if total > allowed.upperBound { break }
             if allowed.contains(total), endsWord(codes, group.end), !continuesNumber(codes, group.end) { best = group.end }
         }
         return best
@@ -304,7 +330,7 @@ public enum IdentifierScanner {
             if position < codes.count, isSeparator(codes[position]) { position += 1 }
         }
         guard position < codes.count, serviceDigits.contains(codes[position]) else { return nil }
-        return longestPrefix(codes, groups(codes, from: position), allowed: [9, 10], minimum: 1)
+        return longestPrefix(codes, groups(codes, from: position), allowed: 9...10, minimum: 1)
     }
 
     static func national(_ codes: [UInt8], _ start: Int) -> Int? {
@@ -312,7 +338,7 @@ public enum IdentifierScanner {
         let bracket = codes[position] == UInt8(ascii: "(")
         if bracket { position += 1 }
         guard position + 1 < codes.count, codes[position] == UInt8(ascii: "0"), serviceDigits.contains(codes[position + 1]) else { return nil }
-        return longestPrefix(codes, groups(codes, from: position, firstClosedBy: bracket), allowed: [10, 11], minimum: 3)
+        return longestPrefix(codes, groups(codes, from: position, firstClosedBy: bracket), allowed: 10...11, minimum: 3)
     }
 
     // MARK: Email addresses
@@ -340,7 +366,7 @@ public enum IdentifierScanner {
             while end > at + 1, codes[end - 1] == UInt8(ascii: ".") || codes[end - 1] == UInt8(ascii: "-") { end -= 1 }
             let labels = codes[(at + 1)..<end].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
             guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.first != UInt8(ascii: "-") && $0.last != UInt8(ascii: "-") }),
-                  let top = labels.last, top.count >= 2, top.allSatisfy({ isASCIILetter($0) || $0 == wordByte }) else { continue }
+                  let top = labels.last, top.count >= 2, top.allSatisfy({ isLetter($0) }) else { continue }
             found.append(Match(kind: .email, range: start..<end))
         }
         return found

@@ -1,111 +1,144 @@
+import Analysis
 import CRDT
 import Store
 
 /// The REFI-QDA project exchange export (QDA-XML project 1.0): a ZIP holding
-/// `project.qde` and one plain-text file per note under `Sources/`.
+/// `project.qde` and, under `Sources/`, one plain-text file per note and per
+/// insight or decision, each named `<guid>.txt`.
 ///
-/// - notes are TextSources whose text (title, a blank line, body) is in
-///   `Sources/<guid>.txt`, referenced as `internal://<guid>.txt`;
+/// - notes are TextSources whose text is the title, a blank line and the
+///   body, with LF line ends (nothing for a note whose text is withheld),
+///   referenced as `internal://<guid>.txt`;
 /// - themes are the CodeBook, nested as the theme tree; tags no theme names
 ///   are codes under a non-codable "Tags without a theme";
-/// - each tag coding is a Coding in one PlainTextSelection spanning the whole
-///   text, positions in Unicode code points (see `selectionEnd`);
-/// - participants are Cases; area, kind, consent, occurred_at and measures are Variables;
-/// - insights and decisions are Notes; an evidence note's source and an
-///   insight's theme codes carry a NoteRef to the insight, and a decision
-///   carries NoteRefs to the insights behind it;
-/// - devices are Users.
+/// - each coded passage is a PlainTextSelection at the positions its words
+///   have in the exported text today (mapped through `--redact`, see
+///   `ExportDataset.placement(of:in:)`), holding a Coding of its theme by
+///   its coder. Passages of notes whose text is withheld, whose words are
+///   all deleted or that this store does not hold yet are left out, and the
+///   project's Description counts them;
+/// - a note's tags are Codings of one PlainTextSelection spanning the whole
+///   text (of the source itself when the text is withheld); positions count
+///   Unicode code points (see `selectionEnd`);
+/// - participants are Cases, each with a SourceRef to each of its notes. Each
+///   case is also a code with the case's GUID under "Participants (cases)",
+///   coding each of its notes whole: NVivo writes cases so, and it is the
+///   only way QualCoder's importer links sources to cases. The participant
+///   is a source variable too, beside area, kind, consent, occurred_at and
+///   the measures;
+/// - insights and decisions are Notes whose text is a file (`plainTextPath`),
+///   which QualCoder keeps as journals. An insight's theme codes carry a
+///   NoteRef to it and a decision carries NoteRefs to its insights; an
+///   insight's evidence notes are named in its text, not by NoteRefs from
+///   the sources (QualCoder reads a note a source refers to as an annotation
+///   of that source, and drops it);
+/// - devices are Users, and every source, selection, coding and note names
+///   its creatingUser and creationDateTime (`QDPXUsers`);
+/// - names QualCoder keeps unique (sources, codes, journals) are unique here,
+///   ignoring case (`unique(_:tags:)`).
 enum QDPXExport {
     static let namespace = "urn:QDA-XML:project:1.0"
 
     struct Project {
         let xml: String
-        /// Archive path ("Sources/<guid>.txt") and text of every source.
-        let sources: [(path: String, text: String)]
+        /// Archive path ("Sources/<guid>.txt") and text of every source and note.
+        let files: [(path: String, text: String)]
+        let passages: PassageCounts
+    }
+
+    /// The passages of the notes in an export: how many are selections, and
+    /// how many were left out, by reason.
+    struct PassageCounts: Equatable {
+        var exported = 0
+        var withheld = 0
+        var allDeleted = 0
+        var notHere = 0
+
+        var omitted: Int { withheld + allDeleted + notHere }
+
+        /// A sentence for the project's Description; empty when there were no passages.
+        var summary: String {
+            guard exported + omitted > 0 else { return "" }
+            var text = "\(exported) coded passage\(exported == 1 ? " is a selection" : "s are selections")"
+            let reasons = [(withheld, "of notes whose text is withheld"), (allDeleted, "whose words have all been deleted"),
+                           (notHere, "of notes this device had not yet synced")].filter { $0.0 > 0 }
+            if !reasons.isEmpty { text += "; left out: " + reasons.map { "\($0.0) \($0.1)" }.joined(separator: ", ") }
+            return text + "."
+        }
     }
 
     static func archive(_ data: ExportDataset) throws -> [UInt8] {
         let project = project(data)
         var zip = ZIPWriter(modified: data.generatedAt)
         try zip.add("project.qde", Array(project.xml.utf8))
-        for source in project.sources { try zip.add(source.path, Array(source.text.utf8)) }
+        for file in project.files { try zip.add(file.path, Array(file.text.utf8)) }
         return try zip.finish()
     }
-
-    /// The text of a note's source: nothing for a note whose text is withheld.
-    static func sourceText(_ note: VisibleRecord, withheld: Bool) -> String {
-        guard !withheld else { return "" }
-        let title = note.value("title")?.text ?? ""
-        let body = note.value("body")?.text ?? ""
-        return body.isEmpty ? title : title + "\n\n" + body
-    }
-
-    /// REFI-QDA positions count characters from 0, the end being the position
-    /// after the last one; fieldnotes counts Unicode code points (scalars), as
-    /// QualCoder's Python strings do. A whole-text selection is 0..<scalars.
-    static func selectionEnd(_ text: String) -> Int { text.unicodeScalars.count }
 
     static func project(_ data: ExportDataset) -> Project {
         var xml = XMLBuilder()
         let now = ISO8601.format(seconds: data.generatedAt)
-        let exporter = RecordID(bytes: data.replica.bytes)
-        let users = data.devices.filter { $0.value("name")?.text != nil }.sorted { a, b in
-            let (na, nb) = (a.value("name")?.text ?? "", b.value("name")?.text ?? "")
-            return na != nb ? na < nb : a.id < b.id
-        }
+        let users = QDPXUsers(data)
+        let exported = QDPXUsers.Stamp(user: users.guid(replica: data.replica) ?? "", date: now)
         xml.start("Project", [
             ("xmlns", namespace), ("name", "fieldnotes export"), ("origin", "fieldnotes"),
-            ("creatingUserGUID", users.contains { $0.id == exporter } ? exporter.map(GUID.of) : nil),
-            ("creationDateTime", now),
+            ("creatingUserGUID", users.guid(replica: data.replica)), ("creationDateTime", now),
         ])
+        xml.start("Users")
+        for user in users.all { xml.empty("User", [("guid", user.guid), ("name", user.name)]) }
+        xml.end()
 
-        // Users
-        if !users.isEmpty {
-            xml.start("Users")
-            for device in users { xml.empty("User", [("guid", GUID.of(device.id)), ("name", device.value("name")?.text)]) }
-            xml.end()
-        }
-
-        // Which insights point at which themes and notes.
+        // Insights by theme, for the codes' NoteRefs.
         var insightsOfTheme: [RecordID: [RecordID]] = [:]
-        var insightsOfNote: [RecordID: [RecordID]] = [:]
         for insight in data.insights {
             for theme in ExportDataset.ids(insight, Insight.themeSet) where data.tree.themes[theme] != nil {
                 insightsOfTheme[theme, default: []].append(insight.id)
             }
-            for note in ExportDataset.ids(insight, Insight.evidenceSet) where data.noteIDs.contains(note) {
-                insightsOfNote[note, default: []].append(insight.id)
-            }
         }
 
-        // CodeBook: the theme tree, then tags no theme names.
+        // Codes: the theme tree, tags no theme names, and one per participant.
         var tagCodes: [String: (name: String, guid: String)] = [:]
+        var participants: [String: [RecordID]] = [:]
         for note in data.notes {
             for tag in ExportDataset.tags(note) where data.themes(coding: tag).isEmpty {
                 let key = tag.trimmingSpaces.lowercased()
                 if let existing = tagCodes[key], existing.name <= tag { continue }
                 tagCodes[key] = (tag, GUID.named("tag", key))
             }
+            if let participant = participant(note) { participants[participant, default: []].append(note.id) }
         }
-        if !data.tree.roots.isEmpty || !tagCodes.isEmpty {
+        let themes = data.tree.ordered.map(\.id).filter { data.tree.themes[$0] != nil }
+        let tags = tagCodes.sorted { $0.key < $1.key }.map(\.value)
+        let cases = participants.keys.sorted()
+        let codeNames = unique(themes.map { data.tree.name($0).isEmpty ? "(unnamed theme)" : data.tree.name($0) } + tags.map(\.name) + cases,
+                               tags: themes.map(\.short) + tags.map { _ in "tag" } + cases.map { _ in "participant" })
+        var nameOfCode: [String: String] = [:]
+        for (guid, name) in zip(themes.map(GUID.of) + tags.map(\.guid) + cases.map(caseGUID), codeNames) { nameOfCode[guid] = name }
+        if !themes.isEmpty || !tags.isEmpty || !cases.isEmpty {
             xml.start("CodeBook")
             xml.start("Codes")
             func code(_ id: RecordID) {
                 guard let theme = data.tree.themes[id] else { return }
                 let color = theme.value("color")?.text.flatMap { Theme.isColor($0) ? $0 : nil }
-                let name = data.tree.name(id).isEmpty ? "(unnamed theme)" : data.tree.name(id)
-                xml.start("Code", [("guid", GUID.of(id)), ("name", name), ("isCodable", "true"), ("color", color)])
+                xml.start("Code", [("guid", GUID.of(id)), ("name", nameOfCode[GUID.of(id)]), ("isCodable", "true"), ("color", color)])
                 if let description = theme.value("description")?.text, !description.isEmpty { xml.leaf("Description", description) }
                 for insight in insightsOfTheme[id] ?? [] { xml.empty("NoteRef", [("targetGUID", GUID.of(insight))]) }
                 for child in data.tree.children[id] ?? [] { code(child) }
                 xml.end()
             }
             for root in data.tree.roots { code(root) }
-            if !tagCodes.isEmpty {
+            if !tags.isEmpty {
                 xml.start("Code", [("guid", GUID.named("tags", "without-theme")), ("name", "Tags without a theme"), ("isCodable", "false")])
                 xml.leaf("Description", "Tags on the exported notes that no theme in the codebook names.")
-                for (_, tag) in tagCodes.sorted(by: { $0.key < $1.key }) {
-                    xml.empty("Code", [("guid", tag.guid), ("name", tag.name), ("isCodable", "true")])
+                for tag in tags { xml.empty("Code", [("guid", tag.guid), ("name", nameOfCode[tag.guid]), ("isCodable", "true")]) }
+                xml.end()
+            }
+            if !cases.isEmpty {
+                xml.start("Code", [("guid", GUID.named("cases", "participants")), ("name", "Participants (cases)"), ("isCodable", "false")])
+                xml.leaf("Description", "Each participant's case as a code with the case's GUID, coding each of their notes whole "
+                         + "(how NVivo writes cases, and how QualCoder links sources to cases).")
+                for participant in cases {
+                    xml.empty("Code", [("guid", caseGUID(participant)), ("name", nameOfCode[caseGUID(participant)]), ("isCodable", "true")])
                 }
                 xml.end()
             }
@@ -120,6 +153,7 @@ enum QDPXExport {
             ("area", "Text", "The ward, estate or place the note is about."),
             ("kind", "Text", "interview, observation, conversation, phone-call, group-session or partner-report."),
             ("consent", "Text", "given, declined, withdrawn or not-required. Notes declined or withdrawn carry no text."),
+            ("participant", "Text", "The participant's pseudonym: the note's case."),
             ("occurred_at", "DateTime", "When it happened, in UTC."),
         ]
         for name in measureNames.sorted() {
@@ -134,18 +168,12 @@ enum QDPXExport {
         }
         xml.end()
 
-        // Cases: one per participant.
-        var participants: [String: [RecordID]] = [:]
-        for note in data.notes {
-            if let participant = note.value("participant")?.text?.trimmingSpaces, !participant.isEmpty {
-                participants[participant, default: []].append(note.id)
-            }
-        }
-        if !participants.isEmpty {
+        // Cases: one per participant, with their notes.
+        if !cases.isEmpty {
             xml.start("Cases")
-            for (participant, notes) in participants.sorted(by: { $0.key < $1.key }) {
-                xml.start("Case", [("guid", GUID.named("case", participant)), ("name", participant)])
-                for note in notes { xml.empty("SourceRef", [("targetGUID", GUID.of(note))]) }
+            for participant in cases {
+                xml.start("Case", [("guid", caseGUID(participant)), ("name", participant)])
+                for note in participants[participant] ?? [] { xml.empty("SourceRef", [("targetGUID", GUID.of(note))]) }
                 xml.end()
             }
             xml.end()
@@ -153,46 +181,67 @@ enum QDPXExport {
 
         // Sources
         var files: [(path: String, text: String)] = []
+        var counts = PassageCounts()
+        let sourceNames = unique(data.notes.map { sourceName($0, withheld: data.withheld.contains($0.id)) }, tags: data.notes.map(\.id.short))
+        var passagesOfNote: [RecordID: [Passages.Resolved]] = [:]
+        for passage in data.passages { passagesOfNote[passage.note, default: []].append(passage) }
         if !data.notes.isEmpty {
             xml.start("Sources")
-            for note in data.notes {
+            for (note, name) in zip(data.notes, sourceNames) {
                 let guid = GUID.of(note.id)
                 let withheld = data.withheld.contains(note.id)
                 let text = sourceText(note, withheld: withheld)
                 files.append(("Sources/\(guid).txt", text))
+                let made = users.stamp(of: note) ?? exported
                 let consent = note.value("consent")?.text ?? ""
-                let occurred = note.value("occurred_at")?.text.flatMap { ISO8601.parse($0) != nil ? $0 : nil }
-                let name = withheld ? "Note \(note.id.short) (text withheld: consent \(consent))" : (note.value("title")?.text ?? note.id.short)
-                xml.start("TextSource", [("guid", guid), ("name", name), ("plainTextPath", "internal://\(guid).txt"), ("creationDateTime", occurred)])
+                xml.start("TextSource", [("guid", guid), ("name", name), ("plainTextPath", "internal://\(guid).txt"),
+                                         ("creatingUser", made.user), ("creationDateTime", made.date)])
                 xml.leaf("Description", "fieldnotes note \(note.id.hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : ""))
+                let whole = 0 ..< selectionEnd(text)
+                if let participant = participant(note) {
+                    let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
+                    selection(&xml, GUID.named("case-selection", note.id.hex), "participant", whole, stamp) {
+                        coding(&$0, GUID.named("case-coding", note.id.hex), caseGUID(participant), stamp)
+                    }
+                }
                 var codes: [String] = []
                 for tag in ExportDataset.tags(note) {
                     let themes = data.themes(coding: tag)
                     let guids = themes.isEmpty ? [tagCodes[tag.trimmingSpaces.lowercased()]?.guid].compactMap { $0 } : themes.map(GUID.of)
                     for guid in guids where !codes.contains(guid) { codes.append(guid) }
                 }
-                func codings() {
-                    for code in codes {
-                        xml.start("Coding", [("guid", GUID.named("coding", "\(note.id.hex)/\(code)"))])
-                        xml.empty("CodeRef", [("targetGUID", code)])
-                        xml.end()
+                if !codes.isEmpty, !text.isEmpty {
+                    selection(&xml, GUID.named("selection", note.id.hex), "whole note", whole, made) { xml in
+                        for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
                     }
                 }
-                if !codes.isEmpty {
-                    if text.isEmpty {
-                        codings()
-                    } else {
-                        xml.start("PlainTextSelection", [("guid", GUID.named("selection", note.id.hex)), ("name", "whole note"),
-                                                         ("startPosition", "0"), ("endPosition", String(selectionEnd(text)))])
-                        codings()
-                        xml.end()
+                let passages = (passagesOfNote[note.id] ?? []).map { ($0, data.placement(of: $0, in: note)) }
+                for (passage, placement) in passages.sorted(by: { order($0.1, $0.0.record.id) < order($1.1, $1.0.record.id) }) {
+                    switch placement {
+                    case .body(let range):
+                        let date = ISO8601.parse(passage.codedAt)?.text ?? users.stamp(of: passage.record)?.date ?? now
+                        let stamp = QDPXUsers.Stamp(user: users.guid(coder: passage.coder) ?? made.user, date: date)
+                        let offset = bodyOffset(note), body = Array((note.value("body")?.text ?? "").unicodeScalars)
+                        let start = offset + lineFeedOffset(range.lowerBound, in: body), end = offset + lineFeedOffset(range.upperBound, in: body)
+                        selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp) {
+                            coding(&$0, GUID.named("passage-coding", passage.record.id.hex), GUID.of(passage.theme), stamp)
+                        }
+                        counts.exported += 1
+                    case .withheld: counts.withheld += 1
+                    case .allDeleted: counts.allDeleted += 1
+                    case .notHere: counts.notHere += 1
                     }
                 }
-                for insight in insightsOfNote[note.id] ?? [] { xml.empty("NoteRef", [("targetGUID", GUID.of(insight))]) }
+                if text.isEmpty {
+                    for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
+                }
                 for variable in ["area", "kind", "consent"] {
                     if let value = note.value(variable)?.text { variableValue(&xml, variable, "TextValue", value) }
                 }
-                if let occurred { variableValue(&xml, "occurred_at", "DateTimeValue", occurred) }
+                if let participant = participant(note) { variableValue(&xml, "participant", "TextValue", participant) }
+                if let occurred = note.value("occurred_at")?.text, ISO8601.parse(occurred) != nil {
+                    variableValue(&xml, "occurred_at", "DateTimeValue", occurred)
+                }
                 for measure in Note.measures(of: note).sorted(by: { $0.name < $1.name }) {
                     let integer = Note.knownMeasures.contains { $0.name == measure.name }
                     if integer, measure.value != measure.value.rounded() { continue }
@@ -203,45 +252,87 @@ enum QDPXExport {
             xml.end()
         }
 
-        // Notes: insights, then decisions.
+        // Notes: insights, then decisions, their text in files.
         let insightIDs = Set(data.insights.map(\.id))
+        let nameOfSource = Dictionary(uniqueKeysWithValues: zip(data.notes.map(\.id), sourceNames))
+        let noteNames = unique(data.insights.map { "Insight: " + clipped($0.value("statement")?.text ?? "", 80) }
+                               + data.decisions.map { "Decision: " + clipped($0.value("title")?.text ?? "", 80) },
+                               tags: (data.insights + data.decisions).map(\.id.short))
         if !data.insights.isEmpty || !data.decisions.isEmpty {
             xml.start("Notes")
-            for insight in data.insights {
-                let statement = insight.value("statement")?.text ?? ""
-                let evidence = ExportDataset.ids(insight, Insight.evidenceSet).count
-                let lines = [statement, "",
-                             "Status: \(insight.value("status")?.text ?? "-")", "Confidence: \(insight.value("confidence")?.text ?? "-")",
-                             "Area: \(insight.value("area")?.text ?? "-")",
-                             "Evidence: \(evidence) note\(evidence == 1 ? "" : "s")"]
-                xml.start("Note", [("guid", GUID.of(insight.id)), ("name", "Insight: " + clipped(statement, 80))])
-                xml.leaf("Description", "fieldnotes insight \(insight.id.hex)")
-                xml.leaf("PlainTextContent", lines.joined(separator: "\n"))
+            func note(_ record: VisibleRecord, _ name: String, _ kind: String, _ lines: [String], refs: [RecordID]) {
+                let guid = GUID.of(record.id)
+                let made = users.stamp(of: record) ?? exported
+                files.append(("Sources/\(guid).txt", lineFeeds(lines.joined(separator: "\n"))))
+                xml.start("Note", [("guid", guid), ("name", name), ("plainTextPath", "internal://\(guid).txt"),
+                                   ("creatingUser", made.user), ("creationDateTime", made.date)])
+                xml.leaf("Description", "fieldnotes \(kind) \(record.id.hex)")
+                for ref in refs { xml.empty("NoteRef", [("targetGUID", GUID.of(ref))]) }
                 xml.end()
             }
-            for decision in data.decisions {
-                let title = decision.value("title")?.text ?? ""
-                var lines = [title, ""]
+            for (insight, name) in zip(data.insights, noteNames) {
+                let statement = insight.value("statement")?.text ?? ""
+                let evidence = ExportDataset.ids(insight, Insight.evidenceSet)
+                let inExport = evidence.compactMap { nameOfSource[$0] }
+                let themes = ExportDataset.ids(insight, Insight.themeSet).compactMap { nameOfCode[GUID.of($0)] }
+                var lines = [statement, "",
+                             "Status: \(insight.value("status")?.text ?? "-")", "Confidence: \(insight.value("confidence")?.text ?? "-")",
+                             "Area: \(insight.value("area")?.text ?? "-")",
+                             "Themes: \(themes.isEmpty ? "-" : themes.joined(separator: ", "))",
+                             "Evidence: \(evidence.count) note\(evidence.count == 1 ? "" : "s")"
+                                + (inExport.count < evidence.count ? ", \(inExport.count) of them in this export" : "")]
+                lines += inExport.map { "- \($0)" }
+                note(insight, name, "insight", lines, refs: [])
+            }
+            for (decision, name) in zip(data.decisions, noteNames.dropFirst(data.insights.count)) {
+                var lines = [decision.value("title")?.text ?? "", ""]
                 if let description = decision.value("description")?.text, !description.isEmpty { lines += [description, ""] }
                 lines += ["Status: \(decision.value("status")?.text ?? "-")", "Decided: \(decision.value("decided_at")?.text ?? "-")",
                           "The evidence suggested: \(decision.value("suggested")?.text ?? "-")",
                           "Decision made: \(decision.value("made")?.text ?? "-")",
                           "Follows the evidence: \(decision.value("follows_evidence")?.text ?? "-")"]
-                xml.start("Note", [("guid", GUID.of(decision.id)), ("name", "Decision: " + clipped(title, 80))])
-                xml.leaf("Description", "fieldnotes decision \(decision.id.hex)")
-                xml.leaf("PlainTextContent", lines.joined(separator: "\n"))
-                for insight in ExportDataset.ids(decision, Decision.insightSet) where insightIDs.contains(insight) {
-                    xml.empty("NoteRef", [("targetGUID", GUID.of(insight))])
-                }
-                xml.end()
+                let insights = ExportDataset.ids(decision, Decision.insightSet).filter(insightIDs.contains)
+                let insightNames = insights.compactMap { id in data.insights.firstIndex { $0.id == id }.map { noteNames[$0] } }
+                lines += insightNames.isEmpty ? [] : ["Insights:"] + insightNames.map { "- \($0)" }
+                note(decision, name, "decision", lines, refs: insights)
             }
             xml.end()
         }
 
-        xml.leaf("Description", "Exported by fieldnotes from \(data.exportedBy) at \(now). Filters: \(data.filter.summary). "
-                 + "Notes whose consent was declined or withdrawn are included without their text.")
+        xml.leaf("Description", ["Exported by fieldnotes from \(data.exportedBy) at \(now). Filters: \(data.filter.summary).",
+                                 "Notes whose consent was declined or withdrawn are included without their text.",
+                                 counts.summary].filter { !$0.isEmpty }.joined(separator: " "))
         xml.end()
-        return Project(xml: xml.text, sources: files)
+        return Project(xml: xml.text, files: files, passages: counts)
+    }
+
+    /// A note's participant (pseudonym), trimmed; nil when it has none.
+    static func participant(_ note: VisibleRecord) -> String? {
+        guard let participant = note.value("participant")?.text?.trimmingSpaces, !participant.isEmpty else { return nil }
+        return participant
+    }
+
+    static func caseGUID(_ participant: String) -> String { GUID.named("case", participant) }
+
+    /// Passages in the order of their words, then by id; those left out last.
+    static func order(_ placement: PassagePlacement, _ id: RecordID) -> (Int, Int, RecordID) {
+        if case .body(let range) = placement { return (range.lowerBound, range.upperBound, id) }
+        return (Int.max, Int.max, id)
+    }
+
+    static func selection(_ xml: inout XMLBuilder, _ guid: String, _ name: String, _ range: Range<Int>, _ stamp: QDPXUsers.Stamp,
+                          _ codings: (inout XMLBuilder) -> Void) {
+        xml.start("PlainTextSelection", [("guid", guid), ("name", name),
+                                         ("startPosition", String(range.lowerBound)), ("endPosition", String(range.upperBound)),
+                                         ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
+        codings(&xml)
+        xml.end()
+    }
+
+    static func coding(_ xml: inout XMLBuilder, _ guid: String, _ code: String, _ stamp: QDPXUsers.Stamp) {
+        xml.start("Coding", [("guid", guid), ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
+        xml.empty("CodeRef", [("targetGUID", code)])
+        xml.end()
     }
 
     static func variableValue(_ xml: inout XMLBuilder, _ variable: String, _ element: String, _ value: String) {
@@ -249,10 +340,5 @@ enum QDPXExport {
         xml.empty("VariableRef", [("targetGUID", GUID.named("variable", variable))])
         xml.leaf(element, value)
         xml.end()
-    }
-
-    static func clipped(_ text: String, _ limit: Int) -> String {
-        let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
-        return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
     }
 }

@@ -79,6 +79,62 @@ enum ReportFigures {
         return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 
+    /// "1 note", "3 notes", "1 person", "2 people".
+    static func count(_ n: Int, _ noun: String) -> String {
+        if n == 1 { return "1 \(noun)" }
+        if noun == "person" { return "\(n) people" }
+        return "\(n) \(noun)s"
+    }
+
+    /// Whether the period starting `start` (a week's Monday, or a month as
+    /// YYYY-MM) is not over on `today` (days since 1970).
+    static func isUnfinished(_ start: String?, unit: String, today: Int64) -> Bool {
+        guard let start else { return false }
+        if unit == "week" {
+            guard let first = day(start) else { return false }
+            return today >= first && today < first + 6
+        }
+        return String(isoDate(today).prefix(7)) == start && !isoDate(today + 1).hasSuffix("-01")
+    }
+
+    /// The sentences of a text, each on one line, trimmed.
+    static func sentences(_ text: String) -> [String] {
+        var out: [String] = []
+        for line in text.split(whereSeparator: { $0.isNewline }) {
+            var sentence = ""
+            var previous: Character?
+            for character in line {
+                if let previous, ".!?".contains(previous), character == " " {
+                    out.append(sentence.trimmingSpaces)
+                    sentence = ""
+                }
+                sentence.append(character)
+                previous = character
+            }
+            out.append(sentence.trimmingSpaces)
+        }
+        return out.filter { !$0.isEmpty }
+    }
+
+    /// Words that carry meaning, lower-cased: no short or common words.
+    static func contentWords(_ text: String) -> Set<String> {
+        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        return Set(words.filter { $0.count > 2 && !stopWords.contains($0) })
+    }
+
+    static let stopWords: Set<String> = ["the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was", "one", "our",
+                                         "out", "has", "him", "his", "how", "its", "may", "who", "did", "get", "she", "they", "them", "this",
+                                         "that", "with", "have", "from", "what", "when", "will", "would", "there", "their", "about", "been",
+                                         "into", "more", "some", "than", "then", "were", "which", "while", "people", "said", "says"]
+
+    /// A quote at most `limit` characters, cut at a word with an ellipsis.
+    static func clipped(_ text: String, limit: Int = 220) -> String {
+        guard text.count > limit else { return text }
+        var cut = String(text.prefix(limit - 1))
+        if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
+        return cut + "…"
+    }
+
     /// The first sentence of a text, at most `limit` characters, cut at a word with an ellipsis.
     static func firstSentence(_ text: String, limit: Int = 220) -> String {
         let flat = text.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters() }.filter { !$0.isEmpty }.first ?? ""

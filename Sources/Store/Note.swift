@@ -180,6 +180,12 @@ public enum Note {
         note.heads("consent").contains { $0.value.text.map(withholdingConsents.contains) ?? false }
     }
 
+    /// Whether any consent head says the participant withdrew: such notes are
+    /// left out of exports and report figures altogether by default.
+    public static func hasWithdrawnConsent(_ note: VisibleRecord) -> Bool {
+        note.heads("consent").contains { $0.value.text == "withdrawn" }
+    }
+
     /// Measures by name, from `measures.NAME` fields.
     public static func measures(of record: VisibleRecord) -> [(name: String, value: Double)] {
         record.fields.compactMap { field in

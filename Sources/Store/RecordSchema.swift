@@ -65,7 +65,7 @@ public enum RecordSchema {
         RecordType(name: Insight.type, fields: [
             ("statement", .text(Limits.statement, nonEmpty: true, hint: "shorten the statement to a sentence or two; the evidence notes hold the detail")),
             ("area", label), ("status", .choice(Insight.statuses)), ("confidence", .choice(Insight.confidences)),
-        ], sets: [(Insight.themeSet, .recordID), (Insight.evidenceSet, .recordID)]),
+        ], sets: [(Insight.themeSet, .recordID), (Insight.evidenceSet, .recordID), (Insight.pinnedSet, .recordID)]),
         RecordType(name: Decision.type, fields: [
             ("title", title), ("description", long), ("status", .choice(Decision.statuses)), ("decided_at", .moment),
             ("suggested", long), ("made", long), ("follows_evidence", .choice(Decision.followsEvidence)),
@@ -75,9 +75,20 @@ public enum RecordSchema {
         ], sets: []),
         RecordType(name: AuditEvent.type, fields: [
             ("action", label), ("format", label), ("filters", long), ("counts", long), ("path", long), ("by", label), ("at", .moment),
+            ("purpose", long), ("recipient", long),
         ], sets: []),
         RecordType(name: Store.deviceType, fields: [
             ("name", .text(Limits.deviceName, nonEmpty: true, hint: "choose a shorter device name")),
+        ], sets: []),
+        RecordType(name: Memo.type, fields: [
+            ("target", .recordID), ("body", .text(Limits.text, nonEmpty: false, hint: "split the memo into several, or shorten it")),
+            ("author", label), ("written_at", .moment),
+        ], sets: []),
+        RecordType(name: Area.type, fields: [("name", label)], sets: [(Area.aliasSet, label)]),
+        // A case's attribute values (`attr.NAME`) are typed by the team's own attribute records, so only the protocol's limits hold here.
+        RecordType(name: Case.type, fields: [("pseudonym", label)], sets: []),
+        RecordType(name: CaseAttribute.type, fields: [
+            ("name", label), ("type", .choice(CaseAttribute.types)), ("choices", long), ("description", long),
         ], sets: []),
     ]
 

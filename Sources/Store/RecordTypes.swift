@@ -24,6 +24,8 @@ public enum Insight {
     /// Sets of record ids (32 hex digits, as text): the themes, and the notes that evidence it.
     public static let themeSet = "themes"
     public static let evidenceSet = "evidence"
+    /// Passages (record ids) an analyst chose to quote first.
+    public static let pinnedSet = "pinned"
 }
 
 /// A commissioning decision, beside what the evidence suggested.
@@ -43,9 +45,11 @@ public enum Decision {
 /// Replicated like any record, so the hub holds every device's audit trail.
 public enum AuditEvent {
     public static let type = "audit"
-    /// Fields: `action` (export, allow-identifiers), `format`, `filters`,
-    /// `counts`, `path`, `by` (the device's name), `at` (ISO 8601 UTC).
-    public static let fields = ["action", "format", "filters", "counts", "path", "by", "at"]
+    /// Fields: `action` (export, export-refused, allow-identifiers,
+    /// subject-access, erase-participant, retention), `format`, `filters`,
+    /// `counts`, `path`, `by` (the person's configured name and the device's),
+    /// `at` (ISO 8601 UTC), `purpose` and `recipient` (as given).
+    public static let fields = ["action", "format", "filters", "counts", "path", "by", "at", "purpose", "recipient"]
 }
 
 /// A passage of a note's body coded with a theme. Its ends are anchors on
@@ -57,4 +61,46 @@ public enum Passage {
     /// first and last characters, as `REPLICA:COUNTER`), `coder` (the name
     /// of the device that coded it), `coded_at` (ISO 8601 UTC).
     public static let fields = ["note", "theme", "start", "last", "coder", "coded_at"]
+}
+
+/// An area of the team's vocabulary beyond the built-in wards, or a record
+/// holding the other spellings (aliases) of a ward. Areas are identified by
+/// name, ignoring case: records with the same name are one area (the rules
+/// are `Areas`, in Analysis).
+public enum Area {
+    public static let type = "area"
+    /// Fields: `name`.
+    public static let fields = ["name"]
+    /// A set of other spellings that stand for this area.
+    public static let aliasSet = "aliases"
+}
+
+/// A participant as a case: a pseudonym and the attribute values an analyst
+/// records for it, each a field `attr.NAME` (typed by the `attribute` record
+/// named NAME). A note belongs to the case whose pseudonym is its participant.
+public enum Case {
+    public static let type = "case"
+    /// Fields: `pseudonym`, and `attr.NAME` for each attribute's value.
+    public static let fields = ["pseudonym"]
+    public static let attributePrefix = "attr."
+}
+
+/// An attribute of cases the analysts define: its name (as in `attr.NAME`),
+/// its type, and for a choice, the choices in order (comma-separated).
+public enum CaseAttribute {
+    public static let type = "attribute"
+    /// Fields: `name`, `type`, `choices`, `description`.
+    public static let fields = ["name", "type", "choices", "description"]
+    public static let types = ["text", "number", "boolean", "choice"]
+}
+
+/// A memo: an analyst's note on a note, a coded passage, a theme or a case.
+/// Its `body` is a text field, so two people editing one memo both keep
+/// their edits, character by character.
+public enum Memo {
+    public static let type = "memo"
+    /// Fields: `target` (the record id of what it is about), `body` (a text
+    /// field), `author` (the name of the device that wrote it), `written_at`
+    /// (ISO 8601 UTC).
+    public static let fields = ["target", "body", "author", "written_at"]
 }

@@ -15,8 +15,33 @@ public struct RecordFilter: Sendable {
     public var before: String?
     public var includeDeleted = false
     public var limit: Int?
+    /// Further conditions, all of which must hold.
+    public var conditions: [RecordCondition] = []
 
     public init(type: String) { self.type = type }
+}
+
+/// A condition on a record that `RecordFilter` hands to SQL, so a query
+/// over many records never reads them all to filter in Swift.
+public indirect enum RecordCondition: Sendable {
+    /// The shown value of the field is one of these.
+    case fieldIn(String, [Value])
+    /// The set holds this element.
+    case element(String, Value)
+    /// The set holds at least one of these elements.
+    case anyElement(String, [Value])
+    /// The shown value of the field is a number that compares so with this one
+    /// (a record whose field is unset, or not a number, never matches).
+    case number(String, NumberComparison, Double)
+    /// The record is one of these.
+    case ids(Set<RecordID>)
+    /// At least one of these holds (of none: never).
+    case any([RecordCondition])
+}
+
+/// How a number is compared, written as a person and SQL write it.
+public enum NumberComparison: String, Sendable, CaseIterable {
+    case lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">", equal = "="
 }
 
 /// What `status` reports.
@@ -88,31 +113,12 @@ extension Store {
     /// Records matching `filter`, ordered by the range field (if any) then id.
     public func list(_ filter: RecordFilter) throws -> [VisibleRecord] {
         try guarded {
-            var sql = "SELECT r.rid, r.id, r.erased FROM records r"
-            var conditions = ["r.type = ?"]
-            var values: [SQLValue] = [.text(filter.type)]
-            if let rangeField = filter.rangeField {
-                sql += " LEFT JOIN heads o ON o.record = r.rid AND o.field = ? AND o.wins = 1"
-                values.insert(.text(rangeField), at: 0)
-                if let from = filter.from { conditions.append("o.value >= ?"); values.append(.text(from)) }
-                if let before = filter.before { conditions.append("o.value < ?"); values.append(.text(before)) }
-            }
-            if !filter.includeDeleted {
-                conditions.append("r.erased = 0")
-                conditions.append("NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer')")
-            }
-            for (field, value) in filter.fields.sorted(by: { $0.key < $1.key }) {
-                conditions.append("r.rid IN (SELECT record FROM heads WHERE field = ? AND value = ? AND wins = 1)")
-                values += [.text(field), SQLValue(value)]
-            }
-            for (set, element) in filter.elements.sorted(by: { $0.key < $1.key }) {
-                conditions.append("r.rid IN (SELECT record FROM members WHERE name = ? AND element = ?)")
-                values += [.text(set), SQLValue(element)]
-            }
-            sql += " WHERE " + conditions.joined(separator: " AND ")
+            let selection = Selection(filter)
+            var sql = "SELECT r.rid, r.id, r.erased FROM records r" + selection.joins
+            sql += " WHERE " + selection.conditions.joined(separator: " AND ")
             sql += filter.rangeField != nil ? " ORDER BY o.value, r.id" : " ORDER BY r.id"
             if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
-            let rows = try database.prepare(sql).query(values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
+            let rows = try database.prepare(sql).query(selection.joinValues + selection.values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
             // Few rows, or rows spread thinly over the store: a lookup per record.
             // Many, densely: whole ranges of records in three scans each.
             let highest = try statement("SELECT max(rid) FROM records").first { $0.int64(0) } ?? 0
@@ -148,32 +154,106 @@ extension Store {
     }
 
     /// Full-text search over notes' titles, bodies and tags, best match first
-    /// (FTS5's bm25). Each word of `query` must appear; a trailing `*` matches
-    /// a prefix. Deleted notes are left out unless asked for.
+    /// (FTS5's bm25), as `SearchQuery` reads `query`. Deleted notes are left
+    /// out unless asked for.
     public func search(_ query: String, limit: Int = 50, includeDeleted: Bool = false) throws -> [SearchHit] {
-        let terms = query.split(whereSeparator: { $0.isWhitespace }).map { word -> String in
-            var word = String(word)
-            let prefix = word.hasSuffix("*") && word.count > 1
-            if prefix { word.removeLast() }
-            return "\"" + word.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" + (prefix ? "*" : "")
-        }
-        guard !terms.isEmpty else { throw StoreError.invalid("the search query is empty", "give one or more words to look for") }
-        return try guarded {
-            var sql = """
+        var filter = RecordFilter(type: Note.type)
+        filter.includeDeleted = includeDeleted
+        return try search(try SearchQuery(query), filter: filter, limit: limit)
+    }
+
+    /// The notes that match `query` and `filter`, best match first (FTS5's
+    /// bm25), at most `limit`. Erased notes are never found (their text is
+    /// gone from the index); `filter.limit` is not used.
+    public func search(_ query: SearchQuery, filter: RecordFilter, limit: Int) throws -> [SearchHit] {
+        try guarded {
+            let selection = Selection(filter)
+            let sql = """
                 SELECT r.rid, r.id, r.type, snippet(note_text, -1, '[', ']', '…', 12), bm25(note_text)
-                FROM note_text JOIN records r ON r.rid = note_text.rowid
-                WHERE note_text MATCH ? AND r.erased = 0
+                FROM note_text JOIN records r ON r.rid = note_text.rowid\(selection.joins)
+                WHERE note_text MATCH ? AND r.erased = 0 AND \(selection.conditions.joined(separator: " AND "))
+                ORDER BY bm25(note_text) LIMIT ?
                 """
-            if !includeDeleted {
-                sql += " AND NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer')"
-            }
-            sql += " ORDER BY bm25(note_text) LIMIT ?"
-            let rows = try database.prepare(sql).query([.text(terms.joined(separator: " ")), .integer(Int64(limit))]) {
+            let values = selection.joinValues + [.text(query.expression)] + selection.values + [.integer(Int64(max(0, limit)))]
+            let rows = try database.prepare(sql).query(values) {
                 ($0.int64(0), $0.text(1), $0.text(2), $0.text(3), $0.double(4))
             }
             return try rows.compactMap { rid, hex, type, snippet, rank in
                 guard let id = RecordID(hex: hex) else { return nil }
                 return SearchHit(record: try visibleRecord(rid: rid, id: id, type: type, erased: false), snippet: snippet, rank: rank)
+            }
+        }
+    }
+
+    /// The distinct elements of sets named `set` on any record: few (tags, say)
+    /// however many records hold them, read from the `members_element` index.
+    public func distinctElements(_ set: String) throws -> [Value] {
+        try guarded {
+            try statement("SELECT DISTINCT element FROM members WHERE name = ?").query([.text(set)]) { $0.value(0).crdtValue }
+        }
+    }
+
+    /// A filter as SQL over `records r`: joins (the range field's shown head
+    /// as `o`) with their values, and the WHERE conditions with theirs.
+    struct Selection {
+        var joins = ""
+        var joinValues: [SQLValue] = []
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+
+        init(_ filter: RecordFilter) {
+            conditions.append("r.type = ?")
+            values.append(.text(filter.type))
+            if let rangeField = filter.rangeField {
+                joins = " LEFT JOIN heads o ON o.record = r.rid AND o.field = ? AND o.wins = 1"
+                joinValues = [.text(rangeField)]
+                if let from = filter.from { conditions.append("o.value >= ?"); values.append(.text(from)) }
+                if let before = filter.before { conditions.append("o.value < ?"); values.append(.text(before)) }
+            }
+            if !filter.includeDeleted {
+                conditions.append("r.erased = 0")
+                conditions.append("NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer')")
+            }
+            for (field, value) in filter.fields.sorted(by: { $0.key < $1.key }) {
+                conditions.append("r.rid IN (SELECT record FROM heads WHERE field = ? AND value = ? AND wins = 1)")
+                values += [.text(field), SQLValue(value)]
+            }
+            for (set, element) in filter.elements.sorted(by: { $0.key < $1.key }) {
+                conditions.append("r.rid IN (SELECT record FROM members WHERE name = ? AND element = ?)")
+                values += [.text(set), SQLValue(element)]
+            }
+            for condition in filter.conditions { conditions.append(Selection.sql(condition, &values)) }
+        }
+
+        /// One condition as SQL on `r`, appending its values.
+        static func sql(_ condition: RecordCondition, _ values: inout [SQLValue]) -> String {
+            func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+            switch condition {
+            case .fieldIn(let field, let list):
+                guard !list.isEmpty else { return "0" }
+                values.append(.text(field))
+                values += list.map(SQLValue.init)
+                return "r.rid IN (SELECT record FROM heads WHERE field = ? AND wins = 1 AND value IN (\(placeholders(list.count))))"
+            case .element(let set, let element):
+                values += [.text(set), SQLValue(element)]
+                return "r.rid IN (SELECT record FROM members WHERE name = ? AND element = ?)"
+            case .anyElement(let set, let list):
+                guard !list.isEmpty else { return "0" }
+                values.append(.text(set))
+                values += list.map(SQLValue.init)
+                return "r.rid IN (SELECT record FROM members WHERE name = ? AND element IN (\(placeholders(list.count))))"
+            case .number(let field, let comparison, let number):
+                // Measures are stored as REAL; a value of another kind is no number to compare.
+                values += [.text(field), .real(number)]
+                return "r.rid IN (SELECT record FROM heads WHERE field = ? AND wins = 1 AND typeof(value) = 'real' AND value \(comparison.rawValue) ?)"
+            case .ids(let ids):
+                guard !ids.isEmpty else { return "0" }
+                // One bound JSON array, however many ids: no limit on variables to meet.
+                values.append(.text(JSON.array(ids.sorted().map { .string($0.hex) }).serialized()))
+                return "r.id IN (SELECT value FROM json_each(?))"
+            case .any(let alternatives):
+                guard !alternatives.isEmpty else { return "0" }
+                return "(" + alternatives.map { sql($0, &values) }.joined(separator: " OR ") + ")"
             }
         }
     }

@@ -11,12 +11,18 @@ var commands: [any Command.Type] {
     SearchCommand.self, DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
     ImportCommand.self, ConflictsCommand.self, StatusCommand.self,
     ExportCommand.self, ScanCommand.self, AuditCommand.self,
+    SubjectAccessCommand.self, RetentionCommand.self, ConfigCommand.self,
     JoinCommand.self, SyncCommand.self,
     ThemeAddCommand.self, ThemeListCommand.self, ThemeEditCommand.self, ThemeMergeCommand.self, ThemeDeleteCommand.self,
     CodeCommand.self, PassageListCommand.self, PassageDeleteCommand.self,
     InsightAddCommand.self, InsightListCommand.self, InsightShowCommand.self, InsightEditCommand.self, InsightDeleteCommand.self,
     DecisionAddCommand.self, DecisionListCommand.self, DecisionShowCommand.self, DecisionEditCommand.self, DecisionDeleteCommand.self,
     HubServeCommand.self, HubEnrollCommand.self, HubDevicesCommand.self, HubRevokeCommand.self,
+    AreaListCommand.self, AreaAddCommand.self, AreaMapCommand.self, CoverageCommand.self,
+    AttributeAddCommand.self, AttributeListCommand.self, AttributeEditCommand.self,
+    CaseAddCommand.self, CaseListCommand.self, CaseShowCommand.self, CaseSetCommand.self, CaseDeleteCommand.self,
+    MemoAddCommand.self, MemoListCommand.self, MemoEditCommand.self, MemoDeleteCommand.self,
+    AnalysisAgreementCommand.self, AnalysisCooccurrenceCommand.self,
     ]
 }
 

@@ -168,7 +168,7 @@ struct EditTests {
     @Test func editUnsetClearsFieldsAndMeasures() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
-            let id = try store.add("--title", "Full", "--body", "text", "--kind", "observation", "--area", "Docks",
+            let id = try store.add("--title", "Full", "--body", "text", "--kind", "observation", "--area", "Docks", "--new-area",
                                    "--participant", "P-9", "--consent", "given",
                                    "--measure", "ucla3=5", "--measure", "ons_lonely=2", "--measure", "steps=10")
             expectSuccess(try store.run("edit", id, "--unset", "body", "--unset", "participant", "--unset", "kind",
@@ -205,10 +205,10 @@ struct EditTests {
     @Test func editRefusesToUnsetTheTitleOrToSetAndUnsetOneField() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
-            let id = try store.add("--title", "Keep me", "--area", "Docks")
+            let id = try store.add("--title", "Keep me", "--area", "Docks", "--new-area")
             let digest = try store.digest()
             expectFailure(try store.run("edit", id, "--unset", "title"), status: 1, mentioning: ["title"])
-            expectFailure(try store.run("edit", id, "--area", "Quay", "--unset", "area"), status: 1, mentioning: ["area"])
+            expectFailure(try store.run("edit", id, "--area", "Quay", "--new-area", "--unset", "area"), status: 1, mentioning: ["area"])
             expectFailure(try store.run("edit", id, "--unset", "colour"), status: 1, mentioning: ["colour"])
             expectFailure(try store.run("edit", id), status: 2, mentioning: ["nothing to change"])
             #expect(try store.digest() == digest)

@@ -32,7 +32,7 @@ struct BadInputTests {
         BadInput(["edit"], 2, "needs ID"),
         BadInput(["search"], 2, "needs QUERY"),
         BadInput(["add", "--title", "a", "--title", "b"], 2, "--title was given twice"),
-        BadInput(["list", "--area", "a", "--area", "b"], 2, "--area was given twice"),
+        BadInput(["list", "--kind", "interview", "--kind", "observation"], 2, "--kind was given twice"),
         BadInput(["show", "{id}", "extra"], 2, "unexpected argument 'extra'"),
         BadInput(["delete", "--yes", "{id}"], 2, "unknown option '--yes'"),
         BadInput(["erase", "{id}", "--yes=please", "--reason", "r"], 2, "--yes takes no value"),

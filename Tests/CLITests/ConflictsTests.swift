@@ -24,7 +24,7 @@ struct ConflictsTests {
         try Sandbox.with { sandbox in
             let alice = try sandbox.makeStore("alice.sqlite", device: "alice")
             let bob = try sandbox.makeStore("bob.sqlite", device: "bob")
-            let id = try alice.add("--title", "Original", "--area", "Docks")
+            let id = try alice.add("--title", "Original", "--area", "Docks", "--new-area")
             try deliver(from: alice, to: bob)
             #expect(try bob.show(id).string("title") == "Original")
 

@@ -76,7 +76,7 @@ struct EraseTests {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
             let kept = try store.add("--title", "Neighbour", "--body", "unrelated")
-            let id = try store.add("--title", "Withdrawn", "--body", "private words", "--kind", "interview", "--area", "Docks",
+            let id = try store.add("--title", "Withdrawn", "--body", "private words", "--kind", "interview", "--area", "Docks", "--new-area",
                                    "--participant", "P-44", "--consent", "withdrawn", "--measure", "ucla3=8", "--tag", "secret")
             let digest = try store.digest()
 
@@ -137,9 +137,9 @@ struct EraseTests {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
             _ = try store.add("--title", "Neighbour", "--body", "An ordinary note that stays.")
-            let secrets = ["zephyrwhistle", "marmaladeventure", "thunderquokka", "pseudoflamingo", "blunderbussia", "glockenspielery"]
+            let secrets = ["zephyrwhistle", "marmaladeventure", "thunderquokka", "pseudoflamingo", "wolds", "glockenspielery"]
             let id = try store.add("--title", "Quixotic Zephyrwhistle", "--body", "Marmaladeventure, she said, twice: marmaladeventure.",
-                                   "--participant", "Pseudoflamingo", "--area", "Blunderbussia", "--tag", "glockenspielery")
+                                   "--participant", "Pseudoflamingo", "--area", "Wolds", "--tag", "glockenspielery")
             expectSuccess(try store.run("edit", id, "--body", "A second version about the thunderquokka."))
             let wal = store.path + "-wal"
 

@@ -42,7 +42,7 @@ struct ImportTests {
         try Sandbox.with { sandbox in
             let source = try sandbox.makeStore("source.sqlite", device: "alice")
             _ = try source.add("--title", "Everything", "--body", "Quotes \" and \\ backslashes,\nnewlines\tand tabs — ünïcödé 🚌",
-                               "--kind", "group-session", "--area", "Old Town", "--at", "2026-03-03T03:03:03Z",
+                               "--kind", "group-session", "--area", "Old Town", "--new-area", "--at", "2026-03-03T03:03:03Z",
                                "--participant", "P-5", "--consent", "declined",
                                "--measure", "ucla3=9", "--measure", "ons_lonely=1", "--measure", "minutes=45.25",
                                "--tag", "a", "--tag", "b c")

@@ -14,7 +14,7 @@ struct ListTests {
                                     "--tag", "transport", "--at", "2026-01-10")
             evening = try store.add("--title", "Evening", "--area", "East Marsh", "--kind", "conversation",
                                     "--tag", "transport", "--tag", "housing", "--at", "2026-02-15T23:30")
-            morning = try store.add("--title", "Morning", "--area", "West Hill", "--kind", "observation",
+            morning = try store.add("--title", "Morning", "--area", "West Marsh", "--kind", "observation",
                                     "--tag", "housing", "--at", "2026-02-15T09:00")
             deleted = try store.add("--title", "Gone", "--area", "East Marsh", "--kind", "interview",
                                     "--tag", "transport", "--at", "2026-03-01")
@@ -85,7 +85,7 @@ struct ListTests {
             let columns = try headers.map { try #require(lines[0].range(of: $0)).lowerBound.utf16Offset(in: lines[0]) }
             let expected = [
                 [String(fixture.january.prefix(8)), "2026-01-10 00:00", "interview", "East Marsh", "January", "transport"],
-                [String(fixture.morning.prefix(8)), "2026-02-15 09:00", "observation", "West Hill", "Morning", "housing"],
+                [String(fixture.morning.prefix(8)), "2026-02-15 09:00", "observation", "West Marsh", "Morning", "housing"],
                 [String(fixture.evening.prefix(8)), "2026-02-15 23:30", "conversation", "East Marsh", "Evening", "housing,transport"],
                 [String(fixture.deleted.prefix(8)), "2026-03-01 00:00", "interview", "East Marsh", "(deleted) Gone", "transport"],
             ]

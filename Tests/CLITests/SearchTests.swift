@@ -61,12 +61,21 @@ struct SearchTests {
             #expect(try searchIDs(store, "9-bus*") == [bus])
             #expect(try searchIDs(store, "(Really!)") == [bus])
             #expect(try searchIDs(store, "cost:") == [bus])
-            // FTS5 syntax in a query is taken as words, never as a query that fails.
+            // FTS5 syntax the search language does not use is taken as words; what it cannot read
+            // (an unclosed quote or parenthesis, an operator with nothing on a side) is refused
+            // in one line of ours, never passed to SQLite to fail there.
             for query in ["\"", "\"\"", "(", ")", "*", "**", "a:b", "title:buses", "NEAR(bus", "AND", "OR bus", "NOT", "^bus",
                           "bus +", "{bus}", "-", "'", "\\", "bus\"never", "ça-va", "🚌"] {
-                let found = try store.run("search", query)
-                #expect(found.status == 0, "\(found)")
-                #expect(found.stderr.isEmpty || found.stderr == "fieldnotes: nothing matches\n", "\(found)")
+                let found = try store.run("search", "--", query)
+                if found.status == 0 {
+                    #expect(found.stderr.isEmpty || found.stderr == "fieldnotes: nothing matches\n", "\(found)")
+                } else {
+                    expectFailure(found, status: 1)
+                    #expect(!found.stderr.contains("SQLite") && !found.stderr.contains("fts5"), "\(found)")
+                }
+            }
+            for query in ["a:b", "title:buses", "^bus", "bus +", "{bus}", "bus\"never", "ça-va"] {
+                #expect(try store.run("search", "--", query).status == 0, "'\(query)' is words")
             }
             let dash = try store.run("search", "--", "-bus")
             #expect(dash.status == 0, "\(dash)")
@@ -76,14 +85,14 @@ struct SearchTests {
     @Test func searchTableShowsTheMatchInBrackets() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
-            let id = try store.add("--title", "Garden", "--area", "Docks", "--body", "The community garden needs volunteers.")
+            let id = try store.add("--title", "Garden", "--area", "Heneage", "--body", "The community garden needs volunteers.")
             let found = try store.run("search", "volunteers")
             expectSuccess(found)
             let lines = found.output.components(separatedBy: "\n")
             #expect(lines.count == 2)
             #expect(lines[0].split(separator: " ") == ["ID", "WHEN", "AREA", "TITLE", "MATCH"])
             #expect(lines[1].hasPrefix(String(id.prefix(8))))
-            #expect(lines[1].contains("Docks"))
+            #expect(lines[1].contains("Heneage"))
             #expect(lines[1].contains("[volunteers]"))
         }
     }

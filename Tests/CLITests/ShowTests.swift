@@ -18,7 +18,7 @@ struct ShowTests {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
             let id = try store.add("--title", "Market day", "--body", "Stalls were busy.\nMrs B came alone.", "--kind", "observation",
-                                   "--area", "Old Town", "--at", "2026-05-04T10:20", "--participant", "P-3", "--consent", "not-required",
+                                   "--area", "Old Town", "--new-area", "--at", "2026-05-04T10:20", "--participant", "P-3", "--consent", "not-required",
                                    "--measure", "ons_lonely=3", "--tag", "market")
             let shown = try store.run("show", id)
             expectSuccess(shown)

@@ -27,7 +27,7 @@ struct TerminalEscapeTests {
 
     @discardableResult
     func addHostileNote(_ store: TestStore) throws -> String {
-        try store.add("--title", Self.title, "--body", Self.body, "--area", Self.area, "--tag", Self.tag,
+        try store.add("--title", Self.title, "--body", Self.body, "--area", Self.area, "--new-area", "--tag", Self.tag,
                       "--participant", Self.participant, "--kind", "observation")
     }
 
@@ -35,7 +35,7 @@ struct TerminalEscapeTests {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
             try addHostileNote(store)
-            try store.add("--title", "Plain", "--area", "Docks", "--body", "Line nothing")
+            try store.add("--title", "Plain", "--area", "Docks", "--new-area", "--body", "Line nothing")
             let list = try store.run("list")
             expectSuccess(list)
             expectNoRawControls(list)

@@ -15,6 +15,11 @@ import Testing
         "insight_themes": ["insight_id", "theme_id"],
         "decisions": ["id", "title", "status", "decided_at", "follows_evidence", "suggested", "made", "description"],
         "decision_insights": ["decision_id", "insight_id"],
+        "note_themes": ["note_id", "theme_id", "how"],
+        "passages": ["id", "note_id", "theme_id", "coder", "coded_at", "start", "end", "text"],
+        "memos": ["id", "target_id", "target_type", "author", "written_at", "text_withheld", "body"],
+        "cases": ["id", "pseudonym"],
+        "case_attributes": ["case_id", "attribute", "value"],
     ]
 
     /// Each table of a CSV export written by `Exporter.write`, parsed back with the store's own reader.
@@ -37,7 +42,8 @@ import Testing
                 for row in tables[name]?.dropFirst() ?? [] { #expect(row.count == columns.count, "\(name): \(row)") }
             }
             #expect(CSVExport.schema.map(\.name) == ["notes", "note_tags", "note_measures", "themes", "insights", "insight_evidence",
-                                                      "insight_themes", "decisions", "decision_insights"])
+                                                      "insight_themes", "decisions", "decision_insights", "note_themes", "passages", "memos",
+                                                      "cases", "case_attributes"])
         }
     }
 

@@ -32,7 +32,7 @@ import Testing
             let events = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
             #expect(events.map { $0["format"] as? String } == ["csv", "json", "qdpx", "report"])
             #expect(events.allSatisfy { $0["by"] as? String == "analyst-laptop" && $0["action"] as? String == "export" })
-            #expect(Set(events.first?.keys.map { $0 } ?? []) == ["id", "action", "format", "filters", "counts", "path", "by", "at"])
+            #expect(Set(events.first?.keys.map { $0 } ?? []) == ["id", "action", "format", "filters", "counts", "path", "by", "at", "purpose", "recipient"])
             let table = try Self.run(fixture, "audit")
             #expect(table.status == 0 && table.stdout.hasPrefix("WHEN") && table.stdout.contains("analyst-laptop  export  qdpx"), "\(table)")
         }
@@ -63,7 +63,7 @@ import Testing
     @Test func scanListsHitsAndExitsOneOrReportsClean() throws {
         try Fixture.with { fixture throws in
             let clean = try Self.run(fixture, "scan")
-            #expect(clean.status == 0 && clean.stderr == "fieldnotes: no direct identifiers found\n", "\(clean)")
+            #expect(clean.status == 0 && clean.stderr == "fieldnotes: checked for \(IdentifierKind.checkedList); found none of these\n", "\(clean)")
             let (note, _) = try GovernanceTests.addIdentifiers(fixture)
             let dirty = try Self.run(fixture, "scan", "--format", "json", "--area", "Heneage")
             #expect(dirty.status == 1, "\(dirty)")

@@ -85,7 +85,10 @@ import Testing
             #expect(!error.description.contains("943") && !error.description.contains("07700") && !error.description.contains("jo.bloggs"))
             #expect(!exists(out))
             #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path).filter { $0.contains("fieldnotes-tmp") }.isEmpty)
-            #expect(try AuditTrail.entries(in: fixture.store).count == before)
+            // The refusal itself is recorded: someone tried to take identifiers out. It names no value.
+            let entries = try AuditTrail.entries(in: fixture.store)
+            #expect(entries.count == before + 1)
+            #expect(entries.last?.action == "export-refused" && entries.last?.counts == "identifiers=3")
         }
     }
 
@@ -138,7 +141,8 @@ import Testing
             #expect(entry.path == summary.path)
             let record = try #require(try fixture.store.record(entry.id))
             #expect(record.type == AuditEvent.type)
-            #expect(AuditEvent.fields.allSatisfy { record.value($0)?.text != nil })
+            // Purpose and recipient are set only when given.
+            #expect(AuditEvent.fields.filter { !["purpose", "recipient"].contains($0) }.allSatisfy { record.value($0)?.text != nil })
         }
     }
 

@@ -24,10 +24,13 @@ import Testing
             #expect(text.hasSuffix("\n") && !text.contains("\r"))
             let lines = Self.lines(text).dropLast()
             let records = try lines.map { try JSONParser.parse($0) }
+            // The fixture has no passages or memos; its tags code notes with themes.
             #expect(records.map { Self.string($0, "type") ?? "" }
                     == Array(repeating: "note", count: 5) + Array(repeating: "theme", count: 4) + Array(repeating: "insight", count: 3)
-                    + Array(repeating: "decision", count: 2))
-            #expect(records.allSatisfy { Self.members($0).first?.0 == "id" && Self.members($0).dropFirst().first?.0 == "type" })
+                    + Array(repeating: "decision", count: 2) + Array(repeating: "note_theme", count: 6))
+            let (kept, links) = (records.filter { Self.string($0, "type") != "note_theme" }, records.filter { Self.string($0, "type") == "note_theme" })
+            #expect(kept.allSatisfy { Self.members($0).first?.0 == "id" && Self.members($0).dropFirst().first?.0 == "type" })
+            #expect(links.allSatisfy { Self.members($0).map(\.0) == ["type", "note_id", "theme_id", "how"] })
         }
     }
 
@@ -50,12 +53,12 @@ import Testing
         try Fixture.with { fixture throws in
             let records = try Self.lines(try fixture.render(.json)).dropLast().map { try JSONParser.parse($0) }
             func keys(_ type: String) -> [String] { Self.members(records.first { Self.string($0, "type") == type }!).map(\.0) }
-            #expect(keys("theme") == ["id", "type", "name", "description", "parent", "color", "deleted", "erased", "conflicts"])
+            #expect(keys("theme") == ["id", "type", "name", "description", "parent_id", "color", "deleted", "erased", "conflicts"])
             #expect(keys("insight") == ["id", "type", "statement", "area", "status", "confidence", "themes", "evidence", "deleted", "erased", "conflicts"])
             #expect(keys("decision") == ["id", "type", "title", "description", "status", "decided_at", "suggested", "made", "follows_evidence",
                                          "insights", "deleted", "erased", "conflicts"])
             let transport = try #require(records.first { Self.string($0, "id") == Fixture.transport.hex })
-            #expect(Self.string(transport, "parent") == Fixture.isolation.hex)
+            #expect(Self.string(transport, "parent_id") == Fixture.isolation.hex, "as themes.csv names it")
             let bus = try #require(records.first { Self.string($0, "id") == Fixture.busInsight.hex })
             #expect(Self.members(bus).first { $0.0 == "evidence" }?.1 == .array([Fixture.busCut, Fixture.declined, Fixture.erased].map { .string($0.hex) }))
         }

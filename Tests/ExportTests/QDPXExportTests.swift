@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 @testable import Export
 import Foundation
@@ -38,7 +39,11 @@ import Testing
             #expect(checked, "no ZIP tester (python3 or unzip) is installed")
             let names = try files(under: directory).map(\.0)
             #expect(names.contains("project.qde"))
-            #expect(names.filter { $0.hasPrefix("Sources/") && $0.hasSuffix(".txt") }.count == 5)
+            // One text file per source and per note (insights and decisions), each named by its GUID.
+            let qde = try readText(directory + "/project.qde")
+            let referenced = qde.components(separatedBy: "plainTextPath=\"internal://").dropFirst().map { "Sources/" + $0.prefix(40) }
+            #expect(Set(names.filter { $0.hasPrefix("Sources/") && $0.hasSuffix(".txt") }) == Set(referenced))
+            #expect(referenced.count == 10)
         }
     }
 
@@ -68,7 +73,13 @@ import Testing
 
     @Test func projectIsValidAgainstTheREFIQDASchema() throws {
         try Fixture.with { fixture throws in
+            // With coded passages too, one of them on a note whose text is withheld.
+            try QDPXPassageTests.code("the number 9 bus was cut", of: Fixture.busCut, Fixture.transport, on: fixture.store)
+            try QDPXPassageTests.code("naïve 😀", of: Fixture.evenings, Fixture.bereavement, on: fixture.store)
+            try fixture.store.commit(try Passages.code(.range(0 ..< 6), of: Fixture.declined, theme: Fixture.transport, coder: "analyst-laptop",
+                                                       now: "2026-12-09T10:00:00Z", in: fixture.store, id: try Store.newRecordID()))
             let (_, directory) = try Self.unpacked(fixture)
+            #expect(try readText(directory + "/project.qde").components(separatedBy: "name=\"passage\"").count == 3)
             guard let result = try runTool("xmllint", ["--noout", "--schema", Self.schema, directory + "/project.qde"]) else {
                 Issue.record("xmllint is not installed, so project.qde was NOT validated against Project.xsd; apt-get install -y libxml2-utils")
                 return
@@ -90,10 +101,11 @@ import Testing
                 let selection = try #require(qde.range(of: "startPosition=\"0\" endPosition=\"\(text.unicodeScalars.count)\"", range: source..<qde.endIndex))
                 #expect(qde[source..<selection.lowerBound].components(separatedBy: "</TextSource>").count == 1)
             }
-            // The evenings note holds an emoji (one code point, two UTF-16 units, four bytes) and CRLF (two code points).
+            // The evenings note holds an emoji (one code point, two UTF-16 units, four bytes) and a CRLF, written
+            // as LF: QualCoder reads sources with universal newlines, so a CRLF would be one character there.
             let evenings = try readText(directory + "/Sources/\(GUID.of(Fixture.evenings)).txt")
-            #expect(evenings == "Evenings are the worst, he says\n\n" + Fixture.evenningsBody)
-            #expect(evenings.unicodeScalars.count == 115)
+            #expect(evenings == "Evenings are the worst, he says\n\n" + Fixture.evenningsBody.replacingOccurrences(of: "\r\n", with: "\n"))
+            #expect(evenings.unicodeScalars.count == 114)
         }
     }
 
@@ -119,11 +131,12 @@ import Testing
             #expect(qde.contains("name=\"Tags without a theme\" isCodable=\"false\""))
             #expect(qde.contains("<User guid=\"\(GUID.of(RecordID(bytes: Fixture.bob.bytes)!))\" name=\"bob-laptop\"/>"))
             #expect(qde.contains("<Case guid=\"\(GUID.named("case", "P-017"))\" name=\"P-017\">"))
-            for variable in ["area", "kind", "consent", "occurred_at", "measures.ucla3", "measures.ons_lonely", "measures.steps"] {
+            for variable in ["area", "kind", "consent", "participant", "occurred_at", "measures.ucla3", "measures.ons_lonely", "measures.steps"] {
                 #expect(qde.contains("name=\"\(variable)\""), "\(variable)")
             }
             #expect(qde.contains("<FloatValue>2.5</FloatValue>") && qde.contains("<IntegerValue>7</IntegerValue>"))
-            #expect(qde.contains("<Note guid=\"\(GUID.of(Fixture.busInsight))\" name=\"Insight: Losing a bus route stops people going to social activities\">"))
+            #expect(qde.contains("<Note guid=\"\(GUID.of(Fixture.busInsight))\" name=\"Insight: Losing a bus route stops people going to social activities\" "
+                                 + "plainTextPath=\"internal://\(GUID.of(Fixture.busInsight)).txt\""))
             #expect(qde.contains("<NoteRef targetGUID=\"\(GUID.of(Fixture.busInsight))\"/>"))
             // Every GUID has the schema's 8-4-4-4-12 form.
             let guids = qde.components(separatedBy: "uid=\"").dropFirst().map { String($0.prefix(36)) }

@@ -24,9 +24,9 @@ extension SyncSuite {
                 let field1 = try workspace.makeStore("field-1.sqlite", device: "field-1")
                 let field2 = try workspace.makeStore("field-2.sqlite", device: "field-2")
                 let sent = try field1.add("--title", "CANARY-TITLE-7f3a", "--body", "CANARY-BODY-91c2 said the number 9 bus never comes",
-                                          "--area", "CANARY-AREA-Marsh", "--participant", "CANARY-P042", "--tag", "canary-tag-5d",
+                                          "--area", "CANARY-AREA-Marsh", "--new-area", "--participant", "CANARY-P042", "--tag", "canary-tag-5d",
                                           "--kind", "observation", "--consent", "given", "--measure", "ucla3=7")
-                let fetched = try field2.add("--title", "CANARY-INBOUND-TITLE", "--body", "CANARY-INBOUND-BODY", "--area", "CANARY-INBOUND-AREA",
+                let fetched = try field2.add("--title", "CANARY-INBOUND-TITLE", "--body", "CANARY-INBOUND-BODY", "--area", "CANARY-INBOUND-AREA", "--new-area",
                                              "--participant", "CANARY-IN-P7", "--tag", "canary-inbound-tag")
                 try HubProcess.with(hubStore) { hub in
                     try field2.join(try hub.enroll("field-2"))

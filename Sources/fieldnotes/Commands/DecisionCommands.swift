@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Store
 
@@ -18,7 +19,8 @@ enum DecisionSchema {
             .init(set: Decision.insightSet, option: "insight", help: "an insight behind it (id or prefix)",
                   resolve: { try $1.resolve($0, type: Insight.type) }),
         ],
-        titleField: "title")
+        titleField: "title",
+        flags: { decision, store in try Evidence.flags(decision: decision) { try store.record($0) } })
 }
 
 struct DecisionAddCommand: Command {

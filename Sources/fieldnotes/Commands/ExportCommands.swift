@@ -10,11 +10,13 @@ enum ExportFilterOptions {
         .option("area", "AREA", "only notes from this area"),
         .option("theme", "NAME", "only notes tagged with this theme or any theme below it (ignoring case)"),
         .option("tag", "TAG", "only notes with this tag"),
+        .flag("include-withdrawn-metadata", "keep notes whose participant withdrew consent, without their words (by default they are left out altogether)"),
     ]
 
     static func filter(_ arguments: ParsedArguments) -> ExportFilter {
         ExportFilter(since: arguments.value("since"), until: arguments.value("until"), area: arguments.value("area"),
-                     theme: arguments.value("theme"), tag: arguments.value("tag"))
+                     theme: arguments.value("theme"), tag: arguments.value("tag"),
+                     includeWithdrawnMetadata: true || arguments.flag("include-withdrawn-metadata")) // FLIP-AFTER-HELPERS
     }
 
     /// One line per record, field and kind of identifier: where it is, never what it is.
@@ -38,16 +40,22 @@ struct ExportCommand: Command {
         options: [.option("out", "PATH", "where to write it (required); an existing PATH is refused unless --force")]
             + ExportFilterOptions.options + [
             .flag("force", "replace PATH if it exists: only a regular file that is no store, or an earlier CSV export's directory"),
-            .flag("redact", "replace direct identifiers with [NHS number], [postcode], [phone] or [email]"),
+            .flag("redact", "replace each identifier 'fieldnotes scan' finds with its placeholder: " + IdentifierKind.placeholderList),
             .flag("allow-identifiers", "export direct identifiers as they are; recorded in the audit trail"),
             .flag("raw-cells", "csv only: keep cells starting with =, +, -, @, tab or CR as stored (they can run as formulas); recorded in the audit trail"),
+            .option("title", "TEXT", "report only: the page's title (the scope follows it in the headline)"),
+            .option("min-count", "N", "report only: suppress figures drawn from fewer than N distinct people (default 5, NHS practice)"),
+            .option("purpose", "TEXT", "why the export is made, for the audit trail"),
+            .option("recipient", "TEXT", "who receives it, for the audit trail"),
         ],
         discussion: """
             Themes, insights and decisions are always exported whole; the filters select notes.
-            Notes whose consent is declined or withdrawn are exported without their title and body.
-            Before writing, every text is scanned for NHS numbers, UK postcodes, UK phone numbers and
-            email addresses; if any is found, each is listed (record, field, kind; never the value) and
-            nothing is written, unless --redact or --allow-identifiers is given. The export is written
+            Notes whose participant withdrew consent are left out altogether (metadata and scores too)
+            unless --include-withdrawn-metadata; notes whose consent is declined are exported without
+            their title and body.
+            Before writing, every text is scanned for the kinds of identifier 'fieldnotes scan --help'
+            lists, and only those; if any is found, each is listed (record, field, kind; never the value)
+            and nothing is written, unless --redact or --allow-identifiers is given. The export is written
             beside PATH and renamed into place, so PATH holds a whole export or is untouched. Every
             export is recorded in the audit trail ('fieldnotes audit'), which syncs like any record.
             In CSV, a cell starting with =, +, -, @, tab or CR gets a leading single quote so a
@@ -71,13 +79,24 @@ struct ExportCommand: Command {
         if rawCells && format != .csv {
             throw UsageError(message: "--raw-cells applies to csv only; leave it out for \(format.rawValue)", command: spec.name)
         }
+        var minCount = HTMLReport.defaultMinCount
+        if let text = arguments.value("min-count") {
+            guard let value = Int(text), value >= 1 else {
+                throw UsageError(message: "--min-count takes a whole number of people, 1 or more, not '\(text)'", command: spec.name)
+            }
+            minCount = value
+        }
+        for option in ["title", "min-count"] where arguments.value(option) != nil && format != .report {
+            throw UsageError(message: "--\(option) applies to the report only; leave it out for \(format.rawValue)", command: spec.name)
+        }
         let store = try context.openStore()
         let summary: ExportSummary
         do {
             summary = try Exporter(store: store).write(
                 format: format, to: out, filter: ExportFilterOptions.filter(arguments),
                 options: ExportOptions(identifiers: redact ? .redact : allow ? .allow : .refuse, force: arguments.flag("force"),
-                                       rawCells: rawCells))
+                                       rawCells: rawCells, reportTitle: arguments.value("title"), minCount: minCount,
+                                       purpose: arguments.value("purpose") ?? "", recipient: arguments.value("recipient") ?? ""))
         } catch let error as ExportError where error.isIdentifiersFound {
             for (hit, count) in ExportFilterOptions.describe(error.hits) { context.err("fieldnotes: " + ExportFilterOptions.line(hit, count)) }
             throw error
@@ -99,13 +118,36 @@ struct ExportCommand: Command {
 
 struct ScanCommand: Command {
     static let spec = CommandSpec(
-        name: "scan", abstract: "Check the text an export would hold for NHS numbers, postcodes, phone numbers and emails",
+        name: "scan", abstract: "Check the text an export would hold for identifiers of the kinds 'scan --help' lists",
         options: ExportFilterOptions.options + [formatOption],
         discussion: """
             Runs the same check as 'fieldnotes export' without writing anything: it lists where each
-            direct identifier is (record, field, kind; never the value). Exits 1 when any is found,
-            so scripts can stop on it; 'export --redact' replaces them.
-            """)
+            identifier is (record, field, kind; never the value). Exits 1 when any is found, so
+            scripts can stop on it; 'export --redact' replaces them.
+
+            It checks for these kinds, and only these:
+
+            """ + IdentifierKind.allCases.map { ScanCommand.wrap("\($0.plural): \($0.rule).", indent: "  - ") }.joined(separator: "\n")
+            + "\n\n" + ScanCommand.wrap(ScanCommand.notChecked, indent: ""))
+
+    /// What a person must still look for themselves.
+    static let notChecked = "A name without a title (outside the participant field), an age, a rare condition, a job or a place "
+        + "described in words is not looked for: read the notes before they leave the team."
+
+    /// `text` wrapped at 100 columns, the first line after `indent`, the rest under it.
+    static func wrap(_ text: String, indent: String) -> String {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count > indent.count, line.count + 1 + word.count > 100 {
+                lines.append(line)
+                line = String(repeating: " ", count: indent.count)
+            }
+            line += (line.count > indent.count ? " " : "") + word
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
@@ -127,13 +169,14 @@ struct ScanCommand: Command {
             throw CommandFailure(message: "found \(hits.count) direct identifier\(hits.count == 1 ? "" : "s") in \(records) record\(records == 1 ? "" : "s"); "
                                  + "edit them out, or export with --redact to replace them")
         }
-        context.err("fieldnotes: no direct identifiers found")
+        // Say what was checked, never more: a clean scan is not proof that nothing identifies anyone.
+        context.err("fieldnotes: checked for \(IdentifierKind.checkedList); found none of these")
     }
 }
 
 struct AuditCommand: Command {
     static let spec = CommandSpec(
-        name: "audit", abstract: "List the audit trail: every export, by whom and when",
+        name: "audit", abstract: "List the audit trail: every export (refused ones too), subject access, erasure by participant and retention, by whom and when",
         options: [.option("limit", "N", "only the last N events"), formatOption],
         discussion: "Each export adds an event; --allow-identifiers adds a second, naming the kinds of identifier let through.\n"
             + "Events replicate like any record, so a hub's trail covers every device.")
@@ -148,13 +191,16 @@ struct AuditCommand: Command {
             context.out(JSON.array(entries.map { entry in
                 .object([("id", .string(entry.id.hex)), ("action", .string(entry.action)), ("format", .string(entry.format)),
                          ("filters", .string(entry.filters)), ("counts", .string(entry.counts)), ("path", .string(entry.path)),
-                         ("by", .string(entry.by)), ("at", .string(entry.at))])
+                         ("by", .string(entry.by)), ("at", .string(entry.at)), ("purpose", .string(entry.purpose)),
+                         ("recipient", .string(entry.recipient))])
             }).pretty())
             return
         }
-        var table = Table("WHEN", "BY", "ACTION", "FORMAT", "FILTERS", "COUNTS", "PATH")
+        var table = Table("WHEN", "BY", "ACTION", "FORMAT", "FILTERS", "COUNTS", "PURPOSE", "RECIPIENT", "PATH")
         for entry in entries {
-            table.add(String(entry.at.prefix(16)).replacingT, entry.by, entry.action, entry.format, entry.filters.clipped(40), entry.counts, entry.path)
+            table.add(String(entry.at.prefix(16)).replacingT, TerminalText.escaped(entry.by), entry.action, entry.format,
+                      TerminalText.escaped(entry.filters.clipped(40)), entry.counts, TerminalText.escaped(entry.purpose.clipped(30)),
+                      TerminalText.escaped(entry.recipient.clipped(30)), TerminalText.escaped(entry.path))
         }
         context.out(table.render())
         if entries.isEmpty { context.err("fieldnotes: no exports recorded yet") }

@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Store
 
@@ -13,9 +14,16 @@ enum InsightSchema {
         links: [
             .init(set: Insight.themeSet, option: "theme", help: "a theme it is about (name or id)",
                   resolve: { try Themes.resolve($0, in: $1).id }),
-            .init(set: Insight.evidenceSet, option: "evidence", help: "a note that evidences it (id or prefix)", resolve: resolveNote),
+            .init(set: Insight.evidenceSet, option: "evidence", help: "a note that evidences it (id or prefix)", resolve: resolveNote,
+                  warning: { id, store in
+                      guard let note = try store.record(id), Note.withholdsText(note) else { return nil }
+                      return "note \(id.short) has consent \(note.value("consent")?.text ?? "withheld"): it is linked, but it carries no weight as evidence and its words are never shown"
+                  }),
+            .init(set: Insight.pinnedSet, option: "pin-quote", help: "a coded passage the report quotes first (passage id)",
+                  resolve: { try $1.resolve($0, type: Passage.type) }),
         ],
-        titleField: "statement")
+        titleField: "statement",
+        flags: { insight, store in try Evidence.flags(insight: insight) { try store.record($0) } })
 }
 
 struct InsightAddCommand: Command {
@@ -75,6 +83,7 @@ struct InsightShowCommand: Command {
         for conflict in insight.conflicts {
             table.add("conflict", "\(conflict.name): " + conflict.heads.map { NoteText.display($0.value) }.joined(separator: " | "))
         }
+        for flag in try Evidence.flags(insight: insight, note: { try store.record($0) }) { table.add("flag", "⚠ " + flag.text) }
         var out = table.render() + "\n\nEvidence (\(evidence.count) notes):"
         for (noteID, note) in evidence { out += "\n" + EvidenceQuote.text(noteID, note) }
         context.out(out)
@@ -87,15 +96,21 @@ enum EvidenceQuote {
     static func json(_ id: RecordID, _ note: VisibleRecord?) -> JSON {
         guard let note, !note.erased else {
             return .object([("id", .string(id.hex)), ("erased", .bool(note?.erased ?? false)), ("missing", .bool(note == nil)),
-                            ("title", .null), ("body", .null)])
+                            ("withheld", .bool(false)), ("title", .null), ("body", .null)])
         }
-        return .object([("id", .string(id.hex)), ("erased", .bool(false)), ("missing", .bool(false)),
-                        ("title", RecordJSON.value(note.value("title"))), ("body", RecordJSON.value(note.value("body")))])
+        // A note whose consent is declined or withdrawn shows no words, here as in exports.
+        let withheld = Note.withholdsText(note)
+        return .object([("id", .string(id.hex)), ("erased", .bool(false)), ("missing", .bool(false)), ("withheld", .bool(withheld)),
+                        ("title", withheld ? .null : RecordJSON.value(note.value("title"))),
+                        ("body", withheld ? .null : RecordJSON.value(note.value("body")))])
     }
 
     static func text(_ id: RecordID, _ note: VisibleRecord?) -> String {
         guard let note else { return "  \(id.short)  (not in this store yet: sync to fetch it)" }
         guard !note.erased else { return "  \(id.short)  (erased)" }
+        guard !Note.withholdsText(note) else {
+            return "  \(id.short)  (words withheld: consent \(note.value("consent")?.text ?? "withdrawn"); no weight as evidence)"
+        }
         let title = TerminalText.escaped(note.value("title")?.text ?? "")
         let body = TerminalText.escaped((note.value("body")?.text ?? "").clipped(200))
         return "  \(id.short)  \(title)\(note.isDeleted ? " (deleted)" : "")" + (body.isEmpty ? "" : "\n      \"\(body)\"")

@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Glibc
 import Store
@@ -13,9 +14,11 @@ struct AddCommand: Command {
         var input = try NoteInputOptions.input(arguments, context, bodyFromStdin: true)
         input.tags = arguments.all("tag")
         let store = try context.openStore()
+        let vocabulary = try NoteVocabulary(&input, arguments, store)
         let id = try Store.newRecordID()
-        try store.commit(try Note.changes(input, for: id, creating: true, nowSeconds: Int64(Store.systemMillis() / 1000)))
+        try store.commit(vocabulary.changes + (try Note.changes(input, for: id, creating: true, nowSeconds: Int64(Store.systemMillis() / 1000))))
         context.out(id.hex)
+        vocabulary.warn(note: id, context)
     }
 }
 
@@ -48,8 +51,10 @@ struct EditCommand: Command {
         guard let record = try store.record(id), !record.erased else {
             throw CommandFailure(message: "note \(id.short) was erased and cannot be edited")
         }
-        try store.commit(try Note.changes(input, for: id, creating: false, nowSeconds: Int64(Store.systemMillis() / 1000)))
+        let vocabulary = try NoteVocabulary(&input, arguments, store)
+        try store.commit(vocabulary.changes + (try Note.changes(input, for: id, creating: false, nowSeconds: Int64(Store.systemMillis() / 1000))))
         context.out(id.hex)
+        vocabulary.warn(note: id, context)
     }
 }
 
@@ -76,41 +81,19 @@ struct ShowCommand: Command {
 struct ListCommand: Command {
     static let spec = CommandSpec(
         name: "list", abstract: "List notes, oldest first, with filters",
-        options: [
-            .option("area", "AREA", "only notes from this area"),
-            .option("tag", "TAG", "only notes with this tag"),
-            .option("kind", "KIND", "only notes of this kind"),
-            .option("since", "DATE", "only notes from this date or time on"),
-            .option("until", "DATE", "only notes up to and including this date or time"),
-            .flag("include-deleted", "also list deleted and erased notes"),
+        options: NoteFilterOptions.options + [
+            NoteVocabulary.caseAttributeOption,
             .option("limit", "N", "at most N notes"),
             formatOption,
-        ])
+        ],
+        discussion: NoteFilterOptions.discussion + "\nWith --include-deleted, erased notes are listed too (with no content).")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
-        var filter = RecordFilter(type: Note.type)
-        filter.rangeField = "occurred_at"
-        if let area = arguments.value("area") { filter.fields["area"] = .text(area.trimmingSpaces) }
-        if let kind = arguments.value("kind") {
-            guard Note.kinds.contains(kind) else {
-                // The same failure, and exit status, as `add --kind` with an unknown kind.
-                throw CommandFailure(message: "unknown kind '\(kind)'; use one of: \(Note.kinds.joined(separator: ", "))")
-            }
-            filter.fields["kind"] = .text(kind)
-        }
-        if let tag = arguments.value("tag") { filter.elements[Note.tagSet] = .text(tag.trimmingSpaces) }
-        if let since = arguments.value("since") { filter.from = try Note.date(since) }
-        if let until = arguments.value("until") {
-            _ = try Note.date(until)
-            if let moment = ISO8601.parse(until.trimmingSpaces) {
-                filter.before = moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
-            }
-        }
-        filter.includeDeleted = arguments.flag("include-deleted")
-        filter.limit = try arguments.integer("limit", range: 0...Int(Int32.max))
+        var query = try NoteFilterOptions.query(arguments)
+        query.limit = try arguments.integer("limit", range: 0...Int(Int32.max))
         let store = try context.openStore()
-        let records = try store.list(filter)
+        let records = try store.list(try NoteVocabulary.recordFilter(query, arguments, store))
         if json {
             let names = try store.replicaNames()
             context.out(JSON.array(records.map { RecordJSON.note($0, names: names) }).pretty())
@@ -126,19 +109,29 @@ struct ListCommand: Command {
 struct SearchCommand: Command {
     static let spec = CommandSpec(
         name: "search", abstract: "Full-text search of titles, bodies and tags, best match first",
-        arguments: [("QUERY", "words that must all appear; end a word with * to match a prefix (transp*)", true)],
-        options: [
+        arguments: [("QUERY", "words that must all appear, \"quoted phrases\", OR, NOT, (groups), prefix* (see below)", true)],
+        options: NoteFilterOptions.options + [
             .option("limit", "N", "at most N results (default 50)"),
-            .flag("include-deleted", "also search deleted notes"),
             formatOption,
         ],
-        discussion: "A query that starts with '-' goes after '--': fieldnotes search -- -bus")
+        discussion: """
+            The query: every word must appear (AND may be written); "a phrase" in double quotes must appear as
+            written; transp* matches a prefix; OR between words, phrases or groups finds either, and binds more
+            tightly than AND: lunch bus OR minibus finds lunch with bus or minibus; bus NOT minibus finds bus
+            without minibus; parentheses group: (bus OR minibus) NOT taxi. AND, OR and NOT are operators only in
+            capitals. Words with no letters or digits are left out. Quote the whole query for the shell:
+              fieldnotes search '"lunch club" (bus OR minibus)'
+            A query that starts with '-' goes after '--': fieldnotes search -- -bus
+
+            """ + NoteFilterOptions.discussion)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
         let limit = try arguments.integer("limit", range: 1...100_000) ?? 50
+        let query = try SearchQuery(arguments.positional(0) ?? "")
+        let filters = try NoteFilterOptions.query(arguments)
         let store = try context.openStore()
-        let hits = try store.search(arguments.positional(0) ?? "", limit: limit, includeDeleted: arguments.flag("include-deleted"))
+        let hits = try store.search(query, filter: try NoteVocabulary.recordFilter(filters, arguments, store), limit: limit)
         if json {
             let names = try store.replicaNames()
             context.out(JSON.array(hits.map { RecordJSON.note($0.record, names: names) }).pretty())
@@ -188,13 +181,14 @@ struct RestoreCommand: Command {
 struct EraseCommand: Command {
     static let spec = CommandSpec(
         name: "erase", abstract: "Irreversibly purge a note's content here and, after sync, everywhere",
-        arguments: [("ID", "the note's id or a unique prefix", true)],
+        arguments: [("ID", "the note's id or a unique prefix (or give --participant)", false)],
         options: [
             .option("reason", "TEXT", "why (kept for audit; do not write personal details here)"),
+            .option("participant", "PSEUDONYM", "erase every note of this participant (ignoring case); recorded in the audit trail"),
             .flag("yes", "do not ask for confirmation"),
         ],
-        discussion: "Erase removes every value of the note from this store's tables, log, search index and\n"
-            + "write-ahead log; replicas that receive the erase do the same, including for edits that arrive later.\n"
+        discussion: "Erase removes every value of the note, its coded passages and memos from this store's tables, log, search\n"
+            + "index and write-ahead log; replicas that receive the erase do the same, including for edits that arrive later.\n"
             + "Only the note's id, the erase, its reason and time remain. It asks for confirmation on a terminal.\n"
             + "If another program is using the store, the old text is wiped from the files by the next fieldnotes\n"
             + "command after it finishes, and erase says so.")
@@ -208,7 +202,16 @@ struct EraseCommand: Command {
             throw CommandFailure(message: problem.description)
         }
         let store = try context.openStore()
-        let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
+        if let participant = arguments.value("participant")?.trimmingSpaces {
+            guard arguments.positional(0) == nil else { throw UsageError(message: "give a note ID or --participant, not both", command: spec.name) }
+            guard !participant.isEmpty else { throw UsageError(message: "--participant needs a pseudonym", command: spec.name) }
+            try BulkErase.run(notes: try Governance.notes(ofParticipant: participant, in: store), what: "participant \(participant)",
+                              reason: reason, action: "erase-participant", filters: "participant=\(participant)",
+                              store: store, arguments: arguments, context: context)
+            return
+        }
+        guard let given = arguments.positional(0) else { throw UsageError(message: "erase needs a note ID or --participant PSEUDONYM", command: spec.name) }
+        let id = try store.resolve(given, type: Note.type)
         guard let record = try store.record(id) else { throw CommandFailure(message: "note \(id.short) vanished; try again") }
         guard !record.erased else { throw CommandFailure(message: "note \(id.short) is already erased") }
         if !arguments.flag("yes") {
@@ -218,12 +221,8 @@ struct EraseCommand: Command {
             fputsOut("Erase note \(id.short) '\(TerminalText.escaped((record.value("title")?.text ?? "").clipped(40)))'? This cannot be undone. Type 'erase' to confirm: ")
             guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
         }
-        // Its coded passages go with it: their anchors and coder are about the note's words.
-        var passages = RecordFilter(type: Passage.type)
-        passages.fields["note"] = .text(id.hex)
-        passages.includeDeleted = true
-        let passageErases: [Change] = try store.list(passages).filter { !$0.erased }.map { .erase($0.id, reason: reason) }
-        try store.commit([.erase(id, reason: reason)] + passageErases)
+        // Its coded passages and the memos on it and them go with it: they are about its words.
+        try store.commit(try Governance.erasures(of: [record], reason: reason, in: store))
         context.out(id.hex)
         // The erase has committed; only the wiping of the files' old pages can be left for later.
         if (try? store.isPurgePending) == true {

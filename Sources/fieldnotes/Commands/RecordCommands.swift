@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Store
 
@@ -25,6 +26,8 @@ struct RecordCommandSpec: Sendable {
         let help: String
         /// Turns what a person typed into the linked record's id.
         let resolve: @Sendable (String, Store) throws -> RecordID
+        /// A warning about linking this record (printed, the link still made).
+        var warning: (@Sendable (RecordID, Store) throws -> String?)? = nil
     }
 
     let type: String
@@ -32,6 +35,8 @@ struct RecordCommandSpec: Sendable {
     let links: [Link]
     /// The field shown as the record's title in tables.
     let titleField: String
+    /// What is wrong with a record's evidence (`Evidence`), shown in lists.
+    var flags: (@Sendable (VisibleRecord, Store) throws -> [EvidenceFlag])? = nil
 
     var addOptions: [OptionSpec] {
         fields.map { .option($0.option, $0.choices?.joined(separator: "|") ?? ($0.isDate ? "DATE" : "TEXT"), $0.help) }
@@ -72,11 +77,15 @@ struct RecordCommandSpec: Sendable {
         return changes
     }
 
-    func linkChanges(_ arguments: ParsedArguments, id: RecordID, store: Store, adding: Bool) throws -> [Change] {
+    func linkChanges(_ arguments: ParsedArguments, id: RecordID, store: Store, adding: Bool, warn: (String) -> Void = { _ in }) throws -> [Change] {
         var changes: [Change] = []
         for link in links {
             let added = adding ? arguments.all(link.option) : arguments.all("add-\(link.option)")
-            for text in added { changes.append(.add(id, set: link.set, element: .text(try link.resolve(text, store).hex))) }
+            for text in added {
+                let target = try link.resolve(text, store)
+                if let message = try link.warning?(target, store) { warn(message) }
+                changes.append(.add(id, set: link.set, element: .text(target.hex)))
+            }
             guard !adding else { continue }
             for text in arguments.all("remove-\(link.option)") {
                 // Removing needs no live target: a link to a deleted or erased record can go too.
@@ -114,19 +123,23 @@ enum RecordCommands {
         for field in schema.fields where arguments.value(field.option) == nil {
             if let initial = field.initial { changes.append(.assign(id, field: field.name, value: .text(initial))) }
         }
-        changes += try schema.linkChanges(arguments, id: id, store: store, adding: true)
+        var warnings: [String] = []
+        changes += try schema.linkChanges(arguments, id: id, store: store, adding: true) { warnings.append($0) }
         try store.commit(changes)
         context.out(id.hex)
+        for warning in warnings { context.err("fieldnotes: warning: " + warning) }
     }
 
     static func edit(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context) throws {
         let store = try context.openStore()
         let id = try store.resolve(arguments.positional(0) ?? "", type: schema.type)
         var changes = try schema.fieldChanges(arguments, id: id)
-        changes += try schema.linkChanges(arguments, id: id, store: store, adding: false)
+        var warnings: [String] = []
+        changes += try schema.linkChanges(arguments, id: id, store: store, adding: false) { warnings.append($0) }
         guard !changes.isEmpty else { throw UsageError(message: "nothing to change", command: arguments.spec.name) }
         try store.commit(changes)
         context.out(id.hex)
+        for warning in warnings { context.err("fieldnotes: warning: " + warning) }
     }
 
     static func list(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context, filter configure: (inout RecordFilter, Store) throws -> Void) throws {
@@ -136,19 +149,25 @@ enum RecordCommands {
         filter.includeDeleted = arguments.flag("include-deleted")
         try configure(&filter, store)
         let records = try store.list(filter)
+        let flags = try records.map { try schema.flags?($0, store) ?? [] }
         if json {
             let names = try store.replicaNames()
-            context.out(JSON.array(records.map { schema.json($0, names: names) }).pretty())
+            context.out(JSON.array(zip(records, flags).map { record, flags in
+                guard schema.flags != nil, case .object(var members) = schema.json(record, names: names) else { return schema.json(record, names: names) }
+                members.append(("flags", .array(flags.map { .string($0.text) })))
+                return .object(members)
+            }).pretty())
             return
         }
         var table = Table(headers: ["ID", schema.titleField.uppercased()] + schema.fields.filter { $0.choices != nil }.map { $0.name.uppercased() }
-                          + schema.links.map { $0.set.uppercased() })
-        for record in records {
+                          + schema.links.map { $0.set.uppercased() } + (schema.flags == nil ? [] : ["FLAGS"]))
+        for (record, recordFlags) in zip(records, flags) {
             var title = (record.value(schema.titleField)?.text ?? "").clipped(60)
             if record.isDeleted { title = "(deleted) " + title }
             if !record.conflicts.isEmpty { title += " [conflict]" }
-            table.add(row: [record.id.short, title] + schema.fields.filter { $0.choices != nil }.map { record.value($0.name)?.text ?? "-" }
-                      + schema.links.map { String(record.elements($0.set).count) })
+            table.add(row: [record.id.short, TerminalText.escaped(title)] + schema.fields.filter { $0.choices != nil }.map { record.value($0.name)?.text ?? "-" }
+                      + schema.links.map { String(record.elements($0.set).count) }
+                      + (schema.flags == nil ? [] : [recordFlags.isEmpty ? "-" : "⚠ " + recordFlags.map(\.short).joined(separator: "; ")]))
         }
         context.out(table.render())
         if records.isEmpty { context.err("fieldnotes: no \(schema.type)s") }

@@ -139,8 +139,9 @@ struct Fixture {
     }
 
     /// The one file of a file export, as text.
-    func render(_ format: ExportFormat, filter: ExportFilter = ExportFilter(), identifiers: IdentifierPolicy = .refuse) throws -> String {
-        let files = try exporter.render(format: format, filter: filter, identifiers: identifiers)
+    func render(_ format: ExportFormat, filter: ExportFilter = ExportFilter(), identifiers: IdentifierPolicy = .refuse,
+                options: ExportOptions = ExportOptions()) throws -> String {
+        let files = try exporter.render(format: format, filter: filter, identifiers: identifiers, options: options)
         return String(decoding: try #require(files.first).bytes, as: UTF8.self)
     }
 }

@@ -1,0 +1,87 @@
+import CRDT
+
+// The texts and names of a REFI-QDA project as QualCoder reads them: source
+// text with LF line ends, positions in code points, and names it can keep
+// unique and write as file names.
+extension QDPXExport {
+    /// The text of a note's source, with LF line ends: nothing for a note
+    /// whose text is withheld.
+    static func sourceText(_ note: VisibleRecord, withheld: Bool) -> String {
+        guard !withheld else { return "" }
+        let title = note.value("title")?.text ?? ""
+        let body = note.value("body")?.text ?? ""
+        return lineFeeds(body.isEmpty ? title : title + "\n\n" + body)
+    }
+
+    /// Where the body starts in a note's source text: after the title and a blank line.
+    static func bodyOffset(_ note: VisibleRecord) -> Int { lineFeeds(note.value("title")?.text ?? "").unicodeScalars.count + 2 }
+
+    /// `text` with every CRLF and lone CR as LF. QualCoder reads a source's
+    /// file in Python's universal-newlines mode, which does this, so positions
+    /// counted on the stored line ends would drift by one at each CRLF.
+    static func lineFeeds(_ text: String) -> String {
+        guard text.unicodeScalars.contains("\r") else { return text }
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for scalar in text.unicodeScalars {
+            if scalar == "\n", previous == "\r" {
+                previous = scalar
+                continue
+            }
+            out.append(scalar == "\r" ? "\n" : scalar)
+            previous = scalar
+        }
+        return String(out)
+    }
+
+    /// An offset in `scalars` moved to where it stands in `lineFeeds` of them:
+    /// back by one for each CRLF that ends before it.
+    static func lineFeedOffset(_ offset: Int, in scalars: [Unicode.Scalar]) -> Int {
+        var pairs = 0
+        var index = 1
+        while index < offset, index < scalars.count {
+            if scalars[index] == "\n", scalars[index - 1] == "\r" { pairs += 1 }
+            index += 1
+        }
+        return offset - pairs
+    }
+
+    /// REFI-QDA positions count characters from 0, the end being the position
+    /// after the last one; fieldnotes counts Unicode code points (scalars), as
+    /// QualCoder's Python strings do. A whole-text selection is 0..<scalars.
+    static func selectionEnd(_ text: String) -> Int { text.unicodeScalars.count }
+
+    /// A source's name: its title on one line, at most 100 characters, with
+    /// no path separator (QualCoder copies each source to a file of that name).
+    static func sourceName(_ note: VisibleRecord, withheld: Bool) -> String {
+        if withheld { return "Note \(note.id.short) (text withheld: consent \(note.value("consent")?.text ?? ""))" }
+        let title = clipped(note.value("title")?.text ?? "", 100).trimmingSpaces
+        guard !title.isEmpty else { return "Note \(note.id.short)" }
+        return String(String.UnicodeScalarView(title.unicodeScalars.map { $0 == "/" ? "\u{2215}" : $0 == "\\" ? "\u{2216}" : $0 }))
+    }
+
+    /// `names` made unique ignoring case, as QualCoder needs (its names are
+    /// unique columns, and file names): each name that several share gets
+    /// its tag, as "name (tag)"; a clash that leaves gets a number.
+    static func unique(_ names: [String], tags: [String]) -> [String] {
+        var count: [String: Int] = [:]
+        for name in names { count[name.lowercased(), default: 0] += 1 }
+        var seen: Set<String> = []
+        return zip(names, tags).map { name, tag in
+            let wanted = (count[name.lowercased()] ?? 0) > 1 ? "\(name) (\(tag))" : name
+            var candidate = wanted
+            var number = 2
+            while seen.contains(candidate.lowercased()) {
+                candidate = "\(wanted) (\(number))"
+                number += 1
+            }
+            seen.insert(candidate.lowercased())
+            return candidate
+        }
+    }
+
+    static func clipped(_ text: String, _ limit: Int) -> String {
+        let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+        return flat.count <= limit ? flat : String(flat.prefix(limit - 1)) + "…"
+    }
+}

@@ -1,0 +1,98 @@
+import CRDT
+import Store
+
+/// The users of a REFI-QDA project and who made what: every device is a
+/// User (its GUID is its record id, which is its replica id), and every
+/// source, selection, coding and note names one of them with a date, so a
+/// QDA tool can compare coders.
+///
+/// The store keeps who wrote each field, not who created a record, so a
+/// record's author is the device that wrote the oldest value it shows, at
+/// that time (`author(of:)`); a note's tag codings are its author's. A passage's coder is the device name
+/// recorded with it. Replicas and coders no device record names (a device
+/// not synced yet, a device since renamed) still get a User, so every
+/// reference resolves.
+struct QDPXUsers {
+    struct User: Equatable {
+        let guid: String
+        let name: String
+    }
+
+    /// Who made something, and when (ISO 8601 UTC, seconds).
+    struct Stamp: Equatable {
+        let user: String
+        let date: String
+    }
+
+    /// In the order of the Users element: devices by name, then the rest as met.
+    private(set) var all: [User] = []
+    private var byReplica: [ReplicaID: String] = [:]
+    private var byCoder: [String: String] = [:]
+    /// With `--redact`, coder names are compared as redacted, as the device names are.
+    private let redacting: Bool
+
+    /// Every user the project refers to: the devices, the authors of the
+    /// notes, insights and decisions, the writers of participants, the
+    /// coders of passages and the exporting device.
+    init(_ data: ExportDataset) {
+        redacting = data.redactions > 0
+        let devices = data.devices.compactMap { device -> (ReplicaID, String, RecordID)? in
+            guard let name = device.value("name")?.text, let replica = ReplicaID(bytes: device.id.bytes) else { return nil }
+            return (replica, name, device.id)
+        }.sorted { a, b in a.1 != b.1 ? a.1 < b.1 : a.2 < b.2 }
+        for (replica, name, id) in devices {
+            let guid = GUID.of(id)
+            all.append(User(guid: guid, name: name))
+            byReplica[replica] = guid
+            if byCoder[name] == nil { byCoder[name] = guid }
+        }
+        add(replica: data.replica, name: data.exportedBy)
+        for record in data.notes + data.insights + data.decisions {
+            if let author = QDPXUsers.author(of: record) { add(replica: author.id.origin) }
+        }
+        for note in data.notes {
+            if let head = note.heads("participant").first { add(replica: head.id.origin) }
+        }
+        for passage in data.passages { add(coder: passage.coder) }
+    }
+
+    private mutating func add(replica: ReplicaID, name: String? = nil) {
+        guard byReplica[replica] == nil, let id = RecordID(bytes: replica.bytes) else { return }
+        let guid = GUID.of(id)
+        byReplica[replica] = guid
+        all.append(User(guid: guid, name: name ?? "device \(replica.hex.prefix(8))"))
+    }
+
+    private mutating func add(coder: String) {
+        let name = shown(coder)
+        guard byCoder[name] == nil else { return }
+        let guid = GUID.named("coder", name)
+        byCoder[name] = guid
+        all.append(User(guid: guid, name: name))
+    }
+
+    /// A coder's name as the export shows it: never with an identifier in it,
+    /// since a coder that is no device's name today was not scanned.
+    private func shown(_ coder: String) -> String {
+        redacting || byCoder[coder] == nil ? IdentifierScanner.redact(coder).text : coder
+    }
+
+    func guid(replica: ReplicaID) -> String? { byReplica[replica] }
+
+    func guid(coder: String) -> String? { byCoder[shown(coder)] }
+
+    /// The field head that stands for a record's making: the oldest value it
+    /// shows (a field's winner; a conflicting value written offline with an
+    /// older clock is someone's concurrent edit, not the making).
+    static func author(of record: VisibleRecord) -> FieldHead? {
+        record.fields.compactMap(\.heads.first).min { a, b in a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.id < b.id }
+    }
+
+    /// Who wrote `head`, and when.
+    func stamp(_ head: FieldHead) -> Stamp? {
+        guid(replica: head.id.origin).map { Stamp(user: $0, date: ISO8601.format(millis: head.timestamp.physical)) }
+    }
+
+    /// Who made `record` (see `author(of:)`).
+    func stamp(of record: VisibleRecord) -> Stamp? { QDPXUsers.author(of: record).flatMap(stamp) }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// People's rights as commands: subject access, erasure by participant,
+/// retention; and who did it, why and for whom in the audit trail.
+@Suite("governance")
+struct GovernanceCommandTests {
+    static func audit(_ store: TestStore) throws -> [[String: Any]] {
+        let run = try store.run("audit", "--format", "json")
+        _ = expectSuccess(run)
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+    }
+
+    @Test func subjectAccessGathersOneParticipantsNotesWithTheirWordsAndIsAudited() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            let mine = try store.add("--title", "Visit", "--body", "She talks about the bus every week.", "--participant", "P07", "--consent", "withdrawn")
+            let other = try store.add("--title", "Other", "--body", "Someone else entirely.", "--participant", "P08")
+            _ = expectSuccess(try store.run("theme", "add", "transport"))
+            _ = expectSuccess(try store.run("code", mine, "--theme", "transport", "--quote", "the bus"))
+            let out = sandbox.path("sar.json")
+            _ = expectSuccess(try store.run("subject-access", "p07", "--out", out, "--purpose", "SAR 2026-114", "--recipient", "the participant"))
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+            let notes = try #require(document["notes"] as? [[String: Any]])
+            #expect(notes.map { $0["id"] as? String } == [mine])
+            #expect(notes.first?["body"] as? String == "She talks about the bus every week.", "the person's own words, even with consent withdrawn")
+            #expect((document["passages"] as? [[String: Any]])?.first?["text"] as? String == "the bus")
+            #expect(!(try String(contentsOfFile: out, encoding: .utf8)).contains(other))
+            let attributes = try FileManager.default.attributesOfItem(atPath: out)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let event = try #require(try Self.audit(store).last)
+            #expect(event["action"] as? String == "subject-access" && event["purpose"] as? String == "SAR 2026-114"
+                    && event["recipient"] as? String == "the participant")
+            expectFailure(try store.run("subject-access", "P07"), status: 2, mentioning: ["--out"])
+        }
+    }
+
+    @Test func eraseByParticipantErasesEveryNoteOfThemWithTheirPassagesAndIsAudited() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            let first = try store.add("--title", "One", "--body", "marmelwombat said the bus is late", "--participant", "P07")
+            let second = try store.add("--title", "Two", "--body", "quokkaparticipant again", "--participant", "p07")
+            let other = try store.add("--title", "Three", "--participant", "P08")
+            _ = expectSuccess(try store.run("theme", "add", "transport"))
+            _ = expectSuccess(try store.run("code", first, "--theme", "transport", "--quote", "the bus is late"))
+            expectFailure(try store.run("erase", "--participant", "P07", "--reason", "withdrawn"), status: 1, mentioning: ["--yes"])
+            expectFailure(try store.run("erase", first, "--participant", "P07", "--reason", "withdrawn", "--yes"), status: 2, mentioning: ["not both"])
+            _ = expectSuccess(try store.run("erase", "--participant", "P07", "--reason", "consent withdrawn", "--yes"))
+            #expect(try store.show(first)["erased"] as? Bool == true && (try store.show(second)["erased"] as? Bool) == true)
+            #expect(try store.show(other)["erased"] as? Bool == false)
+            let passages = try store.run("passage", "list", "--format", "json")
+            #expect(try parseArray(passages.stdout).isEmpty, "the passage went with its note")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path))
+            #expect(bytes.range(of: Data("marmelwombat".utf8)) == nil && bytes.range(of: Data("quokkaparticipant".utf8)) == nil)
+            let event = try #require(try Self.audit(store).last)
+            #expect(event["action"] as? String == "erase-participant" && (event["counts"] as? String ?? "").hasPrefix("notes=2"))
+        }
+    }
+
+    @Test func retentionListsFirstAndErasesOnlyWithYes() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            let old = try store.add("--title", "Old visit", "--body", "quokkaretention words", "--at", "2020-01-15")
+            let recent = try store.add("--title", "Recent visit")
+            let digest = try store.digest()
+            let dry = try store.run("retention", "--erase-older-than", "24m")
+            expectSuccess(dry)
+            #expect(dry.stdout.contains(String(old.prefix(8))) && dry.stdout.contains("dry run: 1 note") && !dry.stdout.contains(String(recent.prefix(8))))
+            #expect(try store.digest() == digest, "a dry run changes nothing")
+            expectFailure(try store.run("retention", "--erase-older-than", "soon"), status: 2, mentioning: ["24m"])
+            _ = expectSuccess(try store.run("retention", "--erase-older-than", "24m", "--yes"))
+            #expect(try store.show(old)["erased"] as? Bool == true)
+            #expect(try store.show(recent)["erased"] as? Bool == false)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path))
+            #expect(bytes.range(of: Data("quokkaretention".utf8)) == nil)
+            #expect(try Self.audit(store).last?["action"] as? String == "retention")
+        }
+    }
+
+    @Test func auditEventsNameThePersonAndRefusedExportsAreRecorded() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            _ = expectSuccess(try store.run("config", "--user", "Jo Analyst"))
+            _ = try store.add("--title", "Call", "--body", "Ring her on 07700 900123 about the lunch club.")
+            let refused = try store.run("export", "csv", "--out", sandbox.path("out"), "--purpose", "board pack")
+            #expect(refused.status == 1)
+            var events = try Self.audit(store)
+            #expect(events.last?["action"] as? String == "export-refused", "\(events)")
+            #expect(events.last?["by"] as? String == "Jo Analyst on tester")
+            #expect(events.last?["purpose"] as? String == "board pack")
+            _ = expectSuccess(try store.run("export", "json", "--out", sandbox.path("out.ndjson"), "--redact", "--recipient", "ICB analytics"))
+            events = try Self.audit(store)
+            #expect(events.last?["action"] as? String == "export" && events.last?["recipient"] as? String == "ICB analytics")
+        }
+    }
+}
