@@ -13,6 +13,23 @@ public struct FieldNotesGenerator {
         "transport", "bereavement", "caring", "money-worries", "digital-exclusion", "lunch-clubs", "befriending",
         "isolation", "housing", "health-access",
     ]
+    /// How often workers get to each ward, as in real fieldwork: the
+    /// central Grimsby wards with the community centres most, the outlying
+    /// and rural ones rarely (parallel to `areas`).
+    static let areaWeights = [14, 10, 12, 8, 9, 5, 6, 4, 5, 3, 2, 3, 1, 1, 2]
+    /// Themes residents in a ward never raise in this data (so the demo's
+    /// report has gaps that are not chance): no lunch clubs or befriending
+    /// schemes reach the rural wards, and housing is not what they talk about.
+    static let absentThemes: [String: Set<String>] = [
+        "Wolds": ["lunch-clubs", "befriending", "housing", "digital-exclusion"],
+        "Waltham": ["lunch-clubs", "housing", "befriending"],
+        "Haverstoe": ["housing", "lunch-clubs"],
+        "Humberston and New Waltham": ["housing", "money-worries"],
+        "Immingham": ["befriending", "digital-exclusion"],
+        "Scartho": ["money-worries", "housing"],
+        "Croft Baker": ["transport"],
+        "Freshney": ["bereavement"],
+    ]
     static let places = [
         "the lunch club at the community centre", "Freeman Street Market", "the library in Town Hall Square",
         "a coffee morning at St James'", "the Cleethorpes seafront shelter", "Immingham Civic Centre",
@@ -67,13 +84,14 @@ public struct FieldNotesGenerator {
     public mutating func next(baseSeconds: Int64) -> Note.Input {
         counter += 1
         var input = Note.Input()
-        let theme = Self.themes[Int(random.next() % UInt64(Self.themes.count))]
+        let area = pickArea()
+        let raised = Self.themes.filter { !(Self.absentThemes[area] ?? []).contains($0) }
+        let theme = raised[Int(random.next() % UInt64(raised.count))]
         var tags = [theme]
         if random.next() % 2 == 0 {
-            let extra = Self.themes[Int(random.next() % UInt64(Self.themes.count))]
+            let extra = raised[Int(random.next() % UInt64(raised.count))]
             if extra != theme { tags.append(extra) }
         }
-        let area = Self.areas[Int(random.next() % UInt64(Self.areas.count))]
         let place = Self.places[Int(random.next() % UInt64(Self.places.count))]
         let lines = Self.openings[theme] ?? ["Talked about the week."]
         let opening = lines[Int(random.next() % UInt64(lines.count))]
@@ -101,6 +119,16 @@ public struct FieldNotesGenerator {
             input.measures.append(("ons_lonely", String(min(5, 1 + lonelier / 2 + Int(random.next() % 4)))))
         }
         return input
+    }
+
+    /// A ward, by `areaWeights`.
+    private mutating func pickArea() -> String {
+        var pick = Int(random.next() % UInt64(Self.areaWeights.reduce(0, +)))
+        for (index, weight) in Self.areaWeights.enumerated() {
+            if pick < weight { return Self.areas[index] }
+            pick -= weight
+        }
+        return Self.areas[0]
     }
 }
 
