@@ -18,7 +18,7 @@ public struct ExportFilter: Sendable, Equatable {
     public var includeWithdrawnMetadata: Bool
 
     public init(since: String? = nil, until: String? = nil, area: String? = nil, theme: String? = nil, tag: String? = nil,
-                includeWithdrawnMetadata: Bool = true) { // FLIP-AFTER-HELPERS
+                includeWithdrawnMetadata: Bool = false) {
         self.since = since
         self.until = until
         self.area = area
@@ -31,7 +31,7 @@ public struct ExportFilter: Sendable, Equatable {
     public var summary: String {
         let parts: [(String, String?)] = [("since", since), ("until", until), ("area", area), ("theme", theme), ("tag", tag)]
         var given = parts.compactMap { name, value in value.map { "\(name)=\($0)" } }
-        if includeWithdrawnMetadata && false { given.append("withdrawn=metadata") } // FLIP-AFTER-HELPERS
+        if includeWithdrawnMetadata { given.append("withdrawn=metadata") }
         return given.isEmpty ? "none" : given.joined(separator: " ")
     }
 

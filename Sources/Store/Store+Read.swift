@@ -116,7 +116,10 @@ extension Store {
             let selection = Selection(filter)
             var sql = "SELECT r.rid, r.id, r.erased FROM records r" + selection.joins
             sql += " WHERE " + selection.conditions.joined(separator: " AND ")
-            sql += filter.rangeField != nil ? " ORDER BY o.value, r.id" : " ORDER BY r.id"
+            // `+r.id`: scan the records and sort the few that match, rather than walk
+            // the whole id index looking each record's type up (no index has the type):
+            // 1.5 ms instead of 14 ms to find the areas or themes among 38,500 notes.
+            sql += filter.rangeField != nil ? " ORDER BY o.value, r.id" : " ORDER BY +r.id"
             if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
             let rows = try database.prepare(sql).query(selection.joinValues + selection.values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
             // Few rows, or rows spread thinly over the store: a lookup per record.
@@ -166,7 +169,10 @@ extension Store {
     /// bm25), at most `limit`. Erased notes are never found (their text is
     /// gone from the index); `filter.limit` is not used.
     public func search(_ query: SearchQuery, filter: RecordFilter, limit: Int) throws -> [SearchHit] {
-        try guarded {
+        // bm25 orders the hits: the range field is joined only when a range is asked for.
+        var filter = filter
+        if filter.from == nil, filter.before == nil { filter.rangeField = nil }
+        return try guarded {
             let selection = Selection(filter)
             let sql = """
                 SELECT r.rid, r.id, r.type, snippet(note_text, -1, '[', ']', '…', 12), bm25(note_text)

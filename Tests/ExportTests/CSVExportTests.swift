@@ -68,7 +68,7 @@ import Testing
         try Fixture.with { fixture throws in
             let tables = try Self.tables(fixture)
             let notes = try #require(tables["notes"]).dropFirst()
-            #expect(notes.map { $0[0] } == [Fixture.busCut, Fixture.evenings, Fixture.declined, Fixture.withdrawn, Fixture.gpOnline].map(\.hex))
+            #expect(notes.map { $0[0] } == [Fixture.busCut, Fixture.evenings, Fixture.declined, Fixture.gpOnline].map(\.hex))
             let evenings = try #require(notes.first { $0[0] == Fixture.evenings.hex })
             #expect(evenings == [Fixture.evenings.hex, "2026-11-04T00:00:00Z", "interview", "East Marsh", "P-018", "given", "false",
                                  "Evenings are the worst, he says", Fixture.evenningsBody])

@@ -137,12 +137,29 @@ import Testing
             #expect(entry.id == summary.audit)
             #expect(entry.action == "export" && entry.format == "report" && entry.by == "analyst-laptop" && entry.at == "2026-12-10T12:00:00Z")
             #expect(entry.filters == "since=2026-11-01 theme=isolation")
-            #expect(entry.counts == "notes=3 withheld=2 themes=4 insights=3 decisions=2")
+            #expect(entry.counts == "notes=2 withheld=1 themes=4 insights=3 decisions=2", "the withdrawn note is left out")
             #expect(entry.path == summary.path)
             let record = try #require(try fixture.store.record(entry.id))
             #expect(record.type == AuditEvent.type)
             // Purpose and recipient are set only when given.
             #expect(AuditEvent.fields.filter { !["purpose", "recipient"].contains($0) }.allSatisfy { record.value($0)?.text != nil })
+        }
+    }
+
+    @Test(arguments: ExportFormat.allCases)
+    func aWithdrawnParticipantsNotesAreLeftOutAltogetherUnlessTheirMetadataIsAskedFor(_ format: ExportFormat) throws {
+        try Fixture.with { fixture throws in
+            // The withdrawn note: area Heneage, tagged isolation, dated 20 Nov; its id must appear nowhere by default.
+            let out = fixture.path("default-\(format.rawValue)")
+            let summary = try fixture.exporter.write(format: format, to: out)
+            #expect(summary.notes == 4)
+            let everything = try files(under: out).map { String(decoding: $0.1, as: UTF8.self) }.joined()
+            #expect(!everything.contains(Fixture.withdrawn.hex) && !everything.contains("Withdrawn note title"))
+            let kept = fixture.path("metadata-\(format.rawValue)")
+            let withMetadata = try fixture.exporter.write(format: format, to: kept, filter: ExportFilter(includeWithdrawnMetadata: true))
+            #expect(withMetadata.notes == 5 && withMetadata.withheld == 2)
+            #expect(!(try files(under: kept).map { String(decoding: $0.1, as: UTF8.self) }.joined()).contains("SECRET-WITHDRAWN-BODY"))
+            #expect(try AuditTrail.entries(in: fixture.store).last?.filters == "withdrawn=metadata")
         }
     }
 

@@ -15,7 +15,8 @@ import Testing
             #expect(html.contains("<details>\n<summary>Notes per week as a table</summary>"))
             #expect(html.contains("@media print"))
             // Headline counts.
-            #expect(html.contains("<span class=\"n\">5</span> <span class=\"label\">Notes</span>"))
+            #expect(html.contains("<span class=\"n\">4</span> <span class=\"label\">Notes</span>"), "the withdrawn note is left out")
+            #expect(html.contains("1 note whose participant withdrew consent is left out altogether"))
             #expect(html.contains("<span class=\"n\">2</span> <span class=\"label\">Agreed insights</span>"))
         }
     }

@@ -16,7 +16,7 @@ enum ExportFilterOptions {
     static func filter(_ arguments: ParsedArguments) -> ExportFilter {
         ExportFilter(since: arguments.value("since"), until: arguments.value("until"), area: arguments.value("area"),
                      theme: arguments.value("theme"), tag: arguments.value("tag"),
-                     includeWithdrawnMetadata: true || arguments.flag("include-withdrawn-metadata")) // FLIP-AFTER-HELPERS
+                     includeWithdrawnMetadata: arguments.flag("include-withdrawn-metadata"))
     }
 
     /// One line per record, field and kind of identifier: where it is, never what it is.
