@@ -29,6 +29,17 @@ import Store
 /// number for number with QualCoder's; they answer "do the two of us code
 /// the same notes with the same themes?".
 public struct Agreement: Sendable {
+    /// What one yes-or-no answer is about.
+    public enum Unit: String, Sendable, CaseIterable {
+        /// Did the coder code a passage of the note with the theme?
+        case note
+        /// Did the coder's passages with the theme cover this character of
+        /// the note's body? QualCoder's unit: agreement over every
+        /// character of the notes both coded, as its file comparison counts
+        /// it; kappa is Cohen's, from the same table.
+        case character
+    }
+
     /// Two coders' answers about one theme over the notes both coded.
     public struct Counts: Sendable, Equatable {
         public var both = 0, onlyA = 0, onlyB = 0, neither = 0
@@ -64,6 +75,7 @@ public struct Agreement: Sendable {
 
     public let coderA: String
     public let coderB: String
+    public let unit: Unit
     /// The notes both coded, in id order.
     public let notes: [RecordID]
     /// Each theme either coder used on those notes, in codebook order.
@@ -75,7 +87,10 @@ public struct Agreement: Sendable {
     /// `passages` (`Passages.all`), counting those whose note is in `liveNotes`.
     /// Throws `StoreError.invalid` for a coder with no such passages, the
     /// same coder twice, or no note in common.
-    public init(passages: [Passages.Resolved], book: Codebook, liveNotes: Set<RecordID>, coderA: String, coderB: String) throws {
+    /// With `unit: .character`, `bodyLengths` gives each note's body length in characters (Unicode scalars).
+    public init(passages: [Passages.Resolved], book: Codebook, liveNotes: Set<RecordID>, coderA: String, coderB: String,
+                unit: Unit = .note, bodyLengths: [RecordID: Int] = [:]) throws {
+        self.unit = unit
         let keyA = Codebook.key(coderA), keyB = Codebook.key(coderB)
         guard keyA != keyB else { throw StoreError.invalid("both coders are '\(coderA)'", "compare two different coders") }
         let live = passages.filter { liveNotes.contains($0.note) }
@@ -104,8 +119,31 @@ public struct Agreement: Sendable {
         var used: Set<RecordID> = []
         for note in common { used.formUnion(a[note] ?? []); used.formUnion(b[note] ?? []) }
         self.notes = common
+        // Per coder, note and theme: the characters its passages cover.
+        func covered(_ key: String, _ note: RecordID, _ theme: RecordID, _ length: Int) -> [Bool] {
+            var marks = [Bool](repeating: false, count: length)
+            for passage in live where Codebook.key(passage.coder) == key && passage.note == note && passage.theme == theme {
+                guard let span = passage.span else { continue }
+                for index in max(0, span.start) ..< min(length, span.end) { marks[index] = true }
+            }
+            return marks
+        }
         self.themes = book.ordered.map(\.id).filter(used.contains).map { theme in
             var counts = Counts()
+            if unit == .character {
+                for note in common {
+                    let length = bodyLengths[note] ?? 0
+                    for (x, y) in zip(covered(keyA, note, theme, length), covered(keyB, note, theme, length)) {
+                        switch (x, y) {
+                        case (true, true): counts.both += 1
+                        case (true, false): counts.onlyA += 1
+                        case (false, true): counts.onlyB += 1
+                        case (false, false): counts.neither += 1
+                        }
+                    }
+                }
+                return (theme, counts)
+            }
             for note in common {
                 switch ((a[note] ?? []).contains(theme), (b[note] ?? []).contains(theme)) {
                 case (true, true): counts.both += 1
@@ -119,12 +157,17 @@ public struct Agreement: Sendable {
     }
 
     /// The comparison from the store: its codebook, passages, and which of their notes are live.
-    public static func load(_ store: Store, coderA: String, coderB: String) throws -> Agreement {
+    public static func load(_ store: Store, coderA: String, coderB: String, unit: Unit = .note) throws -> Agreement {
         let passages = try Passages.all(store)
         var live: Set<RecordID> = []
+        var lengths: [RecordID: Int] = [:]
         for note in Set(passages.map(\.note)) {
-            if let record = try store.record(note), record.type == Note.type, !record.erased, !record.isDeleted { live.insert(note) }
+            if let record = try store.record(note), record.type == Note.type, !record.erased, !record.isDeleted {
+                live.insert(note)
+                lengths[note] = record.value("body")?.text?.unicodeScalars.count ?? 0
+            }
         }
-        return try Agreement(passages: passages, book: try Codebook.load(store), liveNotes: live, coderA: coderA, coderB: coderB)
+        return try Agreement(passages: passages, book: try Codebook.load(store), liveNotes: live, coderA: coderA, coderB: coderB,
+                             unit: unit, bodyLengths: lengths)
     }
 }

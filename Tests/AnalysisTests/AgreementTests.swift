@@ -56,6 +56,24 @@ import Testing
         }
     }
 
+    /// QualCoder's unit: each character of the bodies of the notes both coded.
+    @Test func characterByCharacterOverTheBodiesBothCoded() throws {
+        try withAnalysisStore { store, _ throws in
+            let transport = try store.theme("transport")
+            // 20 characters: "the bus never came !" ; alice codes "the bus never" (0..<13), bob "bus never came" (4..<18).
+            let note = try store.note("bus", body: "the bus never came !")
+            try store.code(note, "the bus never", transport, by: "alice")
+            try store.code(note, "bus never came", transport, by: "bob")
+            let result = try Agreement.load(store, coderA: "alice", coderB: "bob", unit: .character)
+            let row = try #require(result.themes.first { $0.theme == transport }?.counts)
+            // both 4..<13 = 9, alice only 0..<4 = 4, bob only 13..<18 = 5, neither 18..<20 = 2.
+            #expect(row == Agreement.Counts(both: 9, onlyA: 4, onlyB: 5, neither: 2))
+            #expect(abs(row.observed - 0.55) < 1e-12)
+            let byNote = try Agreement.load(store, coderA: "alice", coderB: "bob")
+            #expect(byNote.themes.first?.counts == Agreement.Counts(both: 1), "by note they agree entirely")
+        }
+    }
+
     @Test func aSubThemeIsItsOwnThemeAndGoneWordsAndNotesDoNotCount() throws {
         try withAnalysisStore { store, _ throws in
             let transport = try store.theme("transport")

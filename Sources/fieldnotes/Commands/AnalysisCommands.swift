@@ -7,6 +7,7 @@ struct AnalysisAgreementCommand: Command {
         name: "analysis agreement", abstract: "Percent agreement and Cohen's kappa between two coders, per theme",
         options: [
             .option("coder", "NAME", "a coder (the device name passages record); give exactly two", repeatable: true),
+            .option("unit", "note|character", "what each answer is about: a note (default) or a character of the notes' bodies, as QualCoder compares"),
             formatOption,
         ],
         discussion: """
@@ -17,9 +18,10 @@ struct AnalysisAgreementCommand: Command {
             with pe = pA x pB + (1 - pA)(1 - pB). When pe = 1 (both coders gave every note the same answer)
             kappa is undefined: 'undefined' in the table, null in JSON. The last row pools every theme's table.
 
-            QualCoder compares one code in one file character by character (agreement over all characters,
-            kappa over the characters either coded, with pe = pyes x pno): its figures are not comparable
-            number for number with these.
+            With --unit character, each character of the bodies of the notes both coded is the yes or no:
+            is it inside a passage that coder coded with the theme? Agreement is then over every character,
+            as QualCoder's file comparison counts it; kappa is Cohen's from the same table (QualCoder's own
+            kappa counts only the characters either coded, with pe = pyes x pno, so kappas differ).
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -28,18 +30,19 @@ struct AnalysisAgreementCommand: Command {
         guard coders.count == 2 else {
             throw UsageError(message: "give exactly two coders, as in --coder alice-laptop --coder bob-laptop", command: spec.name)
         }
+        let unit = try arguments.choice("unit", Agreement.Unit.allCases.map(\.rawValue)).flatMap(Agreement.Unit.init(rawValue:)) ?? .note
         let store = try context.openStore()
-        let result = try Agreement.load(store, coderA: coders[0], coderB: coders[1])
+        let result = try Agreement.load(store, coderA: coders[0], coderB: coders[1], unit: unit)
         let book = try Codebook.load(store)
         func fields(_ counts: Agreement.Counts) -> [(String, JSON)] {
-            [("notes", .number(Double(counts.notes))), ("both", .number(Double(counts.both))),
+            [(unit == .note ? "notes" : "characters", .number(Double(counts.notes))), ("both", .number(Double(counts.both))),
              ("a_only", .number(Double(counts.onlyA))), ("b_only", .number(Double(counts.onlyB))),
              ("neither", .number(Double(counts.neither))), ("percent_agreement", .number(100 * counts.observed)),
              ("kappa", counts.kappa.map(JSON.number) ?? .null)]
         }
         if json {
             context.out(JSON.object([
-                ("coder_a", .string(result.coderA)), ("coder_b", .string(result.coderB)), ("unit", .string("note")),
+                ("coder_a", .string(result.coderA)), ("coder_b", .string(result.coderB)), ("unit", .string(unit.rawValue)),
                 ("notes", .number(Double(result.notes.count))),
                 ("themes", .array(result.themes.map { row in
                     .object([("theme_id", .string(row.theme.hex)), ("theme", .string(book.name(row.theme)))] + fields(row.counts))
@@ -49,7 +52,7 @@ struct AnalysisAgreementCommand: Command {
             return
         }
         context.out("\(result.coderA) (A) and \(result.coderB) (B) over the \(result.notes.count) note\(result.notes.count == 1 ? "" : "s") both coded; "
-                    + "the unit is the note (see --help)")
+                    + "the unit is the \(unit.rawValue) (see --help)")
         var table = Table("THEME", "BOTH", "A ONLY", "B ONLY", "NEITHER", "AGREEMENT", "KAPPA")
         func add(_ name: String, _ counts: Agreement.Counts) {
             table.add(name, "\(counts.both)", "\(counts.onlyA)", "\(counts.onlyB)", "\(counts.neither)",
