@@ -121,7 +121,8 @@ enum QDPXExport {
                 guard let theme = data.tree.themes[id] else { return }
                 let color = theme.value("color")?.text.flatMap { Theme.isColor($0) ? $0 : nil }
                 xml.start("Code", [("guid", GUID.of(id)), ("name", nameOfCode[GUID.of(id)]), ("isCodable", "true"), ("color", color)])
-                if let description = theme.value("description")?.text, !description.isEmpty { xml.leaf("Description", description) }
+                let description = [theme.value("description")?.text, memoText(data, about: [id])].compactMap { $0 }.filter { !$0.isEmpty }
+                if !description.isEmpty { xml.leaf("Description", description.joined(separator: "\n\n")) }
                 for insight in insightsOfTheme[id] ?? [] { xml.empty("NoteRef", [("targetGUID", GUID.of(insight))]) }
                 for child in data.tree.children[id] ?? [] { code(child) }
                 xml.end()
@@ -173,6 +174,8 @@ enum QDPXExport {
             xml.start("Cases")
             for participant in cases {
                 xml.start("Case", [("guid", caseGUID(participant)), ("name", participant)])
+                let caseRecords = data.cases.filter { Codebook.key($0.value("pseudonym")?.text ?? "") == Codebook.key(participant) }.map(\.id)
+                if let memos = memoText(data, about: Set(caseRecords)) { xml.leaf("Description", memos) }
                 for note in participants[participant] ?? [] { xml.empty("SourceRef", [("targetGUID", GUID.of(note))]) }
                 xml.end()
             }
@@ -196,7 +199,8 @@ enum QDPXExport {
                 let consent = note.value("consent")?.text ?? ""
                 xml.start("TextSource", [("guid", guid), ("name", name), ("plainTextPath", "internal://\(guid).txt"),
                                          ("creatingUser", made.user), ("creationDateTime", made.date)])
-                xml.leaf("Description", "fieldnotes note \(note.id.hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : ""))
+                xml.leaf("Description", "fieldnotes note \(note.id.hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
+                         + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
                 let whole = 0 ..< selectionEnd(text)
                 if let participant = participant(note) {
                     let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
@@ -223,7 +227,8 @@ enum QDPXExport {
                         let stamp = QDPXUsers.Stamp(user: users.guid(coder: passage.coder) ?? made.user, date: date)
                         let offset = bodyOffset(note), body = Array((note.value("body")?.text ?? "").unicodeScalars)
                         let start = offset + lineFeedOffset(range.lowerBound, in: body), end = offset + lineFeedOffset(range.upperBound, in: body)
-                        selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp) {
+                        selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp,
+                                  description: memoText(data, about: [passage.record.id])) {
                             coding(&$0, GUID.named("passage-coding", passage.record.id.hex), GUID.of(passage.theme), stamp)
                         }
                         counts.exported += 1
@@ -320,11 +325,25 @@ enum QDPXExport {
         return (Int.max, Int.max, id)
     }
 
+    /// The memos about `targets`, as QualCoder shows a memo: "Memo by AUTHOR, DATE: TEXT", one
+    /// paragraph each, oldest first; nil for none. A memo withheld with its note's words is left out.
+    static func memoText(_ data: ExportDataset, about targets: Set<RecordID>) -> String? {
+        let memos = data.memos.filter { memo in
+            !data.withheldMemos.contains(memo.id) && (data.memoTargets[memo.id].map { targets.contains($0.id) } ?? false)
+        }.sorted { ($0.value("written_at")?.text ?? "", $0.id) < ($1.value("written_at")?.text ?? "", $1.id) }
+        let paragraphs = memos.compactMap { memo -> String? in
+            guard let body = memo.value("body")?.text, !body.isEmpty else { return nil }
+            return "Memo by \(memo.value("author")?.text ?? "?"), \(memo.value("written_at")?.text ?? "?"): \(body)"
+        }
+        return paragraphs.isEmpty ? nil : paragraphs.joined(separator: "\n\n")
+    }
+
     static func selection(_ xml: inout XMLBuilder, _ guid: String, _ name: String, _ range: Range<Int>, _ stamp: QDPXUsers.Stamp,
-                          _ codings: (inout XMLBuilder) -> Void) {
+                          description: String? = nil, _ codings: (inout XMLBuilder) -> Void) {
         xml.start("PlainTextSelection", [("guid", guid), ("name", name),
                                          ("startPosition", String(range.lowerBound)), ("endPosition", String(range.upperBound)),
                                          ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
+        if let description { xml.leaf("Description", description) }
         codings(&xml)
         xml.end()
     }

@@ -141,6 +141,32 @@ enum QDE {
         }
     }
 
+    /// Memos travel as the Description QualCoder reads as a memo: on the
+    /// note's source, the passage's selection and the theme's code; never a
+    /// memo withheld with its note's words.
+    @Test func memosAreDescriptionsOfWhatTheyAreAbout() throws {
+        try Fixture.with { fixture throws in
+            let store = fixture.store
+            let passage = Fixture.id("9b01")
+            try store.commit(try Passages.code(.quote("she only gets out when her son drives over"), of: Fixture.busCut, theme: Fixture.transport,
+                                               coder: "ana", now: "2026-12-01T10:00:00Z", in: store, id: passage))
+            func memo(_ body: String, _ target: RecordID, _ type: String, _ n: String) throws {
+                try store.commit(try Memos.adding(body, about: Memos.Target(id: target, type: type), author: "ana", now: "2026-12-02T09:00:00Z", id: Fixture.id(n)))
+            }
+            try memo("Follow up with the son.", Fixture.busCut, Note.type, "9c01")
+            try memo("Strong example of dependence on family lifts.", passage, Passage.type, "9c02")
+            try memo("Includes community transport.", Fixture.transport, Theme.type, "9c03")
+            try memo("SECRET-MEMO-ON-DECLINED", Fixture.declined, Note.type, "9c04")
+            let project = try Self.project(fixture)
+            let source = try #require(QDE.elements("TextSource", in: project.xml).first { $0["guid"] == GUID.of(Fixture.busCut) })
+            #expect(source.inner.contains("Memo by ana, 2026-12-02T09:00:00Z: Follow up with the son."))
+            #expect(try Self.selection(project, passage).inner.contains("<Description>Memo by ana, 2026-12-02T09:00:00Z: Strong example of dependence on family lifts.</Description>"))
+            let code = try #require(QDE.elements("Code", in: project.xml).first { $0["guid"] == GUID.of(Fixture.transport) })
+            #expect(code.inner.contains("Memo by ana, 2026-12-02T09:00:00Z: Includes community transport."))
+            #expect(!project.xml.contains("SECRET-MEMO-ON-DECLINED"))
+        }
+    }
+
     @Test func passagesOfWithheldOrDeletedWordsAreLeftOutAndCounted() throws {
         try Fixture.with { fixture throws in
             try fixture.store.commit(try Passages.code(.range(0 ..< 6), of: Fixture.declined, theme: Fixture.transport, coder: "analyst-laptop",
