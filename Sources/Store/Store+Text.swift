@@ -25,6 +25,16 @@ extension Store {
         texts[rid] = try buildText(rid, replica: batch.replica)
     }
 
+    /// How many built text fields a connection keeps: a hub applying a
+    /// whole team's notes would otherwise hold one per note. Building one
+    /// again from the log is cheap for a note's body.
+    static let textCacheLimit = 256
+
+    /// Keeps `texts` within `textCacheLimit` by forgetting them all (called between batches, never inside one).
+    func trimTextCache() {
+        if texts.count > Store.textCacheLimit { texts.removeAll() }
+    }
+
     /// Builds a record's text field from every operation on it in the log.
     func buildText(_ rid: Int64, replica: ReplicaID) throws -> TextField {
         let operations = try statement("""
@@ -42,6 +52,7 @@ extension Store {
     /// After the batch's operations: each text field it touched gets its
     /// count in `texts` and its shown text as its one head.
     func finishTexts(_ batch: Batch) throws {
+        defer { trimTextCache() }
         for rid in batch.textsTouched {
             if batch.textsRebuild.contains(rid) { texts[rid] = try buildText(rid, replica: batch.replica) }
             guard let field = texts[rid] else { continue }
@@ -135,6 +146,7 @@ extension Store {
             let persisted = try statement("SELECT ops FROM texts WHERE record = ? AND field = 'body'").first([.integer(row.0)]) { Int($0.int64(0)) } ?? 0
             if let cached = texts[row.0], cached.operationCount == persisted, cached.sequence.replica == replica { return cached.sequence }
             let field = try buildText(row.0, replica: replica)
+            trimTextCache()
             texts[row.0] = field
             return field.sequence
         }
