@@ -346,7 +346,7 @@ enum QDE {
         let qde = try readText(unpacked + "/project.qde")
         let selections = QDE.elements("PlainTextSelection", in: qde)
         for passage in passages {
-            let id = try #require(passage["id"] as? String), note = try #require(passage["note"] as? String)
+            let id = try #require(passage["id"] as? String), note = try #require(passage["note_id"] as? String)
             let hex = { (h: String) in [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4), h.dropFirst(20)].joined(separator: "-") }
             let selection = try #require(selections.first { $0["guid"] == hex(id) }, "passage \(id) is not in the demo's project")
             #expect(QDE.words(selection, in: try readText(unpacked + "/Sources/\(hex(note)).txt")) == passage["text"] as? String)

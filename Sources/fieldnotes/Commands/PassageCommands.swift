@@ -50,7 +50,7 @@ struct PassageListCommand: Command {
             formatOption,
         ],
         discussion: "The words of a note whose consent is declined or withdrawn are withheld, as in exports.\n"
-            + "A passage whose words have all been deleted is listed as such.")
+            + "A passage whose words have all been deleted is listed as such. JSON keys are those of passages.csv.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
@@ -76,8 +76,8 @@ struct PassageListCommand: Command {
         if json {
             context.out(JSON.array(rows.map { row in
                 .object([
-                    ("id", .string(row.passage.record.id.hex)), ("note", .string(row.passage.note.hex)),
-                    ("theme", .string(row.passage.theme.hex)), ("theme_name", .string(book.name(row.passage.theme))),
+                    ("id", .string(row.passage.record.id.hex)), ("note_id", .string(row.passage.note.hex)),
+                    ("theme_id", .string(row.passage.theme.hex)), ("theme_name", .string(book.name(row.passage.theme))),
                     ("coder", .string(row.passage.coder)), ("coded_at", .string(row.passage.codedAt)),
                     ("start", row.passage.span.map { .number(Double($0.start)) } ?? .null),
                     ("end", row.passage.span.map { .number(Double($0.end)) } ?? .null),
