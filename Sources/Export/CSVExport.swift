@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Store
 
@@ -42,15 +43,15 @@ enum CSVExport {
         }
         for insight in data.insights {
             add("insights", [insight.id.hex, text(insight, "statement"), text(insight, "area"), text(insight, "status"), text(insight, "confidence")])
-            for note in ExportDataset.ids(insight, Insight.evidenceSet) {
+            for note in Evidence.ids(insight, Insight.evidenceSet) {
                 add("insight_evidence", [insight.id.hex, note.hex, data.noteIDs.contains(note) ? "true" : "false"])
             }
-            for theme in ExportDataset.ids(insight, Insight.themeSet) { add("insight_themes", [insight.id.hex, theme.hex]) }
+            for theme in Evidence.ids(insight, Insight.themeSet) { add("insight_themes", [insight.id.hex, theme.hex]) }
         }
         for decision in data.decisions {
             add("decisions", [decision.id.hex, text(decision, "title"), text(decision, "status"), text(decision, "decided_at"),
                               text(decision, "follows_evidence"), text(decision, "suggested"), text(decision, "made"), text(decision, "description")])
-            for insight in ExportDataset.ids(decision, Decision.insightSet) { add("decision_insights", [decision.id.hex, insight.hex]) }
+            for insight in Evidence.ids(decision, Decision.insightSet) { add("decision_insights", [decision.id.hex, insight.hex]) }
         }
         for row in data.noteThemes { add("note_themes", [row.note.hex, row.theme.hex, row.how.rawValue]) }
         let notes = Dictionary(data.notes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

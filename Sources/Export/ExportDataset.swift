@@ -60,8 +60,6 @@ struct ExportDataset {
     var cases: [VisibleRecord] = []
     var caseAttributes: [CaseAttributeDefinition] = []
 
-    static var withholdingConsents: Set<String> { Note.withholdingConsents }
-    static var withheldFields: Set<String> { Note.withheldFields }
 
     static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
         var notes = try store.list(try filter.recordFilter())
@@ -96,7 +94,7 @@ struct ExportDataset {
         notes = notes.map { note in
             guard Note.withholdsText(note) else { return note }
             withheld.insert(note.id)
-            return note.transformed(dropping: withheldFields)
+            return note.transformed(dropping: Note.withheldFields)
         }
         let inScope = Set(notes.map(\.id))
         let insights = try store.list(RecordFilter(type: Insight.type))
@@ -209,11 +207,6 @@ struct ExportDataset {
     }
 
     // MARK: Views the formats share
-
-    /// The record ids a set holds as text (insight themes and evidence, decision insights).
-    static func ids(_ record: VisibleRecord, _ set: String) -> [RecordID] {
-        record.elements(set).compactMap { $0.text.flatMap(RecordID.init(hex:)) }.sorted()
-    }
 
     /// The note's tags as text, in canonical order.
     static func tags(_ note: VisibleRecord) -> [String] { note.elements(Note.tagSet).compactMap(\.text) }

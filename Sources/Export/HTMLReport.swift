@@ -427,7 +427,7 @@ public struct HTMLReport {
             out += "<td>\(e(decision.value("decided_at")?.text.map(ReportFigures.humanDate) ?? "–"))</td>"
             let warning = (flags[decision.id] ?? []).map { "<br><span class=\"flag\">check</span> \(e($0.text.capitalizedFirst))" }.joined()
             out += "<td class=\"follows follows-\(follows.key)\"><span aria-hidden=\"true\">\(follows.symbol)</span> \(e(follows.text))\(warning)</td>"
-            out += "<td class=\"num\">\(ExportDataset.ids(decision, Decision.insightSet).count)</td></tr>\n"
+            out += "<td class=\"num\">\(Evidence.ids(decision, Decision.insightSet).count)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n</div>\n"
         for decision in decisions {
@@ -441,14 +441,14 @@ public struct HTMLReport {
             out += "<dt>Followed the evidence?</dt><dd class=\"follows follows-\(follows.key)\"><span aria-hidden=\"true\">\(follows.symbol)</span> \(e(follows.text))</dd>\n"
             for flag in flags[decision.id] ?? [] { out += "<dt>Check</dt><dd class=\"warning\"><span class=\"flag\">check</span> \(e(flag.text.capitalizedFirst))</dd>\n" }
             out += "</dl>\n"
-            let behind = ExportDataset.ids(decision, Decision.insightSet)
+            let behind = Evidence.ids(decision, Decision.insightSet)
             if behind.isEmpty {
                 out += "<p class=\"empty\">No insights are linked to this decision.</p>\n"
             } else {
                 out += "<p>Insights behind it:</p>\n<ul>\n"
                 for id in behind {
                     guard let insight = insights[id] else { out += "<li>An insight no longer in the store</li>\n"; continue }
-                    let evidence = ExportDataset.ids(insight, Insight.evidenceSet).count
+                    let evidence = Evidence.ids(insight, Insight.evidenceSet).count
                     out += "<li>\(e(insight.value("statement")?.text ?? "(no statement)")) <span class=\"meta\">(\(e(insight.value("status")?.text ?? "no status")); \(ReportFigures.count(evidence, "evidence note")))</span></li>\n"
                 }
                 out += "</ul>\n"

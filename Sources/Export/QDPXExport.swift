@@ -91,7 +91,7 @@ enum QDPXExport {
         // Insights by theme, for the codes' NoteRefs.
         var insightsOfTheme: [RecordID: [RecordID]] = [:]
         for insight in data.insights {
-            for theme in ExportDataset.ids(insight, Insight.themeSet) where data.tree.themes[theme] != nil {
+            for theme in Evidence.ids(insight, Insight.themeSet) where data.tree.themes[theme] != nil {
                 insightsOfTheme[theme, default: []].append(insight.id)
             }
         }
@@ -277,9 +277,9 @@ enum QDPXExport {
             }
             for (insight, name) in zip(data.insights, noteNames) {
                 let statement = insight.value("statement")?.text ?? ""
-                let evidence = ExportDataset.ids(insight, Insight.evidenceSet)
+                let evidence = Evidence.ids(insight, Insight.evidenceSet)
                 let inExport = evidence.compactMap { nameOfSource[$0] }
-                let themes = ExportDataset.ids(insight, Insight.themeSet).compactMap { nameOfCode[GUID.of($0)] }
+                let themes = Evidence.ids(insight, Insight.themeSet).compactMap { nameOfCode[GUID.of($0)] }
                 var lines = [statement, "",
                              "Status: \(insight.value("status")?.text ?? "-")", "Confidence: \(insight.value("confidence")?.text ?? "-")",
                              "Area: \(insight.value("area")?.text ?? "-")",
@@ -296,7 +296,7 @@ enum QDPXExport {
                           "The evidence suggested: \(decision.value("suggested")?.text ?? "-")",
                           "Decision made: \(decision.value("made")?.text ?? "-")",
                           "Follows the evidence: \(decision.value("follows_evidence")?.text ?? "-")"]
-                let insights = ExportDataset.ids(decision, Decision.insightSet).filter(insightIDs.contains)
+                let insights = Evidence.ids(decision, Decision.insightSet).filter(insightIDs.contains)
                 let insightNames = insights.compactMap { id in data.insights.firstIndex { $0.id == id }.map { noteNames[$0] } }
                 lines += insightNames.isEmpty ? [] : ["Insights:"] + insightNames.map { "- \($0)" }
                 note(decision, name, "decision", lines, refs: insights)

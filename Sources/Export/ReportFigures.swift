@@ -134,24 +134,4 @@ enum ReportFigures {
         if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
         return cut + "…"
     }
-
-    /// The first sentence of a text, at most `limit` characters, cut at a word with an ellipsis.
-    static func firstSentence(_ text: String, limit: Int = 220) -> String {
-        let flat = text.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters() }.filter { !$0.isEmpty }.first ?? ""
-        var sentence = ""
-        var previous: Character?
-        for character in flat {
-            if let previous, ".!?".contains(previous), character == " " { break }
-            sentence.append(character)
-            previous = character
-        }
-        guard sentence.count > limit else { return sentence }
-        var cut = String(sentence.prefix(limit - 1))
-        if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
-        return cut + "…"
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingSpaces }
 }

@@ -20,9 +20,17 @@ extension Store {
     func loadText(_ rid: Int64, _ batch: Batch) throws {
         guard !batch.textsLoaded.contains(rid) else { return }
         batch.textsLoaded.insert(rid)
+        _ = try currentText(rid, replica: batch.replica)
+    }
+
+    /// The record's text field for `replica`: the cached one if it holds as
+    /// many operations as `texts` counts, else built again from the log.
+    func currentText(_ rid: Int64, replica: ReplicaID) throws -> TextField {
         let persisted = try statement("SELECT ops FROM texts WHERE record = ? AND field = 'body'").first([.integer(rid)]) { Int($0.int64(0)) } ?? 0
-        if let cached = texts[rid], cached.operationCount == persisted, cached.sequence.replica == batch.replica { return }
-        texts[rid] = try buildText(rid, replica: batch.replica)
+        if let cached = texts[rid], cached.operationCount == persisted, cached.sequence.replica == replica { return cached }
+        let field = try buildText(rid, replica: replica)
+        texts[rid] = field
+        return field
     }
 
     /// How many built text fields a connection keeps: a hub applying a
@@ -143,12 +151,8 @@ extension Store {
         try guarded {
             guard let row = try statement("SELECT rid, erased FROM records WHERE id = ?").first([.text(record.hex)], { ($0.int64(0), $0.int64(1) != 0) }),
                   !row.1 else { return nil }
-            let persisted = try statement("SELECT ops FROM texts WHERE record = ? AND field = 'body'").first([.integer(row.0)]) { Int($0.int64(0)) } ?? 0
-            if let cached = texts[row.0], cached.operationCount == persisted, cached.sequence.replica == replica { return cached.sequence }
-            let field = try buildText(row.0, replica: replica)
             trimTextCache()
-            texts[row.0] = field
-            return field.sequence
+            return try currentText(row.0, replica: replica).sequence
         }
     }
 
