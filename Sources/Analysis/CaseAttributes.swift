@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Store
 
 /// An attribute of cases as the analysts defined it (an `attribute`

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Store
 
 /// Which records people's rights reach: everything held about one

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Store
 
 /// Which notes a person asks for: `list` and `search` take the same filters,
@@ -55,12 +56,14 @@ public struct NoteQuery: Sendable {
         return filter
     }
 
-    /// The first moment after `until`: the next day for a date, the next
-    /// second for a time (so `--until 2026-02-15` takes in the whole day).
-    public static func before(_ until: String) throws -> String {
-        let canonical = try Note.date(until)
-        guard let moment = ISO8601.parse(until.trimmingSpaces) else { return canonical }
-        return moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
+    /// The first moment after `until`, the exclusive end of a `--until`
+    /// range: the next day for a date, the next second for a time (so
+    /// `--until 2026-02-15` takes in the whole day); nil for no end, when
+    /// that is past 9999-12-31T23:59:59Z and nothing stored can be later.
+    /// The one place this rule lives: `list`, `coverage` and exports use it.
+    public static func before(_ until: String) throws -> String? {
+        _ = try Note.date(until)
+        return ISO8601.parse(until.trimmingSpaces)?.exclusiveEnd
     }
 }
 

@@ -2,6 +2,7 @@ import Analysis
 import CRDT
 import Crypto
 import Export
+import Formats
 import Glibc
 import Store
 import Sync

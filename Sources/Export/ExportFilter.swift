@@ -1,3 +1,4 @@
+import Analysis
 import Store
 
 /// Which notes an export holds. Themes, insights and decisions are always
@@ -40,12 +41,7 @@ public struct ExportFilter: Sendable, Equatable {
         var filter = RecordFilter(type: Note.type)
         filter.rangeField = "occurred_at"
         if let since { filter.from = try Note.date(since) }
-        if let until {
-            _ = try Note.date(until)
-            if let moment = ISO8601.parse(until.trimmingSpaces) {
-                filter.before = moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
-            }
-        }
+        if let until { filter.before = try NoteQuery.before(until) }
         // The area is matched against the vocabulary by `ExportDataset.load`.
         if let tag { filter.elements[Note.tagSet] = .text(tag.trimmingSpaces) }
         return filter

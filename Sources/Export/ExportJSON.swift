@@ -1,12 +1,13 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
-/// The JSON shape of every exported record, built like `RecordJSON.note`:
-/// id, type, each field in `RecordTypes` order (unset as null), each set of
-/// record ids as an array, deleted, erased, and conflicts. Notes use
-/// `RecordJSON.note` itself, so an exported note is exactly what
-/// `show --format json` prints.
+/// The JSON shape of every exported record, `RecordJSON`'s: id, type, each
+/// field in `RecordTypes` order (unset as null), each set of record ids as an
+/// array, deleted, erased, and conflicts. Notes, insights, decisions and
+/// records of other types are `RecordJSON`'s own, so an exported record is
+/// exactly what `show --format json` prints.
 ///
 /// Names agree with the CSV tables: a key holding another record's id ends in
 /// `_id` (a theme's `parent_id`, a passage's `note_id` and `theme_id`, a
@@ -22,41 +23,29 @@ public enum ExportJSON {
         case Theme.type: return theme(record, parent: record.value("parent")?.text.flatMap(RecordID.init(hex:)), names: names)
         case Insight.type: return insight(record, names: names)
         case Decision.type: return decision(record, names: names)
-        default: return shape(record, fields: record.fields.map(\.name), sets: record.sets.map(\.name), names: names)
+        default: return RecordJSON.record(record, fields: record.fields.map(\.name), sets: record.sets.map(\.name), names: names)
         }
     }
 
     /// id, type, name, description, parent_id, color, deleted, erased,
     /// conflicts. `parent` is the parent the codebook shows (never a loop, never a missing theme).
     public static func theme(_ record: VisibleRecord, parent: RecordID?, names: [ReplicaID: String]) -> JSON {
-        var members: [(String, JSON)] = [("id", .string(record.id.hex)), ("type", .string(record.type))]
+        var members = RecordJSON.identity(record)
         for field in Theme.fields {
             members.append(field == "parent" ? ("parent_id", parent.map { .string($0.hex) } ?? .null) : (field, RecordJSON.value(record.value(field))))
         }
-        return .object(members + state(record, names: names))
+        return .object(members + RecordJSON.state(record, names: names))
     }
 
     /// id, type, statement, area, status, confidence, themes, evidence, deleted, erased, conflicts.
     public static func insight(_ record: VisibleRecord, names: [ReplicaID: String]) -> JSON {
-        shape(record, fields: Insight.fields, sets: [Insight.themeSet, Insight.evidenceSet], names: names)
+        RecordJSON.record(record, fields: Insight.fields, sets: [Insight.themeSet, Insight.evidenceSet], names: names)
     }
 
     /// id, type, title, description, status, decided_at, suggested, made,
     /// follows_evidence, insights, deleted, erased, conflicts.
     public static func decision(_ record: VisibleRecord, names: [ReplicaID: String]) -> JSON {
-        shape(record, fields: Decision.fields, sets: [Decision.insightSet], names: names)
-    }
-
-    static func shape(_ record: VisibleRecord, fields: [String], sets: [String], names: [ReplicaID: String]) -> JSON {
-        var members: [(String, JSON)] = [("id", .string(record.id.hex)), ("type", .string(record.type))]
-        for field in fields { members.append((field, RecordJSON.value(record.value(field)))) }
-        for set in sets { members.append((set, .array(record.elements(set).map(RecordJSON.value)))) }
-        return .object(members + state(record, names: names))
-    }
-
-    /// deleted, erased, conflicts: the keys every record ends with.
-    static func state(_ record: VisibleRecord, names: [ReplicaID: String]) -> [(String, JSON)] {
-        [("deleted", .bool(record.isDeleted)), ("erased", .bool(record.erased)), ("conflicts", RecordJSON.conflicts(record, names: names))]
+        RecordJSON.record(record, fields: Decision.fields, sets: [Decision.insightSet], names: names)
     }
 
     // MARK: Passages, memos and note themes: the CSV tables' columns, with `type` after `id`
@@ -99,7 +88,7 @@ public enum ExportJSON {
     /// name: `case_attributes.csv`'s rows), deleted, erased, conflicts.
     static func caseRecord(_ record: VisibleRecord, attributes: [(name: String, value: Value)], names: [ReplicaID: String]) -> JSON {
         .object([("id", .string(record.id.hex)), ("type", .string(Case.type)), ("pseudonym", RecordJSON.value(record.value("pseudonym"))),
-                 ("attributes", .object(attributes.map { ($0.name, RecordJSON.value($0.value)) }))] + state(record, names: names))
+                 ("attributes", .object(attributes.map { ($0.name, RecordJSON.value($0.value)) }))] + RecordJSON.state(record, names: names))
     }
 
     /// The columns of `note_themes.csv`; its NDJSON lines start with `type`: `note_theme`.

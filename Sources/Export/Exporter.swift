@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Store
 
 /// How an export treats direct identifiers it finds in the text.

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 /// The REFI-QDA project exchange export (QDA-XML project 1.0): a ZIP holding

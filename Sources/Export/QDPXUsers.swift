@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Store
 
 /// The users of a REFI-QDA project and who made what: every device is a

@@ -1,10 +1,13 @@
+import Formats
 import Store
 
 /// Small pure calculations behind the HTML report: periods, medians, dates.
 enum ReportFigures {
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// Days since 1970-01-01 of an ISO 8601 text, or nil.
+    /// Days since 1970-01-01 of an ISO 8601 text, or nil: a day of the years
+    /// 0001 to 9999, as `ISO8601.parse` takes no other (a peer's note may hold
+    /// any text, and an older version stored years 0000 and below).
     static func day(_ text: String?) -> Int64? {
         guard let text, let moment = ISO8601.parse(text) else { return nil }
         return moment.seconds >= 0 ? moment.seconds / 86_400 : (moment.seconds - 86_399) / 86_400
@@ -28,8 +31,10 @@ enum ReportFigures {
 
     /// Counts per period from the first note's period to the last's, empty
     /// periods included: weeks starting on Monday, or calendar months when the
-    /// notes span more than 78 weeks.
+    /// notes span more than 78 weeks. Days outside the years 0001 to 9999
+    /// (none that `day` gives) are left out, so every period has a date.
     static func periods(_ days: [Int64]) -> (unit: String, periods: [(label: String, start: String, count: Int)]) {
+        let days = days.filter { (ISO8601.earliest / 86_400...ISO8601.latest / 86_400).contains($0) }
         guard let first = days.min(), let last = days.max() else { return ("week", []) }
         func monday(_ day: Int64) -> Int64 { day - ((day % 7 + 7 + 3) % 7) }
         if (monday(last) - monday(first)) / 7 <= 78 {

@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// A minimal ZIP archive writer (PKWARE APPNOTE.TXT 6.3): stored entries (no

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 
 /// Notes, the first record type: what a resident told a worker, with its
 /// context. Every field is a multi-value register of the generic record;
@@ -111,13 +112,11 @@ public enum Note {
 
     /// A date or date-time in canonical UTC text.
     public static func date(_ text: String) throws -> String {
-        guard let moment = ISO8601.parse(text.trimmingSpaces) else {
-            throw StoreError.invalid("'\(text)' is not an ISO 8601 date", "write it as 2026-11-20 or 2026-11-20T14:30 (UTC unless an offset like +01:00 is given)")
+        do {
+            return try ISO8601.read(text.trimmingSpaces).text
+        } catch {
+            throw StoreError.invalid(error.message, error.hint)
         }
-        guard RecordSchema.isMoment(moment.text) else {
-            throw StoreError.invalid("'\(text)' is outside the years 0000 to 9999 in UTC", "check the date")
-        }
-        return moment.text
     }
 
     static func check(_ text: String, in allowed: [String], what: String) throws -> String {

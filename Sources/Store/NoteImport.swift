@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 
 /// Reads notes from NDJSON, a JSON array, or CSV, with the same field names
 /// as `show --format json`, and checks every row before anything is written
@@ -152,7 +153,7 @@ public enum NoteImport {
                 guard case .object(let measures) = value else { throw bad("measures must be an object of numbers") }
                 input.measures = try measures.map { name, value in
                     guard case .number(let number) = value else { throw bad("measure \(name) must be a number") }
-                    return (name, JSON.format(number))
+                    return (name, JSON.format(number.double))
                 }
             default:
                 guard Note.fields.contains(key) else {

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 
 /// The record schema, written once: each record type's fields and sets and
 /// what their values may be. `Protocol/SCHEMA.md` documents it. The CLI and
@@ -227,7 +228,7 @@ public enum RecordSchema {
             return nil
         case .moment:
             guard let text = value.text, isMoment(text) else {
-                return wrong("a UTC time", "write it as ISO 8601 UTC, as in 2026-11-20T14:30:00Z")
+                return wrong("a UTC time", "write it as ISO 8601 UTC in the years 0001 to 9999, as in 2026-11-20T14:30:00Z")
             }
             return nil
         case .recordID:

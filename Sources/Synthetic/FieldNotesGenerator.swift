@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// Realistic synthetic field notes from North East Lincolnshire: wards and

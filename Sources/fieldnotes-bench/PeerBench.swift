@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Foundation
 import Store
 import Wire

@@ -1,6 +1,7 @@
 import Analysis
 import CRDT
 import Export
+import Formats
 import Foundation
 import Store
 import Testing
@@ -110,7 +111,7 @@ import Testing
                 switch value {
                 case .null: row[key] = ""
                 case .bool(let bool): row[key] = bool ? "true" : "false"
-                case .number(let number): row[key] = JSON.format(number)
+                case .number(let number): row[key] = number.text
                 case .string(let text): row[key] = text
                 case .array, .object: row[key] = value.serialized()
                 }

@@ -1,5 +1,6 @@
 import CRDT
 @testable import Export
+import Formats
 import Foundation
 import Store
 import Testing

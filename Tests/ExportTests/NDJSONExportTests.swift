@@ -1,5 +1,6 @@
 import CRDT
 import Export
+import Formats
 import Store
 import Testing
 

@@ -1,6 +1,7 @@
 import Analysis
 import CRDT
 @testable import Export
+import Formats
 import Foundation
 import Store
 import Testing

@@ -24,6 +24,24 @@ import Testing
 
     static func assign(_ field: String, _ value: Value) -> Action { .assign(field: field, value: value, replaces: []) }
 
+    /// A person's date is refused with the reason when it names a moment
+    /// the formatter cannot print in four digits (it was stored as
+    /// `00-1-12-31T23:00:00Z`), and read when its offset brings it in range.
+    @Test func aDateOutsideTheYearsOneTo9999IsRefusedWithTheReason() throws {
+        for (text, reason) in [("0000-01-01T00:00+01:00", "'0000-01-01T00:00+01:00' is outside the years 0001 to 9999 in UTC; check the date"),
+                               ("2026-02-29", "'2026-02-29' is not a date: February 2026 has 28 days; check the date"),
+                               ("2016-12-31T23:59:60Z", "'2016-12-31T23:59:60Z' is a leap second, which cannot be stored; write 59 seconds instead of 60")] {
+            do {
+                let stored = try Note.date(text)
+                Issue.record("\(text) was read as \(stored)")
+            } catch {
+                #expect("\(error)" == reason)
+            }
+        }
+        #expect(try Note.date(" 0000-12-31T23:30-01:00 ") == "0001-01-01T00:30:00Z")
+        #expect(try Note.date("9999-12-31T23:59:59.9z") == "9999-12-31T23:59:59Z")
+    }
+
     @Test(arguments: [
         (note, assign("kind", .number(42)), "the kind is the number 42, not one of the known values"),
         (note, assign("kind", .text("chat")), "use one of: interview"),
@@ -31,6 +49,12 @@ import Testing
         (note, assign("occurred_at", .text("yesterday")), "the occurred_at is 'yesterday', not a UTC time"),
         (note, assign("occurred_at", .text("2026-11-20")), "not a UTC time"),
         (note, assign("occurred_at", .text("2026-11-20T14:30+01:00")), "not a UTC time"),
+        // Only what ISO8601 prints and reads back: the years 0001 to 9999, no leap second.
+        (note, assign("occurred_at", .text("0000-01-01T00:00:00Z")), "not a UTC time; write it as ISO 8601 UTC in the years 0001 to 9999"),
+        (note, assign("occurred_at", .text("-0001-12-31T23:00:00Z")), "not a UTC time"),
+        (note, assign("occurred_at", .text("00-1-12-31T23:00:00Z")), "not a UTC time"),
+        (note, assign("occurred_at", .text("+10000-01-01T00:00:00Z")), "not a UTC time"),
+        (note, assign("occurred_at", .text("2016-12-31T23:59:60Z")), "not a UTC time"),
         (note, assign("measures.ucla3", .number(99)), "ucla3=99 is out of range"),
         (note, assign("measures.ucla3", .number(6.5)), "ucla3=6.5 is out of range"),
         (note, assign("measures.ons_lonely", .number(0)), "ons_lonely=0 is out of range"),
@@ -72,6 +96,7 @@ import Testing
         (theme, assign("color", .text("#1F77b4"))),
         (theme, assign("parent", .text(recordID(7).hex))),
         (decision, assign("decided_at", .text("9999-12-31T23:59:59Z"))),
+        (decision, assign("decided_at", .text("0001-01-01T00:00:00Z"))),
         // null unsets, and is what purged operations carry
         (note, assign("kind", .null)), (note, assign("measures.ucla3", .null)), (note, assign("title", .null)),
         (note, assign("deleted", .null)), (note, .add(set: "tags", element: .null)),

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Testing
 import Wire
 

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 /// The area vocabulary as commands see it: every rule is `Areas`'s.

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 /// Cases and their attributes as commands see them: every rule is `Cases`'.

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 /// `coverage`: the area × theme matrix, every known area and theme, gaps marked.
@@ -21,12 +22,7 @@ struct CoverageCommand: Command {
         var filter = RecordFilter(type: Note.type)
         filter.rangeField = "occurred_at"
         if let since = arguments.value("since") { filter.from = try Note.date(since) }
-        if let until = arguments.value("until") {
-            _ = try Note.date(until)
-            if let moment = ISO8601.parse(until.trimmingSpaces) {
-                filter.before = moment.dateOnly ? moment.endOfDay : ISO8601.format(seconds: moment.seconds + 1)
-            }
-        }
+        if let until = arguments.value("until") { filter.before = try NoteQuery.before(until) }
         let store = try context.openStore()
         let coverage = try Coverage.load(store, notes: try store.list(filter))
         let book = coverage.book

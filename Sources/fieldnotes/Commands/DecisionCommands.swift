@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 enum DecisionSchema {

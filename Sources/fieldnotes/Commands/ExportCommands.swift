@@ -1,5 +1,6 @@
 import CRDT
 import Export
+import Formats
 import Store
 
 /// The filter options `export` and `scan` share, declared once so their help cannot drift.

@@ -1,6 +1,7 @@
 import Analysis
 import CRDT
 import Export
+import Formats
 import Store
 
 struct SubjectAccessCommand: Command {

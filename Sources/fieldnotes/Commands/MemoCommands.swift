@@ -1,6 +1,7 @@
 import Analysis
 import CRDT
 import Export
+import Formats
 import Store
 
 /// The body options `memo add` and `memo edit` share.

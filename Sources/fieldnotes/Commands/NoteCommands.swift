@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Glibc
 import Store
 

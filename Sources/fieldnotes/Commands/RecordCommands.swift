@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 /// A record type whose commands (add, edit, list, show, delete) are generated

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Glibc
 import Store
 

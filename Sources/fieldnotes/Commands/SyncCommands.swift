@@ -1,5 +1,6 @@
 import CRDT
 import Crypto
+import Formats
 import Glibc
 import Store
 import Sync

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Formats
 import Store
 
 /// The codebook as commands see it: every rule is `Codebook`'s.

@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Wire
 
 /// Inputs every decoder must refuse, with the error it must give. Built by

@@ -1,5 +1,6 @@
 import Crypto
 import CRDT
+import Formats
 import Wire
 
 /// One file of `Protocol/vectors/`.
@@ -9,7 +10,7 @@ struct VectorFile {
     let vectors: [JSON]
 
     var json: JSON { .object([("description", .string(description)), ("vectors", .array(vectors))]) }
-    var text: String { json.formatted() + "\n" }
+    var text: String { json.pretty(inlineWidth: 100) + "\n" }
 }
 
 /// Builds every test vector from Swift values. The committed files are the
@@ -424,7 +425,7 @@ enum VectorCatalog {
         var steps: [JSON] = []
         for (index, step) in try sessionSteps().enumerated() {
             steps.append(.object([
-                ("step", .int(index + 1)),
+                ("step", .number(index + 1)),
                 ("from", .string(step.fromDevice ? "device" : "hub")),
                 ("hex", .string(Hex.encode(try step.message.map(encoder.encode) ?? WireProtocol.magic))),
                 ("decoded", step.message.map(VectorJSON.message) ?? .object([("type", .string("magic"))])),

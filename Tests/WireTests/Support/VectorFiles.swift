@@ -1,4 +1,5 @@
 import CRDT
+import Formats
 import Foundation
 import Wire
 
@@ -19,7 +20,7 @@ enum VectorFiles {
 
     /// The `vectors` array of a committed file.
     static func vectors(_ name: String) throws -> [JSON] {
-        guard let vectors = try JSON.parse(text(name))["vectors"]?.arrayValue else {
+        guard let vectors = try JSONParser.parse(text(name))["vectors"]?.arrayValue else {
             throw VectorFileError(reason: "\(name).json has no vectors array")
         }
         return vectors

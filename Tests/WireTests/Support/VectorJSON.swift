@@ -1,35 +1,37 @@
 import CRDT
+import Formats
 import Wire
 
 /// The `decoded` form of messages, batches and operations in the test
 /// vectors. Ids and byte strings are lower-case hex; integers are JSON
-/// integers; a value is JSON null, a boolean, a number or a string.
+/// integers, exact to 64 bits (`Formats.JSON` keeps a number's text); a
+/// value is JSON null, a boolean, a number or a string.
 enum VectorJSON {
     static func message(_ message: Message) -> JSON {
         switch message {
         case .hello(let hello):
             return .object([
                 ("type", .string("hello")),
-                ("minVersion", .int(hello.versions.lowerBound)),
-                ("maxVersion", .int(hello.versions.upperBound)),
+                ("minVersion", .number(hello.versions.lowerBound)),
+                ("maxVersion", .number(hello.versions.upperBound)),
                 ("deviceName", .string(hello.deviceName)),
                 ("replica", .string(hello.replica.hex)),
                 ("nonce", .string(Hex.encode(hello.nonce))),
-                ("wallClockMillis", .int(hello.wallClockMillis)),
+                ("wallClockMillis", .number(hello.wallClockMillis)),
             ])
         case .enrol(let token):
             return .object([("type", .string("enrol")), ("token", .string(Hex.encode(token.bytes))), ("text", .string(token.text))])
         case .welcome(let welcome):
             return .object([
                 ("type", .string("welcome")),
-                ("version", .int(welcome.version)),
+                ("version", .number(welcome.version)),
                 ("hubReplica", .string(welcome.hubReplica.hex)),
-                ("wallClockMillis", .int(welcome.wallClockMillis)),
+                ("wallClockMillis", .number(welcome.wallClockMillis)),
             ])
         case .error(let code, let text):
             return .object([
                 ("type", .string("error")),
-                ("code", .int(code.rawValue)),
+                ("code", .number(code.rawValue)),
                 ("codeName", code.name.map(JSON.string) ?? .null),
                 ("message", .string(text)),
             ])
@@ -37,35 +39,35 @@ enum VectorJSON {
             return .object([
                 ("type", .string("vector")),
                 ("entries", .array(vector.sortedEntries.map {
-                    .object([("origin", .string($0.origin.hex)), ("seq", .int($0.seq)), ("fingerprint", .string(Hex.encode($0.fingerprint)))])
+                    .object([("origin", .string($0.origin.hex)), ("seq", .number($0.seq)), ("fingerprint", .string(Hex.encode($0.fingerprint)))])
                 })),
             ])
         case .operations(let batchID, let batch):
-            return .object([("type", .string("ops")), ("batchID", .int(batchID)), ("batch", self.batch(batch))])
+            return .object([("type", .string("ops")), ("batchID", .number(batchID)), ("batch", self.batch(batch))])
         case .ack(let batchID, let applied):
-            return .object([("type", .string("ack")), ("batchID", .int(batchID)), ("applied", .int(applied))])
+            return .object([("type", .string("ack")), ("batchID", .number(batchID)), ("applied", .number(applied))])
         case .done(let batches, let operations):
-            return .object([("type", .string("done")), ("batches", .int(batches)), ("operations", .int(operations))])
+            return .object([("type", .string("done")), ("batches", .number(batches)), ("operations", .number(operations))])
         case .ping(let value):
-            return .object([("type", .string("ping")), ("value", .int(value))])
+            return .object([("type", .string("ping")), ("value", .number(value))])
         case .pong(let value):
-            return .object([("type", .string("pong")), ("value", .int(value))])
+            return .object([("type", .string("pong")), ("value", .number(value))])
         }
     }
 
     static func batch(_ batch: OperationBatch) -> JSON {
         .object([
             ("origin", .string(batch.origin.hex)),
-            ("firstSeq", .int(batch.firstSeq)),
+            ("firstSeq", .number(batch.firstSeq)),
             ("operations", .array(batch.operations.map(operation))),
         ])
     }
 
     static func operation(_ operation: Operation) -> JSON {
         var members: [(String, JSON)] = [
-            ("seq", .int(operation.id.seq)),
-            ("timestamp", .object([("physical", .int(operation.timestamp.physical)),
-                                   ("logical", .int(operation.timestamp.logical))])),
+            ("seq", .number(operation.id.seq)),
+            ("timestamp", .object([("physical", .number(operation.timestamp.physical)),
+                                   ("logical", .number(operation.timestamp.logical))])),
             ("record", .string(operation.record.hex)),
         ]
         switch operation.action {
@@ -83,12 +85,12 @@ enum VectorJSON {
             members += [("kind", .string("erase")), ("reason", .string(reason))]
         case .insertText(let field, let run):
             // In wire order; a purged run's text is null.
-            members += [("kind", .string("insertText")), ("field", .string(field)), ("first", .int(run.first)), ("count", .int(run.count)),
+            members += [("kind", .string("insertText")), ("field", .string(field)), ("first", .number(run.first)), ("count", .number(run.count)),
                         ("left", character(run.left)), ("right", character(run.right)), ("text", run.text.map(JSON.string) ?? .null)]
         case .deleteText(let field, let ranges):
             members += [("kind", .string("deleteText")), ("field", .string(field)),
                         ("ranges", .array(ranges.map {
-                            .object([("replica", .string($0.replica.hex)), ("first", .int($0.first)), ("count", .int($0.count))])
+                            .object([("replica", .string($0.replica.hex)), ("first", .number($0.first)), ("count", .number($0.count))])
                         }))]
         }
         return .object(members)
@@ -97,11 +99,11 @@ enum VectorJSON {
     /// A character id as `{"replica": hex, "counter": n}`; none is null.
     static func character(_ character: CharacterID?) -> JSON {
         guard let character else { return .null }
-        return .object([("replica", .string(character.replica.hex)), ("counter", .int(character.counter))])
+        return .object([("replica", .string(character.replica.hex)), ("counter", .number(character.counter))])
     }
 
     static func ids(_ ids: [OperationID]) -> JSON {
-        .array(ids.map { .object([("origin", .string($0.origin.hex)), ("seq", .int($0.seq))]) })
+        .array(ids.map { .object([("origin", .string($0.origin.hex)), ("seq", .number($0.seq))]) })
     }
 
     /// Finite numbers as JSON numbers (Swift's shortest round-trip form);
@@ -110,7 +112,8 @@ enum VectorJSON {
         switch value {
         case .null: return .null
         case .bool(let bool): return .bool(bool)
-        case .number(let number) where number.isFinite: return .number((number == 0 ? 0 : number).description)
+        // Swift's description of a finite Double ("2.0", "5e-324") is JSON number text.
+        case .number(let number) where number.isFinite: return .number(JSON.Number(text: (number == 0 ? 0 : number).description)!)
         case .number(let number): return .object([("number", .string(number < 0 ? "-Infinity" : "Infinity"))])
         case .text(let text): return .string(text)
         }

@@ -1,7 +1,8 @@
-import CRDT
-
 /// A strict RFC 8259 JSON parser, so `import` can name the line and column
-/// of a mistake. Object keys keep their order.
+/// of a mistake. Object keys keep their order (a repeated key is kept
+/// twice, as written); numbers keep their text, so a 64-bit integer is exact.
+/// Nesting deeper than 64 arrays and objects is refused, so a hostile text
+/// cannot exhaust the stack.
 public struct JSONParser {
     public struct Failure: Error, CustomStringConvertible {
         public let message: String
@@ -169,7 +170,7 @@ public struct JSONParser {
         guard index + 4 <= bytes.count else { throw failure("short \\u escape") }
         var value: UInt32 = 0
         for byte in bytes[index..<index + 4] {
-            guard let digit = Hex.nibble(byte) else { throw failure("invalid \\u escape") }
+            guard let digit = JSONParser.nibble(byte) else { throw failure("invalid \\u escape") }
             value = value << 4 | UInt32(digit)
         }
         index += 4
@@ -196,9 +197,17 @@ public struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw failure("digits expected in an exponent") }
         }
-        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else {
-            throw failure("number out of range")
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard let number = Double(text), number.isFinite else { throw failure("number out of range") }
+        return .number(JSON.Number(checked: text))
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
         }
-        return .number(number)
     }
 }

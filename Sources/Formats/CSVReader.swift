@@ -19,10 +19,12 @@ public enum CSVReader {
         var index = 0
         var quoted = false
         var fieldStarted = false
+        var closed = false // a quoted field's closing quote was read: only a comma or a line end may follow
         func endField() {
             fields.append(String(field))
             field = String.UnicodeScalarView()
             fieldStarted = false
+            closed = false
         }
         func endRecord() {
             endField()
@@ -39,6 +41,7 @@ public enum CSVReader {
                         index += 1
                     } else {
                         quoted = false
+                        closed = true
                     }
                 } else {
                     if scalar == "\n" { line += 1 }
@@ -65,9 +68,7 @@ public enum CSVReader {
                 line += 1
                 recordLine = line
             default:
-                if fieldStarted && field.isEmpty == false && !quoted && scalars[index - 2] == "\"" {
-                    throw Failure(line: line, message: "text after a closing quote")
-                }
+                if closed { throw Failure(line: line, message: "text after a closing quote") }
                 field.append(scalar)
             }
         }
