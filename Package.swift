@@ -47,6 +47,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["fieldnotes", "Store", "SQLite"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "SystemCalls"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT", "Crypto"]),
         .testTarget(name: "ExportTests", dependencies: ["Analysis", "Export", "Store", "CRDT", "Synthetic", "fieldnotes"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "TLS", "Store", "SQLite", "CRDT", "Crypto", "Synthetic", "SystemCalls", "fieldnotes"]),

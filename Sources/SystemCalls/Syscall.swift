@@ -54,7 +54,8 @@ public enum Syscall {
         while bytes.count <= limit {
             let count = try read(fd, into: &buffer)
             if count == 0 { break }
-            bytes += buffer[0..<min(count, limit - bytes.count + 1)]
+            let room = limit - bytes.count
+            bytes += buffer[0..<(count > room ? room + 1 : count)]
         }
         return bytes
     }
