@@ -6,6 +6,7 @@ import Formats
 import Glibc
 import Store
 import Sync
+import SystemCalls
 import TLS
 import Wire
 import Synchronization
@@ -61,7 +62,7 @@ public struct Demo {
         try hub.start { stopped.withLock { $0 = true } }
         defer {
             hub.stop()
-            while !stopped.withLock({ $0 }) { usleep(10_000) }
+            while !stopped.withLock({ $0 }) { Syscall.sleep(milliseconds: 10) }
         }
         say("hub:      \(hubPath), listening on \(hub.endpoint)")
 

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// A store file, or the directory holding it, that people other than its owner can read or write.
 public struct LooseFileMode: Sendable, Equatable {
@@ -17,19 +18,20 @@ extension Store {
     /// umask cannot loosen or tighten it). SQLite gives the `-wal` and `-shm`
     /// files it creates later the main file's permission bits, so they are 0600 too.
     static func createOwnerOnlyFile(at path: String) throws {
-        var descriptor: Int32
-        repeat { descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else {
-            if errno == EEXIST { throw StoreError.exists(path) }
-            throw StoreError.unwritable(path, String(cString: strerror(errno)))
+        let descriptor: Int32
+        do {
+            descriptor = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, permissions: 0o600)
+        } catch {
+            if error == .fileExists { throw StoreError.exists(path) }
+            throw StoreError.unwritable(path, error.description)
         }
-        let changed = Glibc.fchmod(descriptor, 0o600)
-        let failure = errno
-        // EINTR on close still closes the descriptor (Linux); there is nothing to retry.
-        _ = Glibc.close(descriptor)
-        guard changed == 0 else {
+        var failure: Errno?
+        do { try Syscall.fchmod(descriptor, 0o600) } catch { failure = error }
+        // Closed once whatever happened: the number may name another file afterwards.
+        do { try Syscall.close(descriptor) } catch { failure = failure ?? error }
+        if let failure {
             unlink(path)
-            throw StoreError.unwritable(path, String(cString: strerror(failure)))
+            throw StoreError.unwritable(path, failure.description)
         }
     }
 

@@ -2,6 +2,7 @@ import CRDT
 import Crypto
 import Glibc
 import SQLite
+import SystemCalls
 
 /// A fieldnotes store: one SQLite file holding a replica's operation log and
 /// the state materialised from it. The only module that writes domain SQL.
@@ -118,11 +119,9 @@ public final class Store {
             """)
     }
 
-    public static func systemMillis() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return UInt64(max(0, spec.tv_sec)) * 1000 + UInt64(max(0, spec.tv_nsec)) / 1_000_000
-    }
+    /// The wall clock stores stamp operations with unless a test injects
+    /// another: `WallClock.nowMillis()`, milliseconds since the Unix epoch.
+    public static func systemMillis() -> UInt64 { WallClock.nowMillis() }
 
     // MARK: Plumbing
 

@@ -1,3 +1,4 @@
+import SystemCalls
 import TLS
 import Wire
 
@@ -21,7 +22,7 @@ final class Channel {
     var wireBytesOut: Int { tls.wireBytesOut }
     /// Seconds a single send may block before the peer counts as stalled.
     let sendTimeout: Double
-    private var lastSentMillis = monotonicMillis()
+    private var lastSentMillis = MonotonicClock.nowMillis()
     private var pings: UInt64 = 0
     static let keepaliveMillis = Int64(WireLimits.keepaliveInterval.components.seconds * 1000)
 
@@ -37,12 +38,12 @@ final class Channel {
 
     private func write(_ bytes: [UInt8]) throws {
         do {
-            try tls.write(bytes, deadlineMillis: monotonicMillis() + Int64(sendTimeout * 1000))
+            try tls.write(bytes, deadlineMillis: MonotonicClock.nowMillis() + Int64(sendTimeout * 1000))
         } catch let error as TLSError {
             throw Channel.socketError(error, connection.peer)
         }
         bytesOut += bytes.count
-        lastSentMillis = monotonicMillis()
+        lastSentMillis = MonotonicClock.nowMillis()
     }
 
     func send(_ message: Message) throws { try send([message]) }
@@ -71,7 +72,7 @@ final class Channel {
     /// Before that, the deadline is the opening's and nothing extends it.
     func receive(deadline: Int64) throws -> Message {
         var deadline = deadline
-        let window = deadline - monotonicMillis()
+        let window = deadline - MonotonicClock.nowMillis()
         while true {
             if let message = try decoder.decodeMessage() {
                 switch message {
@@ -79,10 +80,10 @@ final class Channel {
                 case .pong: break
                 default: return message
                 }
-                if decoder.isInSession { deadline = max(deadline, monotonicMillis() + window) }
+                if decoder.isInSession { deadline = max(deadline, MonotonicClock.nowMillis() + window) }
                 continue
             }
-            let now = monotonicMillis()
+            let now = MonotonicClock.nowMillis()
             guard now < deadline else { throw SocketError(.timeout, "\(connection.peer) sent no complete frame in time") }
             let keepalive = lastSentMillis + Channel.keepaliveMillis
             do {
@@ -91,7 +92,7 @@ final class Channel {
                 bytesIn += bytes.count
                 decoder.append(bytes)
             } catch let error as TLSError where error.kind == .timeout {
-                if monotonicMillis() >= keepalive && monotonicMillis() < deadline {
+                if MonotonicClock.nowMillis() >= keepalive && MonotonicClock.nowMillis() < deadline {
                     pings += 1
                     try send(.ping(pings))
                 }
@@ -112,7 +113,7 @@ final class Channel {
     /// An Error frame the peer sent before it closed, if its bytes are
     /// already here or arrive within half a second; nil otherwise.
     func errorSentBeforeClosing() -> (code: ErrorCode, message: String)? {
-        let deadline = monotonicMillis() + 500
+        let deadline = MonotonicClock.nowMillis() + 500
         for _ in 0 ..< 8 {
             guard let message = try? receive(deadline: deadline) else { return nil }
             if case .error(let code, let text) = message { return (code, text) }

@@ -1,6 +1,7 @@
 import CRDT
 import Glibc
 import Store
+import SystemCalls
 import TLS
 import Wire
 
@@ -83,7 +84,7 @@ public struct DeviceSync {
             } catch let error as ShedHandshake {
                 attempt += 1
                 guard attempt < 4 else { throw error.failure }
-                usleep(UInt32(150_000 << attempt))
+                Syscall.sleep(milliseconds: 150 << attempt)
             }
         }
     }
@@ -145,7 +146,7 @@ public struct DeviceSync {
         guard let endpoint = Endpoint(link.address) else {
             throw SyncError("the hub address '\(link.address)' is not HOST:PORT; run 'fieldnotes join CODE' again")
         }
-        let started = monotonicMillis()
+        let started = MonotonicClock.nowMillis()
         var report = SyncReport()
         // A fork takes at most three sessions; each replaced over-limit value
         // from an older version takes one more, and there are finitely many.
@@ -153,7 +154,7 @@ public struct DeviceSync {
         while forkSessions < 6 {
             switch try connect(endpoint, &report) {
             case .complete:
-                report.milliseconds = monotonicMillis() - started
+                report.milliseconds = MonotonicClock.nowMillis() - started
                 return report
             case .again:
                 forkSessions += 1
@@ -187,7 +188,7 @@ public struct DeviceSync {
         }
     }
 
-    private func deadline() -> Int64 { monotonicMillis() + Int64(timeout * 1000) }
+    private func deadline() -> Int64 { MonotonicClock.nowMillis() + Int64(timeout * 1000) }
 
     /// Moves messages between the hub and the session machine until it
     /// closes: each receive within the step deadline.

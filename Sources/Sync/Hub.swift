@@ -3,6 +3,7 @@ import Crypto
 import Glibc
 import Store
 import Synchronization
+import SystemCalls
 import TLS
 import Wire
 
@@ -89,9 +90,10 @@ public final class Hub: Sendable {
     public func run(shouldStop: () -> Bool = { false }) {
         var lastRevocationCheck: Int64 = 0
         var store: Store?
+        var backoff = AcceptBackoff()
         while !isStopping {
             if shouldStop() { stop(); break }
-            let now = monotonicMillis()
+            let now = MonotonicClock.nowMillis()
             if now - lastRevocationCheck >= 500 {
                 lastRevocationCheck = now
                 closeRevokedSessions(&store)
@@ -99,10 +101,19 @@ public final class Hub: Sendable {
             let accepted: Connection?
             do {
                 accepted = try listener.withLock { try $0?.accept(timeout: 0.2) }
+                if accepted != nil, let episode = backoff.succeeded() {
+                    log("hub: accepting connections again after \(episode.failures) failed attempts in \(episode.millis) ms")
+                }
             } catch {
-                // Out of file descriptors, say: back off instead of spinning.
-                log("hub: accept failed: \(Hub.printable(String(describing: error)))")
-                sleepMillis(200)
+                // Out of descriptors or memory: the connection stays queued and
+                // poll reports it at once, so retrying now would spin. Wait,
+                // longer each time, and say so once per episode.
+                let pause = backoff.failed()
+                if pause.startsEpisode {
+                    log("hub: cannot accept connections (\(Hub.printable(String(describing: error)))); retrying every \(AcceptBackoff.firstPauseMillis) ms "
+                        + "up to every \(AcceptBackoff.longestPauseMillis) ms until it passes (if it says too many open files, raise the limit with 'ulimit -n')")
+                }
+                pauseUnlessStopping(milliseconds: pause.millis, shouldStop: shouldStop)
                 continue
             }
             guard let connection = accepted else { continue }
@@ -125,9 +136,20 @@ public final class Hub: Sendable {
         listener.withLock { $0?.close(); $0 = nil }
         // Sessions end after the batch in hand; give idle ones a moment, then
         // take the write lock once so that no commit is in progress on return.
-        let deadline = monotonicMillis() + 2000
-        while registry.count > 0 && monotonicMillis() < deadline { sleepMillis(20) }
+        let deadline = MonotonicClock.nowMillis() + 2000
+        while registry.count > 0 && MonotonicClock.nowMillis() < deadline { Syscall.sleep(milliseconds: 20) }
         writeLock.withLock { _ in }
+    }
+
+    /// Sleeps `milliseconds` in slices of at most 50 ms, returning early once
+    /// the hub is asked to stop.
+    private func pauseUnlessStopping(milliseconds: Int, shouldStop: () -> Bool) {
+        let deadline = MonotonicClock.nowMillis() + Int64(milliseconds)
+        while !isStopping && !shouldStop() {
+            let remaining = deadline - MonotonicClock.nowMillis()
+            guard remaining > 0 else { return }
+            Syscall.sleep(milliseconds: Int(min(remaining, 50)))
+        }
     }
 
     private func closeRevokedSessions(_ store: inout Store?) {
@@ -153,7 +175,7 @@ public final class Hub: Sendable {
     /// must upgrade, drops what is not TLS, runs the TLS handshake and the
     /// session, and logs one line.
     private func serve(_ connection: Connection, ticket: SessionRegistry.Ticket) {
-        let started = monotonicMillis()
+        let started = MonotonicClock.nowMillis()
         var session: HubSession?
         var channel: Channel?
         var outcome = "ok"
@@ -165,7 +187,7 @@ public final class Hub: Sendable {
                 try? session.store?.recordSession(device: device, operationsReceived: session.received)
             }
             log("hub: device=\(Hub.printable(session?.device ?? "-")) peer=\(connection.peer) in=\(session?.received ?? 0) out=\(session?.sent ?? 0) "
-                + "bytes_in=\(channel?.wireBytesIn ?? 0) bytes_out=\(channel?.wireBytesOut ?? 0) ms=\(monotonicMillis() - started) outcome=\(Hub.printable(outcome))")
+                + "bytes_in=\(channel?.wireBytesIn ?? 0) bytes_out=\(channel?.wireBytesOut ?? 0) ms=\(MonotonicClock.nowMillis() - started) outcome=\(Hub.printable(outcome))")
         }
         let handshakeDeadline = started + Int64(settings.handshakeTimeout * 1000)
         switch connection.peekFirstByte(timeout: settings.handshakeTimeout) {
@@ -230,8 +252,8 @@ public final class Hub: Sendable {
                 do {
                     switch deadline {
                     case .handshake: message = try channel.receive(deadline: handshakeDeadline)
-                    case .idle: message = try channel.receive(deadline: monotonicMillis() + idleMillis)
-                    case .brief: message = try channel.receive(deadline: min(handshakeDeadline, monotonicMillis() + Hub.briefWaitMillis))
+                    case .idle: message = try channel.receive(deadline: MonotonicClock.nowMillis() + idleMillis)
+                    case .brief: message = try channel.receive(deadline: min(handshakeDeadline, MonotonicClock.nowMillis() + Hub.briefWaitMillis))
                     }
                 } catch let error as SocketError where error.kind == .closed {
                     guard machine.peerClosed() else { throw error }

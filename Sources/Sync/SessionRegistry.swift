@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import SystemCalls
 
 /// The hub's connections, in two pools: those still in the TLS handshake or
 /// the Hello (unauthenticated), and the sessions of identified devices, at
@@ -47,7 +48,7 @@ final class SessionRegistry: Sendable {
     /// never hold the door shut for it.
     func admit(_ connection: Connection, address: String, settings: Hub.Settings) -> Ticket? {
         state.withLock { state in
-            let now = monotonicMillis()
+            let now = MonotonicClock.nowMillis()
             func evict(_ candidates: [UInt64: Entry]) -> Bool {
                 guard let oldest = candidates.min(by: { $0.value.admitted < $1.value.admitted }) else { return false }
                 state.entries.removeValue(forKey: oldest.key)

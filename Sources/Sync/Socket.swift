@@ -1,5 +1,5 @@
 import Glibc
-import TLS
+import SystemCalls
 
 /// A failure of the network layer: what happened, in words a person can act on.
 public struct SocketError: Error, CustomStringConvertible, Sendable {
@@ -14,8 +14,8 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
-    static func errno(_ kind: Kind, _ what: String) -> SocketError {
-        SocketError(kind, "\(what): \(String(cString: strerror(Glibc.errno)))")
+    init(_ kind: Kind, _ what: String, _ error: Errno) {
+        self.init(kind, "\(what): \(error)")
     }
 }
 
@@ -79,11 +79,12 @@ public final class Connection {
     /// Reused by every `receive`, so reading a frame allocates only its bytes.
     private var buffer = [UInt8](repeating: 0, count: 65_536)
 
+    /// Takes ownership of `fd`, a connected non-blocking stream socket.
     init(fd: Int32, peer: String) {
         self.fd = fd
         self.peer = peer
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        // Only latency depends on it: a socket that refuses still works.
+        try? Syscall.setOption(fd, level: Int32(IPPROTO_TCP), TCP_NODELAY, 1)
     }
 
     deinit { close() }
@@ -91,37 +92,31 @@ public final class Connection {
     /// Connects to `endpoint`, trying each address it resolves to, within `timeout` seconds.
     public static func connect(to endpoint: Endpoint, timeout: Double) throws -> Connection {
         var lastError = SocketError(.connect, "cannot connect to \(endpoint)")
+        let refused = SocketError(.refused, "\(endpoint) refused the connection (is the hub running?)")
         for (family, address) in try endpoint.resolve(passive: false) {
-            let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard fd >= 0 else { lastError = .errno(.connect, "socket"); continue }
-            let result = address.withUnsafeBytes { raw in
-                Glibc.connect(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
-            }
-            if result != 0 && errno != EINPROGRESS {
-                lastError = errno == ECONNREFUSED
-                    ? SocketError(.refused, "\(endpoint) refused the connection (is the hub running?)")
-                    : .errno(.connect, "cannot connect to \(endpoint)")
-                Glibc.close(fd)
+            let fd: Int32
+            do {
+                fd = try Syscall.streamSocket(family: family)
+            } catch {
+                lastError = SocketError(.connect, "socket", error)
                 continue
             }
-            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = pollRetrying(&poller, milliseconds: Int32(timeout * 1000))
-            var code: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
-            if ready <= 0 {
-                lastError = SocketError(.timeout, "no answer from \(endpoint) within \(Int(timeout)) s")
-                Glibc.close(fd)
-                continue
+            do throws(Errno) {
+                do {
+                    try Syscall.connect(fd, to: address)
+                } catch where error == .inProgress {
+                    guard try Syscall.wait(fd: fd, events: Int16(POLLOUT), deadlineMillis: Connection.deadline(timeout)) else {
+                        lastError = SocketError(.timeout, "no answer from \(endpoint) within \(Int(timeout)) s")
+                        try? Syscall.close(fd)
+                        continue
+                    }
+                    if let failure = try Syscall.pendingError(fd) { throw failure }
+                }
+                return Connection(fd: fd, peer: endpoint.description)
+            } catch {
+                lastError = error == .connectionRefused ? refused : SocketError(.connect, "cannot connect to \(endpoint)", error)
+                try? Syscall.close(fd)
             }
-            if code != 0 {
-                lastError = code == ECONNREFUSED
-                    ? SocketError(.refused, "\(endpoint) refused the connection (is the hub running?)")
-                    : SocketError(.connect, "cannot connect to \(endpoint): \(String(cString: strerror(code)))")
-                Glibc.close(fd)
-                continue
-            }
-            return Connection(fd: fd, peer: endpoint.description)
         }
         throw lastError
     }
@@ -131,18 +126,14 @@ public final class Connection {
         var offset = 0
         while offset < bytes.count {
             guard fd >= 0 else { throw SocketError(.closed, "the connection is closed") }
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent > 0 {
-                offset += sent
-                continue
-            }
-            if sent < 0 && errno == EINTR { continue }
-            guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK else {
-                throw SocketError.errno(.io, "sending to \(peer)")
-            }
-            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            guard pollRetrying(&poller, milliseconds: Int32(timeout * 1000)) > 0 else {
-                throw SocketError(.timeout, "\(peer) stopped reading for \(Int(timeout)) s")
+            do {
+                offset += try Syscall.send(fd, bytes[offset...])
+            } catch where error == .wouldBlock {
+                guard try wait(for: Int16(POLLOUT), timeout: timeout) else {
+                    throw SocketError(.timeout, "\(peer) stopped reading for \(Int(timeout)) s")
+                }
+            } catch {
+                throw SocketError(.io, "sending to \(peer)", error)
             }
         }
     }
@@ -150,16 +141,17 @@ public final class Connection {
     /// Receives up to `maximum` bytes, waiting at most `timeout` seconds;
     /// an empty result means the peer closed the connection.
     public func receive(maximum: Int, timeout: Double) throws -> [UInt8] {
-        let limit = min(maximum, buffer.count)
         while true {
             guard fd >= 0 else { throw SocketError(.closed, "the connection is closed") }
-            let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, limit, 0) }
-            if count >= 0 { return Array(buffer[0..<count]) }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else { throw SocketError.errno(.io, "receiving from \(peer)") }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard pollRetrying(&poller, milliseconds: Int32(timeout * 1000)) > 0 else {
-                throw SocketError(.timeout, "\(peer) sent nothing for \(Int(timeout)) s")
+            do {
+                let count = try Syscall.receive(fd, into: &buffer, maximum: maximum)
+                return Array(buffer[0..<count])
+            } catch where error == .wouldBlock {
+                guard try wait(for: Int16(POLLIN), timeout: timeout) else {
+                    throw SocketError(.timeout, "\(peer) sent nothing for \(Int(timeout)) s")
+                }
+            } catch {
+                throw SocketError(.io, "receiving from \(peer)", error)
             }
         }
     }
@@ -170,18 +162,16 @@ public final class Connection {
     /// The first byte the peer sent, left in the socket; nil if the peer
     /// closed or sent nothing within `timeout` seconds.
     func peekFirstByte(timeout: Double) -> UInt8? {
-        var byte: UInt8 = 0
-        let deadline = monotonicMillis() + Int64(timeout * 1000)
+        var byte: [UInt8] = [0]
+        let deadline = Connection.deadline(timeout)
         while fd >= 0 {
-            let count = Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK))
-            if count == 1 { return byte }
-            if count == 0 { return nil }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else { return nil }
-            let remaining = deadline - monotonicMillis()
-            guard remaining > 0 else { return nil }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard pollRetrying(&poller, milliseconds: Int32(clamping: remaining)) > 0 else { return nil }
+            do throws(Errno) {
+                return try Syscall.receive(fd, into: &byte, maximum: 1, flags: Int32(MSG_PEEK)) == 1 ? byte[0] : nil
+            } catch where error == .wouldBlock {
+                guard (try? Syscall.wait(fd: fd, events: Int16(POLLIN), deadlineMillis: deadline)) == true else { return nil }
+            } catch {
+                return nil
+            }
         }
         return nil
     }
@@ -189,9 +179,23 @@ public final class Connection {
     /// Closes the socket; EINTR from `close` counts as closed.
     public func close() {
         if fd >= 0 {
-            Glibc.close(fd)
+            try? Syscall.close(fd)
             fd = -1
         }
+    }
+
+    /// Waits up to `timeout` seconds for the socket to be ready for `events`.
+    private func wait(for events: Int16, timeout: Double) throws -> Bool {
+        do {
+            return try Syscall.wait(fd: fd, events: events, deadlineMillis: Connection.deadline(timeout))
+        } catch {
+            throw SocketError(.io, "waiting for \(peer)", error)
+        }
+    }
+
+    /// `timeout` seconds from now on `MonotonicClock`.
+    static func deadline(_ timeout: Double) -> Int64 {
+        MonotonicClock.nowMillis() + Int64(timeout * 1000)
     }
 }
 
@@ -208,92 +212,49 @@ public final class Listener {
     public init(_ requested: Endpoint, backlog: Int32 = 128) throws {
         var lastError = SocketError(.bind, "cannot listen on \(requested)")
         for (family, address) in try requested.resolve(passive: true) {
-            let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard fd >= 0 else { continue }
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            let bound = address.withUnsafeBytes { raw in
-                bind(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            guard let fd = try? Syscall.streamSocket(family: family) else { continue }
+            do throws(Errno) {
+                try Syscall.setOption(fd, level: SOL_SOCKET, SO_REUSEADDR, 1)
+                try Syscall.bindAndListen(fd, to: address, backlog: backlog)
+                let port = try Syscall.localPort(fd)
+                self.fd = fd
+                self.endpoint = Endpoint(host: requested.host, port: port)
+                return
+            } catch {
+                lastError = SocketError(.bind, "cannot listen on \(requested)", error)
+                try? Syscall.close(fd)
             }
-            guard bound == 0, listen(fd, backlog) == 0 else {
-                lastError = .errno(.bind, "cannot listen on \(requested)")
-                Glibc.close(fd)
-                continue
-            }
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let port: UInt16 = withUnsafeMutablePointer(to: &storage) { pointer in
-                _ = pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-            }
-            self.fd = fd
-            self.endpoint = Endpoint(host: requested.host, port: port)
-            return
         }
         throw lastError
     }
 
     deinit { close() }
 
-    /// Waits up to `timeout` seconds for a connection; nil if none came.
+    /// Waits up to `timeout` seconds for a connection; nil if none came, or
+    /// if it was aborted before it could be taken. Throws the `Errno` when the
+    /// process or system has run out of descriptors or memory
+    /// (`Errno.isResourceExhaustion`): the caller must wait before trying again,
+    /// since the connection stays queued and `poll` reports it at once.
     public func accept(timeout: Double) throws -> Connection? {
         guard fd >= 0 else { throw SocketError(.closed, "the listener is closed") }
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard pollRetrying(&poller, milliseconds: Int32(timeout * 1000)) > 0 else { return nil }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let client = withUnsafeMutablePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
+        guard try Syscall.wait(fd: fd, events: Int16(POLLIN), deadlineMillis: Connection.deadline(timeout)) else { return nil }
+        let accepted: (fd: Int32, peer: String)
+        do {
+            accepted = try Syscall.accept(fd)
+        } catch {
+            if error == .wouldBlock || error == .connectionAborted { return nil }
+            throw error
         }
-        guard client >= 0 else {
-            if errno == EAGAIN || errno == EINTR || errno == ECONNABORTED { return nil }
-            // Out of file descriptors: throw, so the accept loop backs off
-            // instead of spinning on a connection it cannot take.
-            throw SocketError.errno(.io, "accept")
-        }
-        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-        return Connection(fd: client, peer: Listener.describe(storage))
+        return Connection(fd: accepted.fd, peer: accepted.peer)
     }
 
     public func close() {
         if fd >= 0 {
-            Glibc.close(fd)
+            try? Syscall.close(fd)
             fd = -1
         }
-    }
-
-    static func describe(_ storage: sockaddr_storage) -> String {
-        var storage = storage
-        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
-        let result = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count), &service, socklen_t(service.count),
-                            NI_NUMERICHOST | NI_NUMERICSERV)
-            }
-        }
-        guard result == 0 else { return "unknown peer" }
-        return String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":"
-            + String(decoding: service.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
 @available(*, unavailable)
 extension Listener: Sendable {}
-
-/// `poll`, retried on EINTR with the time that is left. Returns poll's result.
-func pollRetrying(_ poller: inout pollfd, milliseconds: Int32) -> Int32 {
-    var remaining = Int64(milliseconds)
-    while true {
-        let start = monotonicMillis()
-        let result = poll(&poller, 1, Int32(clamping: remaining))
-        if result >= 0 || errno != EINTR { return result }
-        remaining -= monotonicMillis() - start
-        if remaining <= 0 { return 0 }
-    }
-}
-
-/// Milliseconds of CLOCK_MONOTONIC: the TLS module's clock, so that deadlines
-/// passed between the socket layer and TLS sessions agree.
-func monotonicMillis() -> Int64 { MonotonicClock.nowMillis() }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Starts a detached POSIX thread running `body` (`pthread_create`). Used
 /// for one thread per hub session, without pulling Foundation into the CLI.
@@ -14,21 +15,16 @@ func startThread(_ body: @escaping @Sendable () -> Void) throws {
     defer { pthread_attr_destroy(&attributes) }
     pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
     var thread = pthread_t()
-    let result = pthread_create(&thread, &attributes, { argument in
-        guard let argument else { return nil }
-        let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
-        box.body()
-        return nil
-    }, box.toOpaque())
-    guard result == 0 else {
+    do {
+        try Syscall.check(returned: pthread_create(&thread, &attributes, { argument in
+            guard let argument else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
+            box.body()
+            return nil
+        }, box.toOpaque()))
+    } catch {
         box.release()
-        throw SyncError("cannot start a thread: \(String(cString: strerror(result)))")
+        throw SyncError("cannot start a thread: \(error)")
     }
 }
 
-/// Sleeps for `milliseconds`.
-func sleepMillis(_ milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-}

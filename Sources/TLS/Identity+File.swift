@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 extension Identity {
     /// The largest identity file `load` reads; a real one is under 1 KiB.
@@ -15,37 +16,33 @@ extension Identity {
         let pem = try pemEncoding()
         let fd: Int32
         do {
-            fd = try Syscall.retrying { open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+            fd = try Syscall.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, permissions: 0o600)
         } catch {
-            if error.code == EEXIST {
+            if error == .fileExists {
                 throw TLSError(.identity, "\(path) already exists; an identity file is never overwritten (move the old one away first if you mean to replace it)")
             }
-            throw TLSError(.identity, "cannot create the identity file \(path): \(error.text)")
+            throw TLSError(.identity, "cannot create the identity file \(path): \(error)")
         }
         var closed = false
-        do throws(Syscall.Failure) {
-            var offset = 0
-            while offset < pem.count {
-                let written = try Syscall.retrying { pem[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
-                offset += written
-            }
-            _ = try Syscall.retrying { fsync(fd) }
+        do throws(Errno) {
+            try Syscall.writeAll(fd, pem)
+            try Syscall.fsync(fd)
             closed = true
             try Syscall.close(fd)
         } catch {
             // Never close twice: the number may already name another file.
             if !closed { _ = try? Syscall.close(fd) }
             unlink(path)
-            throw TLSError(.identity, "cannot write the identity file \(path): \(error.text)")
+            throw TLSError(.identity, "cannot write the identity file \(path): \(error)")
         }
         let directory = Identity.directory(of: path)
         do {
-            let directoryFD = try Syscall.retrying { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            let directoryFD = try Syscall.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             defer { _ = try? Syscall.close(directoryFD) }
-            _ = try Syscall.retrying { fsync(directoryFD) }
+            try Syscall.fsync(directoryFD)
         } catch {
             unlink(path)
-            throw TLSError(.identity, "cannot sync the directory \(directory) after writing \(path): \(error.text)")
+            throw TLSError(.identity, "cannot sync the directory \(directory) after writing \(path): \(error)")
         }
     }
 
@@ -58,18 +55,18 @@ extension Identity {
     public static func load(path: String) throws -> Identity {
         let fd: Int32
         do {
-            fd = try Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) }
+            fd = try Syscall.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         } catch {
-            throw TLSError(.identity, "cannot open the identity file \(path): \(error.text)")
+            throw TLSError(.identity, "cannot open the identity file \(path): \(error)")
         }
         defer { _ = try? Syscall.close(fd) }
 
         // fstat the open descriptor, not the path: what is checked is what is read.
-        var status = stat()
+        let status: stat
         do {
-            _ = try Syscall.retrying { fstat(fd, &status) }
+            status = try Syscall.fstat(fd)
         } catch {
-            throw TLSError(.identity, "cannot examine the identity file \(path): \(error.text)")
+            throw TLSError(.identity, "cannot examine the identity file \(path): \(error)")
         }
         guard status.st_mode & S_IFMT == S_IFREG else {
             throw TLSError(.identity, "the identity file \(path) is not a regular file")
@@ -85,23 +82,16 @@ extension Identity {
             throw TLSError(.identity, "\(path) is \(status.st_size) bytes, too large to be an identity file")
         }
 
-        var pem = [UInt8](repeating: 0, count: maximumFileSize + 1)
-        var count = 0
-        do throws(Syscall.Failure) {
-            while count < pem.count {
-                let got = try Syscall.retrying {
-                    pem.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
-                }
-                if got == 0 { break }
-                count += got
-            }
+        let pem: [UInt8]
+        do {
+            pem = try Syscall.readToEnd(fd, limit: maximumFileSize)
         } catch {
-            throw TLSError(.identity, "cannot read the identity file \(path): \(error.text)")
+            throw TLSError(.identity, "cannot read the identity file \(path): \(error)")
         }
-        guard count <= maximumFileSize else {
+        guard pem.count <= maximumFileSize else {
             throw TLSError(.identity, "\(path) is too large to be an identity file")
         }
-        return try parse(pem: Array(pem[0..<count]), path: path)
+        return try parse(pem: pem, path: path)
     }
 
     /// The directory holding `path`, for `fsync` after creating a name in it.

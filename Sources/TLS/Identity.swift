@@ -176,6 +176,14 @@ extension Identity {
         return pem
     }
 
+    /// A read-only memory BIO over `bytes` (`BIO_new_mem_buf`), which fails only when out of memory.
+    private static func memoryBIO(_ bytes: UnsafeRawBufferPointer) throws -> OpaquePointer {
+        guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else {
+            throw OpenSSLErrorQueue.error(.setup, "cannot read the identity (BIO_new_mem_buf: out of memory)")
+        }
+        return bio
+    }
+
     /// Parses an identity file's text: the first private key and the first
     /// certificate in it, in either order, which must belong together.
     static func parse(pem: [UInt8], path: String) throws -> Identity {
@@ -183,18 +191,24 @@ extension Identity {
         guard pem.count <= Int(Int32.max) else { throw TLSError(.identity, "\(path) is too large to be an identity file") }
         // The pass-phrase callback returns no pass phrase, so OpenSSL never
         // prompts on the terminal: an encrypted key simply fails to load.
-        let key: OpaquePointer? = pem.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+        let key: OpaquePointer? = try pem.withUnsafeBytes { raw in
+            let bio = try memoryBIO(raw)
             defer { BIO_free(bio) }
             return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
         }
         guard let key else {
             throw OpenSSLErrorQueue.error(.identity, "\(path) holds no readable private key; it is not a fieldnotes identity file")
         }
-        let certificate: OpaquePointer? = pem.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509(bio, nil, { _, _, _, _ in 0 }, nil)
+        let certificate: OpaquePointer?
+        do {
+            certificate = try pem.withUnsafeBytes { raw in
+                let bio = try memoryBIO(raw)
+                defer { BIO_free(bio) }
+                return PEM_read_bio_X509(bio, nil, { _, _, _, _ in 0 }, nil)
+            }
+        } catch {
+            EVP_PKEY_free(key)
+            throw error
         }
         guard let certificate else {
             EVP_PKEY_free(key)

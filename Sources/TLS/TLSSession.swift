@@ -1,5 +1,6 @@
 import CTLS
 import Glibc
+import SystemCalls
 
 /// One TLS 1.3 session over a connected stream socket. Owns its `SSL`; does
 /// not own the descriptor and never closes it.
@@ -188,9 +189,10 @@ public final class TLSSession {
         }
         while true {
             ERR_clear_error()
+            // OpenSSL reports a failed send or recv as SSL_ERROR_SYSCALL with errno set.
             errno = 0
             let result = call()
-            let savedErrno = errno
+            let savedErrno = Errno.current
             if result > 0 { return true }
             let code = SSL_get_error(ssl, result)
             let events: Int16
@@ -207,7 +209,7 @@ public final class TLSSession {
                 ready = try Syscall.wait(fd: fd, events: events, deadlineMillis: deadlineMillis)
             } catch {
                 failed = true
-                throw TLSError(.connection, "cannot wait on the socket: \(error.text)")
+                throw TLSError(.connection, "cannot wait on the socket: \(error)")
             }
             if !ready {
                 // A half-written record cannot be abandoned; a read can be retried.
@@ -234,14 +236,14 @@ public final class TLSSession {
     ]
 
     /// A `TLSError` for a fatal `SSL_get_error` code, draining OpenSSL's queue.
-    private func classify(_ code: Int32, errno: Int32, during operation: Operation) -> TLSError {
+    private func classify(_ code: Int32, errno: Errno, during operation: Operation) -> TLSError {
         let entries = OpenSSLErrorQueue.drain()
         let during = operation == .handshake ? "during the TLS handshake" : "in the TLS session"
         if code == SSL_ERROR_SYSCALL && entries.isEmpty {
-            if errno == 0 {
+            if errno.rawValue == 0 {
                 return TLSError(.connection, "the peer closed the connection \(during)")
             }
-            return TLSError(.connection, "the connection failed \(during): \(String(cString: strerror(errno)))")
+            return TLSError(.connection, "the connection failed \(during): \(errno)")
         }
         let reason = (entries.first { $0.library == ERR_LIB_SSL } ?? entries.first)?.reason ?? 0
         switch reason {

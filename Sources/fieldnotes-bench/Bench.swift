@@ -4,13 +4,13 @@ import Foundation
 import SQLite
 import Store
 import Synthetic
+import SystemCalls
 
 /// Timing helpers: medians of repeated runs, wall-clock milliseconds.
 enum Clock {
+    /// Milliseconds on `MonotonicClock`.
     static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) * 1000 + Double(spec.tv_nsec) / 1_000_000
+        Double(MonotonicClock.nowNanoseconds()) / 1_000_000
     }
 
     static func time(_ body: () throws -> Void) rethrows -> Double {
@@ -84,21 +84,15 @@ func runProcess(_ path: String, _ arguments: [String], environment: [String: Str
     let start = Clock.now()
     let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
     close(pipeEnds[1])
-    guard spawned == 0 else {
+    do {
+        try Syscall.check(returned: spawned)
+    } catch {
         close(pipeEnds[0])
-        throw BenchFailure("cannot start \(path): \(String(cString: strerror(spawned)))")
+        throw BenchFailure("cannot start \(path): \(error)")
     }
-    var output: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(pipeEnds[0], $0.baseAddress, $0.count) }
-        if count > 0 { output += buffer[0..<count]; continue }
-        if count < 0 && errno == EINTR { continue }
-        break
-    }
+    let output = (try? Syscall.readToEnd(pipeEnds[0])) ?? []
     close(pipeEnds[0])
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let status = try Syscall.waitForExit(of: pid)
     let ms = Clock.now() - start
     let exited = status & 0x7f == 0
     return (ms, exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))

@@ -1,5 +1,6 @@
 import Glibc
 import Store
+import SystemCalls
 
 /// What every command needs from the outside: the store path, the
 /// environment, and the standard streams.
@@ -50,52 +51,22 @@ struct Context {
 }
 
 enum Output {
+    /// Writes a line to standard error at once; a closed standard error loses it.
     static func standardError(_ text: String) {
-        let line = Array((text + "\n").utf8)
-        var offset = 0
-        while offset < line.count {
-            let written = line[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else { return }
-            offset += written
-        }
+        try? Syscall.writeAll(2, Array((text + "\n").utf8))
     }
 
     /// Reads all of standard input as bytes.
-    static func readStandardInput() -> [UInt8] {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes += buffer[0..<count]
-            } else if count < 0, errno == EINTR {
-                continue
-            } else {
-                break
-            }
-        }
-        return bytes
+    static func readStandardInput() throws(Errno) -> [UInt8] {
+        try Syscall.readToEnd(0)
     }
 
-    /// Reads a whole file; nil with errno set if it cannot be read.
-    static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { bytes += buffer[0..<count] }
-            if count < buffer.count {
-                if ferror(file) != 0 { return nil }
-                break
-            }
-        }
-        return bytes
+    /// Reads a whole file.
+    static func readFile(_ path: String) throws(Errno) -> [UInt8] {
+        let fd = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
+        defer { try? Syscall.close(fd) }
+        return try Syscall.readToEnd(fd)
     }
-
-    static func errnoText() -> String { String(cString: strerror(errno)) }
 }
 
 /// Lines of aligned columns for people. The last column is not padded.

@@ -1,6 +1,7 @@
 import Demo
 import Glibc
 import Store
+import SystemCalls
 
 struct DemoCommand: Command {
     static let spec = CommandSpec(
@@ -19,8 +20,10 @@ struct DemoCommand: Command {
         let seed = UInt64(try arguments.integer("seed", range: 0...Int(Int32.max)) ?? 1)
         let directory: String
         if let given = arguments.value("dir") {
-            if mkdir(given, 0o755) != 0 && errno != EEXIST {
-                throw CommandFailure(message: "cannot create \(given) (\(Output.errnoText())); choose another --dir")
+            do {
+                try Syscall.makeDirectory(given, permissions: 0o755)
+            } catch {
+                throw CommandFailure(message: "cannot create \(given) (\(error)); choose another --dir")
             }
             for name in ["hub.sqlite", "report.html"] where access(given + "/" + name, F_OK) == 0 {
                 throw CommandFailure(message: "\(given) already holds a demo (\(name)); choose an empty --dir")
@@ -29,7 +32,7 @@ struct DemoCommand: Command {
         } else {
             var template = Array("/tmp/fieldnotes-demo-XXXXXX".utf8CString)
             guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
-                throw CommandFailure(message: "cannot create a temporary directory (\(Output.errnoText())); pass --dir DIR")
+                throw CommandFailure(message: "cannot create a temporary directory (\(Errno.current)); pass --dir DIR")
             }
             directory = String(cString: made)
         }
@@ -38,7 +41,7 @@ struct DemoCommand: Command {
         options.notes = notes
         options.seed = seed
         context.out("fieldnotes demo in \(directory)")
-        let started = Store.systemMillis()
+        let started = MonotonicClock.nowMillis()
         let result = try Demo(options: options, say: { context.out($0); fflush(nil) }).run()
         context.out("")
         context.out("digests (SHA-256 of what each store shows):")
@@ -70,7 +73,7 @@ struct DemoCommand: Command {
               fieldnotes --store \(result.hubPath) theme list
               fieldnotes --store \(result.hubPath) insight list
               fieldnotes --store \(result.devicePaths[0]) status
-            finished in \(Store.systemMillis() - started) ms
+            finished in \(MonotonicClock.nowMillis() - started) ms
             """)
         guard converged else { throw CommandFailure(message: "the demo's stores did not converge") }
     }

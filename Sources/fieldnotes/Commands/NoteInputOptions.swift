@@ -1,4 +1,5 @@
 import Store
+import SystemCalls
 
 /// The options that set a note's fields, shared by `add` and `edit`.
 enum NoteInputOptions {
@@ -55,7 +56,13 @@ enum NoteInputOptions {
 
     /// All of standard input, which must be UTF-8.
     static func readStandardInput() throws -> String {
-        guard let text = String(validating: Output.readStandardInput(), as: UTF8.self) else {
+        let bytes: [UInt8]
+        do {
+            bytes = try Output.readStandardInput()
+        } catch {
+            throw CommandFailure(message: "cannot read standard input (\(error)); pass the text with --body or a file instead")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CommandFailure(message: "the body on standard input is not UTF-8 text; convert it (e.g. with iconv) and try again")
         }
         return text
@@ -63,8 +70,11 @@ enum NoteInputOptions {
 
     /// A whole text file, which must be UTF-8.
     static func readText(_ path: String) throws -> String {
-        guard let bytes = Output.readFile(path) else {
-            throw CommandFailure(message: "cannot read '\(path)' (\(Output.errnoText())); check the path")
+        let bytes: [UInt8]
+        do {
+            bytes = try Output.readFile(path)
+        } catch {
+            throw CommandFailure(message: "cannot read '\(path)' (\(error)); check the path")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CommandFailure(message: "'\(path)' is not UTF-8 text; convert it (e.g. with iconv -t UTF-8) and try again")

@@ -2,6 +2,7 @@ import CRDT
 import Formats
 import Glibc
 import Store
+import SystemCalls
 
 struct InitCommand: Command {
     static let spec = CommandSpec(
@@ -25,8 +26,10 @@ struct InitCommand: Command {
         var directory = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/").dropLast() {
             directory += "/" + part
-            if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-                throw CommandFailure(message: "cannot create directory \(directory) (\(Output.errnoText())); pass --store PATH")
+            do {
+                try Syscall.makeDirectory(directory, permissions: 0o700)
+            } catch {
+                throw CommandFailure(message: "cannot create directory \(directory) (\(error)); pass --store PATH")
             }
         }
     }

@@ -46,13 +46,21 @@ final class Child: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private let reaped = Mutex(false)
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    /// Starts the binary with `arguments`; with a `descriptorLimit`, under
+    /// `ulimit -n` of that many open files (via `/bin/sh`, which execs the
+    /// binary, so `pid` is the binary's).
+    init(_ arguments: [String], environment: [String: String], descriptorLimit: Int? = nil) throws {
         _ = Fieldnotes.ignoreBrokenPipes
         let binary = try #require(Fieldnotes.binary, "the fieldnotes binary was not built beside the tests")
         self.arguments = arguments
         process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()

@@ -17,14 +17,14 @@ struct HubFixture {
     let code: String
     let credentials: DeviceCredentials
 
-    static func with(hubOptions: [String] = ["--idle-timeout", "5"], sourceLocation: SourceLocation = #_sourceLocation,
+    static func with(hubOptions: [String] = ["--idle-timeout", "5"], descriptorLimit: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation,
                      _ body: (HubFixture) throws -> Void) throws {
         try Workspace.with { workspace in
             let hubStore = try workspace.makeStore("hub.sqlite", device: "hub", sourceLocation: sourceLocation)
             let device = try workspace.makeStore("field-1.sqlite", device: "field-1", sourceLocation: sourceLocation)
             try device.add("--title", "first visit", "--body", "the bus was late again", "--tag", "transport",
                            sourceLocation: sourceLocation)
-            try HubProcess.with(hubStore, options: hubOptions, sourceLocation: sourceLocation) { hub in
+            try HubProcess.with(hubStore, options: hubOptions, descriptorLimit: descriptorLimit, sourceLocation: sourceLocation) { hub in
                 let code = try hub.enroll("field-1", sourceLocation: sourceLocation)
                 try device.join(code, sourceLocation: sourceLocation)
                 try device.syncSucceeds(sourceLocation: sourceLocation)

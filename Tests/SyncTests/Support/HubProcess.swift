@@ -14,10 +14,11 @@ final class HubProcess {
 
     /// Starts the hub on `listen` and reads the port from its first line,
     /// `listening on HOST:PORT`.
-    init(store: StoreHandle, listen: String = "127.0.0.1:0", options: [String] = [],
+    /// With a `descriptorLimit`, the hub runs under `ulimit -n` of that many open files.
+    init(store: StoreHandle, listen: String = "127.0.0.1:0", options: [String] = [], descriptorLimit: Int? = nil,
          sourceLocation: SourceLocation = #_sourceLocation) throws {
         self.store = store
-        child = try store.start(["hub", "serve", "--listen", listen] + options)
+        child = try store.start(["hub", "serve", "--listen", listen] + options, descriptorLimit: descriptorLimit)
         guard let line = child.firstLine(within: 20), line.hasPrefix("listening on "),
               let endpoint = Endpoint(String(line.dropFirst("listening on ".count))) else {
             child.kill()
@@ -29,9 +30,9 @@ final class HubProcess {
 
     deinit { child.kill() }
 
-    static func with<T>(_ store: StoreHandle, listen: String = "127.0.0.1:0", options: [String] = [],
+    static func with<T>(_ store: StoreHandle, listen: String = "127.0.0.1:0", options: [String] = [], descriptorLimit: Int? = nil,
                         sourceLocation: SourceLocation = #_sourceLocation, _ body: (HubProcess) throws -> T) throws -> T {
-        let hub = try HubProcess(store: store, listen: listen, options: options, sourceLocation: sourceLocation)
+        let hub = try HubProcess(store: store, listen: listen, options: options, descriptorLimit: descriptorLimit, sourceLocation: sourceLocation)
         defer { hub.child.kill() }
         return try body(hub)
     }

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Store
 import Sync
+import SystemCalls
 import Testing
 import TLS
 import Wire

@@ -28,8 +28,8 @@ struct Workspace {
         return environment
     }
 
-    func start(_ arguments: [String]) throws -> Child {
-        try Child(arguments, environment: environment)
+    func start(_ arguments: [String], descriptorLimit: Int? = nil) throws -> Child {
+        try Child(arguments, environment: environment, descriptorLimit: descriptorLimit)
     }
 
     /// Runs the binary to completion; a run longer than `seconds` is killed and recorded as an issue.
@@ -77,8 +77,8 @@ struct StoreHandle {
         try workspace.run(["--store", path] + arguments, within: seconds, sourceLocation: sourceLocation)
     }
 
-    func start(_ arguments: [String]) throws -> Child {
-        try workspace.start(["--store", path] + arguments)
+    func start(_ arguments: [String], descriptorLimit: Int? = nil) throws -> Child {
+        try workspace.start(["--store", path] + arguments, descriptorLimit: descriptorLimit)
     }
 
     /// A command that must exit 0.
