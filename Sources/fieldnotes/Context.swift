@@ -8,8 +8,12 @@ struct Context {
     /// (`~/.local/share/fieldnotes/store.sqlite`).
     let storePath: String
     let storeWasDefaulted: Bool
+    /// `--quiet`: no confirmations, progress or hints; errors, warnings and
+    /// the data a command was asked for still print.
+    let quiet: Bool
 
-    init(storeOption: String?) {
+    init(storeOption: String?, quiet: Bool = false) {
+        self.quiet = quiet
         if let storeOption {
             storePath = storeOption
             storeWasDefaulted = false
@@ -41,6 +45,13 @@ struct Context {
     }
 
     var stdinIsTerminal: Bool { isatty(0) == 1 }
+    var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Writes informational text to standard error (a confirmation or a
+    /// hint) unless `--quiet`.
+    func info(_ text: String) {
+        if !quiet { Output.standardError(text) }
+    }
 
     /// Writes to standard output (buffered; flushed at exit).
     func out(_ text: String) { print(text) }
@@ -59,6 +70,18 @@ enum Output {
             guard written > 0 else { return }
             offset += written
         }
+    }
+
+    /// Writes all of `bytes` to a file descriptor; false (errno set) if it cannot.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { return false }
+            offset += written
+        }
+        return true
     }
 
     /// Reads all of standard input as bytes.
