@@ -71,6 +71,29 @@ enum Fieldnotes {
     }
 }
 
+extension Fieldnotes {
+    /// Starts the binary on a real pseudo-terminal: util-linux `script`
+    /// (package bsdutils, essential on Debian) runs it with standard input,
+    /// output and error all on the terminal it makes. What the terminal
+    /// showed (output and errors together, lines ending CR LF) comes back as
+    /// stdout; `script -e` exits with the command's status.
+    static func startOnTerminal(_ arguments: [String], environment: [String: String]) throws -> RunningCommand {
+        let binary = try #require(binary, "the fieldnotes binary was not built beside the tests")
+        let line = ([binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", line, "/dev/null"]
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        return RunningCommand(process: process, arguments: arguments,
+                              output: PipeDrain(output.fileHandleForReading), errors: PipeDrain(errors.fileHandleForReading))
+    }
+}
+
 /// A started child process.
 struct RunningCommand {
     let process: Process
