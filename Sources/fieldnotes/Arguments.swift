@@ -24,7 +24,7 @@ struct CommandSpec {
     var discussion: String = ""
 
     var usage: String {
-        var parts = ["fieldnotes", "[--store PATH]", name]
+        var parts = ["fieldnotes", "[--store PATH]", "[--quiet]", name]
         for option in options {
             let text = option.value.map { "--\(option.name) \($0)" } ?? "--\(option.name)"
             parts.append("[\(text)]" + (option.repeatable ? "..." : ""))
@@ -45,6 +45,7 @@ struct CommandSpec {
             lines.append(Self.row(left, option.help))
         }
         lines.append(Self.row("--store PATH", "the store (default $FIELDNOTES_STORE, else $XDG_DATA_HOME/fieldnotes/store.sqlite)"))
+        lines.append(Self.row("--quiet", "leave out confirmations, progress and hints (never errors, warnings or the data asked for)"))
         lines.append(Self.row("-h, --help", "show this help"))
         if !discussion.isEmpty { lines += ["", discussion] }
         return lines.joined(separator: "\n")

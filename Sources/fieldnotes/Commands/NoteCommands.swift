@@ -114,7 +114,7 @@ struct ListCommand: Command {
         var table = Table("ID", "WHEN", "KIND", "AREA", "TITLE", "TAGS")
         for record in records { table.add(row: NoteText.row(record)) }
         context.out(table.render())
-        if records.isEmpty { context.err("fieldnotes: no notes match") }
+        if records.isEmpty { context.info("fieldnotes: no notes match") }
     }
 }
 
@@ -155,7 +155,7 @@ struct SearchCommand: Command {
             table.add(row[0], row[1], row[3], row[4], hit.snippet.clipped(70))
         }
         context.out(table.render())
-        if hits.isEmpty { context.err("fieldnotes: nothing matches") }
+        if hits.isEmpty { context.info("fieldnotes: nothing matches") }
     }
 }
 
