@@ -50,8 +50,8 @@ struct Sandbox {
     }
 
     /// Runs the binary on a pseudo-terminal (`Fieldnotes.startOnTerminal`).
-    func runOnTerminal(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Execution {
-        try Fieldnotes.startOnTerminal(arguments, environment: environment.merging(extra) { $1 }).wait()
+    func runOnTerminal(_ arguments: [String], typed: String = "", environment extra: [String: String] = [:]) throws -> Execution {
+        try Fieldnotes.startOnTerminal(arguments, typed: Data(typed.utf8), environment: environment.merging(extra) { $1 }).wait()
     }
 
     /// Writes an executable shell script (`#!/bin/sh` and `body`) and returns its path.
@@ -87,8 +87,8 @@ struct TestStore {
     func run(_ arguments: String...) throws -> Execution { try run(arguments) }
 
     /// Runs `fieldnotes --store PATH arguments...` on a pseudo-terminal.
-    func runOnTerminal(_ arguments: [String], environment: [String: String] = [:]) throws -> Execution {
-        try sandbox.runOnTerminal(["--store", path] + arguments, environment: environment)
+    func runOnTerminal(_ arguments: [String], typed: String = "", environment: [String: String] = [:]) throws -> Execution {
+        try sandbox.runOnTerminal(["--store", path] + arguments, typed: typed, environment: environment)
     }
 
     func start(_ arguments: [String]) throws -> RunningCommand {
