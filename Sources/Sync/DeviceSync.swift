@@ -34,6 +34,11 @@ public struct SyncReport: Sendable {
 public struct SyncProgress: Sendable, Equatable {
     public let sent: Int
     public let received: Int
+
+    public init(sent: Int, received: Int) {
+        self.sent = sent
+        self.received = received
+    }
 }
 
 /// The device side of a sync (`Protocol/SPEC.md` §6–7) over TLS: connects,

@@ -24,11 +24,12 @@ struct CommandSpec {
     var discussion: String = ""
 
     var usage: String {
-        var parts = ["fieldnotes", "[--store PATH]", "[--quiet]", name]
+        var parts = ["fieldnotes", "[--store PATH]", name]
         for option in options {
             let text = option.value.map { "--\(option.name) \($0)" } ?? "--\(option.name)"
             parts.append("[\(text)]" + (option.repeatable ? "..." : ""))
         }
+        parts.append("[--quiet]")
         for (placeholder, _, required) in arguments { parts.append(required ? placeholder : "[\(placeholder)]") }
         return parts.joined(separator: " ")
     }

@@ -105,7 +105,7 @@ var topLevelHelp: String {
         "fieldnotes: an offline field recorder. Capture notes on a laptop with no signal;",
         "they merge with your team's through a hub without anyone resolving conflicts by hand.",
         "",
-        "Usage: fieldnotes [--store PATH] [--quiet] COMMAND [OPTIONS]",
+        "Usage: fieldnotes [--store PATH] COMMAND [OPTIONS]",
         "",
         "Commands:",
     ]
