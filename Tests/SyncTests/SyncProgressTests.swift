@@ -21,7 +21,7 @@ extension SyncSuite {
                     var seen: [SyncProgress] = []
                     let report = try DeviceSync(store: store, link: link, identity: try KeyFile.load(forStore: device.path), timeout: 20)
                         .run { seen.append($0) }
-                    #expect(report.sent == 600 * 11)
+                    #expect(report.sent >= 600 * 11, "every note's eleven operations, and the area it added")
                     // Reported as it goes: many steps, never going back, ending at the totals.
                     #expect(seen.count > 2)
                     #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.sent <= $1.sent && $0.received <= $1.received })
