@@ -110,6 +110,15 @@ struct NoteForm: Equatable {
 
     init() {}
 
+    /// The one-line text fields besides the title: the form's name, the
+    /// note's field (to unset it) and where it goes in an input.
+    static var textFields: [(name: String, field: String, input: WritableKeyPath<Note.Input, String?>)] {
+        [
+            ("kind", "kind", \.kind), ("area", "area", \.area), ("at", "occurred_at", \.occurredAt),
+            ("participant", "participant", \.participant), ("consent", "consent", \.consent),
+        ]
+    }
+
     /// Tags from a `tags:` line.
     static func tags(_ line: String) -> [String] {
         line.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
@@ -128,13 +137,8 @@ struct NoteForm: Equatable {
     /// The input for a new note: every field given a value.
     func newNote() throws -> Note.Input {
         var input = Note.Input()
-        func given(_ name: String) -> String? { self[name].isEmpty ? nil : self[name] }
-        input.title = given("title")
-        input.kind = given("kind")
-        input.area = given("area")
-        input.occurredAt = given("at")
-        input.participant = given("participant")
-        input.consent = given("consent")
+        input.title = self["title"].isEmpty ? nil : self["title"]
+        for (name, _, path) in Self.textFields where !self[name].isEmpty { input[keyPath: path] = self[name] }
         input.tags = Self.tags(self["tags"])
         input.measures = try Self.measures(self["measures"])
         input.body = body.isEmpty ? nil : body
@@ -147,16 +151,8 @@ struct NoteForm: Equatable {
     /// shown), so what others changed meanwhile is kept.
     func changes(from shown: NoteForm, base: TextSequence?) throws -> Note.Input {
         var input = Note.Input()
-        for (name, field) in [("kind", "kind"), ("area", "area"), ("at", "occurred_at"), ("participant", "participant"), ("consent", "consent")]
-        where self[name] != shown[name] {
-            if self[name].isEmpty { input.unset.append(field) }
-            switch name {
-            case "kind": input.kind = self[name].isEmpty ? nil : self[name]
-            case "area": input.area = self[name].isEmpty ? nil : self[name]
-            case "at": input.occurredAt = self[name].isEmpty ? nil : self[name]
-            case "participant": input.participant = self[name].isEmpty ? nil : self[name]
-            default: input.consent = self[name].isEmpty ? nil : self[name]
-            }
+        for (name, field, path) in Self.textFields where self[name] != shown[name] {
+            if self[name].isEmpty { input.unset.append(field) } else { input[keyPath: path] = self[name] }
         }
         if self["title"] != shown["title"] { input.title = self["title"] }
         if self["tags"] != shown["tags"] {
