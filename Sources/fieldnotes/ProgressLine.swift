@@ -13,6 +13,7 @@ final class ProgressLine {
     private var lastDrawn: Int64 = 0
     private var shown = false
     private var pending: String?
+    private var drawnText: String?
 
     /// How long a job runs before its progress shows: a second.
     /// `FIELDNOTES_PROGRESS_DELAY_MS` changes it, so tests can see the line
@@ -28,7 +29,7 @@ final class ProgressLine {
 
     /// Shows `text` as the job's state (at most ten times a second).
     func update(_ text: String) {
-        guard enabled else { return }
+        guard enabled, text != drawnText else { return }
         pending = text
         let now = MonotonicClock.nowMillis()
         guard now - started >= delayMillis, !shown || now - lastDrawn >= 100 else { return }
@@ -41,6 +42,7 @@ final class ProgressLine {
         let line = "fieldnotes: " + TerminalText.escaped(text).clipped(Self.width - 13)
         _ = Output.writeAll(2, Array(("\r" + line + "\u{1B}[K").utf8))
         shown = true
+        drawnText = text
         lastDrawn = now
         pending = nil
     }
@@ -50,6 +52,7 @@ final class ProgressLine {
         guard shown else { return }
         _ = Output.writeAll(2, Array("\r\u{1B}[K".utf8))
         shown = false
+        drawnText = nil
     }
 
     /// The terminal's width in columns ($COLUMNS, else 80).
