@@ -119,6 +119,45 @@ public struct TextField: Sendable {
         return made
     }
 
+    /// The text operations that make the changes a person made to `base`
+    /// (this field as it read earlier, when it was shown to them) to reach
+    /// `newText`, applied here. Edits others made since `base` are kept: each
+    /// deletion names the characters the person saw, and each insertion goes
+    /// after the character that preceded it in `base`, wherever that
+    /// character stands now (a three-way merge, character by character).
+    /// `base` must be an earlier state of this field on this replica.
+    public mutating func edit(from base: TextSequence, to newText: String) -> [TextOperation] {
+        let old = Array(base.text.unicodeScalars)
+        let visible = base.elements.filter { !$0.isDeleted }.map(\.id)
+        guard visible.count == old.count else { return edit(to: newText) }
+        var made: [TextOperation] = []
+        for change in TextDiff.edits(from: old, to: Array(newText.unicodeScalars)).reversed() {
+            // The characters deleted, where they stand today: contiguous runs, last first.
+            let offsets = visible[change.offset ..< change.offset + change.deleteCount]
+                .filter { sequence.isVisible($0) }
+                .compactMap { sequence.offset(of: TextSequence.Anchor(character: $0)) }
+                .sorted()
+            var runs: [Range<Int>] = []
+            for offset in offsets {
+                if let last = runs.last, last.upperBound == offset { runs[runs.count - 1] = last.lowerBound ..< offset + 1 } else { runs.append(offset ..< offset + 1) }
+            }
+            for run in runs.reversed() {
+                if let delete = sequence.delete(run) { made.append(delete) }
+            }
+            guard !change.insert.isEmpty else { continue }
+            var at = 0
+            if change.offset > 0 {
+                let left = visible[change.offset - 1]
+                let stood = sequence.offset(of: TextSequence.Anchor(character: left)) ?? sequence.count
+                at = sequence.isVisible(left) ? stood + 1 : stood
+            }
+            if let insert = sequence.insert(String(String.UnicodeScalarView(change.insert)), at: min(at, sequence.count)) {
+                made.append(insert)
+            }
+        }
+        return made
+    }
+
     /// The operation that appends `text` at the end, applied here.
     public mutating func append(_ text: String) -> TextOperation? {
         sequence.insert(text, at: sequence.count)

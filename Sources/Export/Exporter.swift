@@ -79,6 +79,18 @@ public struct ExportSummary: Sendable {
 /// and is recorded in the audit trail.
 ///
 ///     let summary = try Exporter(store: store).write(format: .csv, to: "out", filter: ExportFilter(area: "East Marsh"))
+/// The steps of an export, as `Exporter.write` reports them.
+public enum ExportStep: Sendable, Equatable {
+    /// Reading the notes and records the filter selects.
+    case reading
+    /// Checking the selected notes for direct identifiers.
+    case checking(notes: Int)
+    /// Rendering and writing the file(s).
+    case writing(notes: Int)
+    /// Recording the export in the audit trail.
+    case recording
+}
+
 public struct Exporter {
     let store: Store
     /// Milliseconds since the Unix epoch: the export's timestamp (injected so output is reproducible in tests).
@@ -91,13 +103,15 @@ public struct Exporter {
 
     /// Exports to `path` (a file, or a directory for CSV). Throws `ExportError`
     /// (or `StoreError`) and writes nothing when anything is wrong, including
-    /// direct identifiers under `.refuse`.
+    /// direct identifiers under `.refuse`. `progress` is told each step as it starts.
     @discardableResult
     public func write(format: ExportFormat, to path: String, filter: ExportFilter = ExportFilter(),
-                      options: ExportOptions = ExportOptions()) throws -> ExportSummary {
+                      options: ExportOptions = ExportOptions(), progress: (ExportStep) -> Void = { _ in }) throws -> ExportSummary {
         let target = try OutputTarget(path, directory: format.isDirectory, force: options.force, store: store.path)
         let now = Int64(clock() / 1000)
+        progress(.reading)
         var data = try ExportDataset.load(store, filter: filter, now: now)
+        progress(.checking(notes: data.notes.count))
         let hits = data.scan()
         switch options.identifiers {
         case .refuse:
@@ -112,10 +126,12 @@ public struct Exporter {
         case .redact: data = data.redacted()
         case .allow: break
         }
+        progress(.writing(notes: data.notes.count))
         switch try Exporter.render(format, data, options: options) {
         case .file(let bytes): try target.write(bytes)
         case .directory(let files): try target.write(files: files)
         }
+        progress(.recording)
         let allowed = options.identifiers == .allow ? hits : []
         let counts = ExportSummary.counts(notes: data.notes.count, withheld: data.withheld.count, themes: data.themes.count,
                                           insights: data.insights.count, decisions: data.decisions.count,

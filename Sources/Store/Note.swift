@@ -40,6 +40,9 @@ public enum Note {
     public struct Input: Sendable {
         public var title: String?
         public var body: String?
+        /// The body as it was shown when `body` was written (an editor):
+        /// then only the person's own changes to it are made.
+        public var bodyBase: TextSequence?
         /// Text to add at the end of the body.
         public var appendBody: String?
         public var kind: String?
@@ -73,7 +76,9 @@ public enum Note {
         }
         // The body is a text field: written as the edits that make it read the new text.
         var bodyChanges: [Change] = []
-        if let body = input.body { bodyChanges.append(.editText(id, field: "body", text: body)) }
+        if let body = input.body {
+            bodyChanges.append(input.bodyBase.map { .reviseText(id, field: "body", base: $0, text: body) } ?? .editText(id, field: "body", text: body))
+        }
         if let more = input.appendBody {
             guard input.body == nil else { throw StoreError.invalid("the body is both given and appended to", "give one or the other") }
             bodyChanges.append(.appendText(id, field: "body", text: more))

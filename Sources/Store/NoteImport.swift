@@ -56,11 +56,14 @@ public enum NoteImport {
     /// Writes checked notes (from `notes`) in transactions of
     /// `notesPerTransaction`. Everything was checked first, so only a failure
     /// of the store itself (a full disk) can stop it part way; the error then
-    /// says which rows are in the store. Returns how many notes were written.
+    /// says which rows are in the store. Returns how many notes were written;
+    /// `progress` is told how many are written, of how many, after each transaction.
     @discardableResult
-    public static func write(_ notes: [[Change]], rows: [Row], to store: Store) throws -> Int {
+    public static func write(_ notes: [[Change]], rows: [Row], to store: Store,
+                             progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws -> Int {
         var written = 0
         while written < notes.count {
+            progress(written, notes.count)
             let end = min(written + notesPerTransaction, notes.count)
             do {
                 try store.commit(Array(notes[written..<end].joined()))

@@ -354,7 +354,7 @@ extension Change {
         case .remove(let id, let set, let element): return (id, .remove(set: set, element: element, observed: []))
         case .erase(let id, let reason): return (id, .erase(reason: reason))
         // Checked as the whole text it makes, or as the run it appends.
-        case .editText(let id, let field, let text), .appendText(let id, let field, let text):
+        case .editText(let id, let field, let text), .appendText(let id, let field, let text), .reviseText(let id, let field, _, let text):
             if text.isEmpty { return (id, .deleteText(field: field, ranges: [])) }
             return (id, .insertText(field: field, run: TextRun(first: 1, text: text, left: nil, right: nil)))
         }

@@ -14,6 +14,10 @@ public enum Change: Sendable {
     case editText(RecordID, field: String, text: String)
     /// Adds `text` at the end of a text field.
     case appendText(RecordID, field: String, text: String)
+    /// Makes the changes a person made to `base` (the text field as shown to
+    /// them, from `textSnapshot`) to reach `text`; edits that others made
+    /// since are kept (`TextField.edit(from:to:)`).
+    case reviseText(RecordID, field: String, base: TextSequence, text: String)
 }
 
 /// What one transaction has touched, so the derived state (winners, the text
@@ -165,10 +169,12 @@ extension Store {
             return [(id, .remove(set: set, element: element, observed: observed))]
         case .erase(let id, let reason):
             return [(id, .erase(reason: reason))]
-        case .editText(let id, let field, let text), .appendText(let id, let field, let text):
+        case .editText(let id, let field, let text), .appendText(let id, let field, let text), .reviseText(let id, let field, _, let text):
             let (rid, erased) = try recordRow(id, batch)
             guard !erased else { return [] }
-            if case .editText = change, let heads = try oversizedBases(rid) {
+            var wholeText = true
+            if case .appendText = change { wholeText = false }
+            if wholeText, let heads = try oversizedBases(rid) {
                 // A body written by an older version over today's limit cannot
                 // be sent, so edits around it could never reach a peer: a new
                 // whole text replaces it, and sync may then clear the old value.

@@ -86,6 +86,7 @@ extension Store {
         switch change {
         case .editText(_, _, let text): made = field.edit(to: text)
         case .appendText(_, _, let text): made = field.append(text).map { [$0] } ?? []
+        case .reviseText(_, _, let base, let text): made = field.edit(from: base, to: text)
         default: made = []
         }
         texts[rid] = field
@@ -144,6 +145,13 @@ extension Store {
               let first = sequence.anchor(at: range.lowerBound).character,
               let last = sequence.anchor(at: range.upperBound - 1).character else { return nil }
         return (first, last)
+    }
+
+    /// The record's text field as this store holds it now, to show a person
+    /// and later give back as the base of `Change.reviseText` (nil: no such
+    /// record, or erased).
+    public func textSnapshot(_ record: RecordID) throws -> TextSequence? {
+        try textSequence(record)
     }
 
     /// The record's text field as this store holds it (nil: no such record, or erased).

@@ -79,6 +79,14 @@ struct DeviceSession {
     let replica: ReplicaID
     /// Carried over from earlier sessions of the same sync, and added to.
     private(set) var report: SyncReport
+
+    /// How far the session has got, for a person watching: operations
+    /// received, and sent (the batches of the current sending step included).
+    var progress: SyncProgress {
+        var sent = report.sent
+        if case .syncing(.sending(let sender, _, _)) = state { sent += sender.operationsSent }
+        return SyncProgress(sent: sent, received: report.received)
+    }
     private(set) var state = State.checkHub
     private var pending: [Action] = []
     /// The Vector this device sent.

@@ -30,6 +30,18 @@ public struct SyncReport: Sendable {
     public var unsendable: [(record: RecordID, reason: String)] = []
 }
 
+/// How far a sync has got: operations sent to the hub and received from it
+/// so far, over every session of the run.
+public struct SyncProgress: Sendable, Equatable {
+    public let sent: Int
+    public let received: Int
+
+    public init(sent: Int, received: Int) {
+        self.sent = sent
+        self.received = received
+    }
+}
+
 /// The device side of a sync (`Protocol/SPEC.md` §6–7) over TLS: connects,
 /// checks the hub's key against the pinned fingerprint, then drives a
 /// `DeviceSession` (the session logic, with no I/O), moving its frames and
@@ -67,7 +79,7 @@ public struct DeviceSync {
             connection.close()
         }
         var session = DeviceSession(store: store, deviceName: link.device, purpose: .enrol(token), report: report)
-        _ = try guardedSession(channel) { try drive(&session, channel) }
+        _ = try guardedSession(channel) { try drive(&session, channel, { _ in }) }
     }
 
     /// Connects, runs the TLS handshake presenting our key, and checks the
@@ -142,7 +154,8 @@ public struct DeviceSync {
     /// Runs sessions until the hub holds everything this store wrote: one,
     /// usually; two or three when the store finds it was forked (restored
     /// from a backup, or copied) and re-issues its changes under a new id.
-    public func run() throws -> SyncReport {
+    /// `progress` is called after each message moves, with the counts so far.
+    public func run(progress: (SyncProgress) -> Void = { _ in }) throws -> SyncReport {
         guard let endpoint = Endpoint(link.address) else {
             throw SyncError("the hub address '\(link.address)' is not HOST:PORT; run 'fieldnotes join CODE' again")
         }
@@ -152,7 +165,7 @@ public struct DeviceSync {
         // from an older version takes one more, and there are finitely many.
         var forkSessions = 0
         while forkSessions < 6 {
-            switch try connect(endpoint, &report) {
+            switch try connect(endpoint, &report, progress) {
             case .complete:
                 report.milliseconds = MonotonicClock.nowMillis() - started
                 return report
@@ -165,7 +178,7 @@ public struct DeviceSync {
         throw SyncError("the hub and this store did not agree on this store's history after several sessions; nothing was lost, run 'fieldnotes sync' again", code: .forked)
     }
 
-    private func connect(_ endpoint: Endpoint, _ report: inout SyncReport) throws -> DeviceSession.Outcome {
+    private func connect(_ endpoint: Endpoint, _ report: inout SyncReport, _ progress: (SyncProgress) -> Void) throws -> DeviceSession.Outcome {
         let (connection, channel) = try open(endpoint, &report)
         let bytesIn = report.bytesIn, bytesOut = report.bytesOut
         defer {
@@ -176,7 +189,7 @@ public struct DeviceSync {
         }
         do {
             var session = DeviceSession(store: store, deviceName: link.device, purpose: .sync, report: report)
-            let outcome = try guardedSession(channel) { try drive(&session, channel) }
+            let outcome = try guardedSession(channel) { try drive(&session, channel, progress) }
             report = session.report
             return outcome
         } catch let error as SyncError where error.code == .forked {
@@ -192,8 +205,9 @@ public struct DeviceSync {
 
     /// Moves messages between the hub and the session machine until it
     /// closes: each receive within the step deadline.
-    private func drive(_ session: inout DeviceSession, _ channel: Channel) throws -> DeviceSession.Outcome {
+    private func drive(_ session: inout DeviceSession, _ channel: Channel, _ progress: (SyncProgress) -> Void) throws -> DeviceSession.Outcome {
         while true {
+            progress(session.progress)
             switch try session.next() {
             case .send(let messages): try channel.send(messages)
             case .sendError(let code, let text): channel.sendError(code, text)

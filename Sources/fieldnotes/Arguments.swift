@@ -29,6 +29,7 @@ struct CommandSpec {
             let text = option.value.map { "--\(option.name) \($0)" } ?? "--\(option.name)"
             parts.append("[\(text)]" + (option.repeatable ? "..." : ""))
         }
+        parts.append("[--quiet]")
         for (placeholder, _, required) in arguments { parts.append(required ? placeholder : "[\(placeholder)]") }
         return parts.joined(separator: " ")
     }
@@ -45,6 +46,7 @@ struct CommandSpec {
             lines.append(Self.row(left, option.help))
         }
         lines.append(Self.row("--store PATH", "the store (default $FIELDNOTES_STORE, else $XDG_DATA_HOME/fieldnotes/store.sqlite)"))
+        lines.append(Self.row("--quiet", "leave out confirmations, progress and hints (never errors, warnings or the data asked for)"))
         lines.append(Self.row("-h, --help", "show this help"))
         if !discussion.isEmpty { lines += ["", discussion] }
         return lines.joined(separator: "\n")

@@ -9,8 +9,12 @@ struct Context {
     /// (`~/.local/share/fieldnotes/store.sqlite`).
     let storePath: String
     let storeWasDefaulted: Bool
+    /// `--quiet`: no confirmations, progress or hints; errors, warnings and
+    /// the data a command was asked for still print.
+    let quiet: Bool
 
-    init(storeOption: String?) {
+    init(storeOption: String?, quiet: Bool = false) {
+        self.quiet = quiet
         if let storeOption {
             storePath = storeOption
             storeWasDefaulted = false
@@ -34,26 +38,54 @@ struct Context {
     /// minutes), and says on stderr what it is waiting for once the wait
     /// passes `Store.waitNoticeDelay`; Ctrl-C still stops it.
     func openStore() throws -> Store {
-        let path = storePath
+        let path = storePath, quiet = quiet
         return try Store.open(at: path, whileWaiting: {
-            Output.standardError("fieldnotes: waiting for another program that is writing to \(path) (an import or a sync?); "
-                                 + "this command goes on when it finishes, or press Ctrl-C to stop it")
+            if !quiet { Output.standardError("fieldnotes: waiting for another program that is writing to \(path) (an import or a sync?); "
+                                 + "this command goes on when it finishes, or press Ctrl-C to stop it") }
         })
     }
 
     var stdinIsTerminal: Bool { isatty(0) == 1 }
+    var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Writes informational text to standard error (a confirmation or a
+    /// hint) unless `--quiet`.
+    /// Like `err`, one line with controls escaped.
+    func info(_ text: String) {
+        if !quiet { err(text) }
+    }
 
     /// Writes to standard output (buffered; flushed at exit).
     func out(_ text: String) { print(text) }
 
-    /// Writes a line to standard error at once.
-    func err(_ text: String) { Output.standardError(text) }
+    /// Writes a confirmation to standard output ("imported 12 notes") unless `--quiet`.
+    func confirm(_ text: String) {
+        if !quiet { out(text) }
+    }
+
+    /// Writes a line to standard error at once: errors and warnings, which
+    /// `--quiet` keeps. One line, with every control shown escaped: a warning
+    /// may quote stored text (a pseudonym, a name from another device).
+    func err(_ text: String) { Output.standardError(TerminalText.escaped(text)) }
 }
 
 enum Output {
-    /// Writes a line to standard error at once; a closed standard error loses it.
+    /// Writes a line to standard error at once; a line that starts
+    /// `fieldnotes: error:` or `fieldnotes: warning:` has that word in colour
+    /// when standard error is a colour terminal (`Colour`). A closed standard
+    /// error loses it.
     static func standardError(_ text: String) {
-        try? Syscall.writeAll(2, Array((text + "\n").utf8))
+        var line = text
+        for (word, style) in [("error", Colour.error), ("warning", Colour.warning)] where line.hasPrefix("fieldnotes: \(word):") {
+            line = "fieldnotes: " + Colour.standardError.paint(word, style) + line.dropFirst("fieldnotes: \(word)".count)
+        }
+        try? Syscall.writeAll(2, Array((line + "\n").utf8))
+    }
+
+    /// The one-line error every failure ends with, whatever its message
+    /// quotes (stored text, a peer's words): controls shown escaped.
+    static func error(_ message: String) {
+        standardError("fieldnotes: error: \(TerminalText.escaped(message))")
     }
 
     /// Reads all of standard input as bytes.
@@ -82,21 +114,26 @@ struct Table {
     mutating func add(_ cells: String...) { rows.append(cells) }
     mutating func add(row cells: [String]) { rows.append(cells) }
 
-    func render() -> String {
+    /// The table as text; with `colour` (standard output is a colour
+    /// terminal, by default) the header is bold and the ID column dim.
+    func render(colour: Colour = .standardOutput) -> String {
         let headers = headers.map { TerminalText.escaped($0) }
         let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         var widths = headers.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
         }
-        func line(_ cells: [String]) -> String {
+        let idColumn = headers.firstIndex(of: "ID")
+        func line(_ cells: [String], header: Bool) -> String {
             var out = ""
             for (index, cell) in cells.enumerated() {
-                if index == cells.count - 1 { out += cell } else { out += cell + String(repeating: " ", count: widths[index] - cell.count + 2) }
+                // Padding is added to the plain text, so colour never shifts a column.
+                let shown = header ? colour.paint(cell, Colour.bold) : index == idColumn ? colour.paint(cell, Colour.dim) : cell
+                if index == cells.count - 1 { out += shown } else { out += shown + String(repeating: " ", count: widths[index] - cell.count + 2) }
             }
             return out
         }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+        return ([line(headers, header: true)] + rows.map { line($0, header: false) }).joined(separator: "\n")
     }
 }
 

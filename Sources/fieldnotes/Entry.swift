@@ -6,10 +6,14 @@ import Store
 func runCommandLine(_ words: [String]) -> Int32 {
     var words = words
     var storeOption: String?
-    // --store is global: accept it anywhere before "--".
+    var quiet = false
+    // --store and --quiet are global: accept them anywhere before "--".
     var index = 0
     while index < words.count, words[index] != "--" {
-        if words[index] == "--store" {
+        if words[index] == "--quiet" {
+            quiet = true
+            words.remove(at: index)
+        } else if words[index] == "--store" {
             guard index + 1 < words.count else { return usageFailure(UsageError(message: "--store needs a value (PATH)", command: nil)) }
             storeOption = words[index + 1]
             words.removeSubrange(index...index + 1)
@@ -66,18 +70,18 @@ func runCommandLine(_ words: [String]) -> Int32 {
     }
     do {
         let arguments = try ParsedArguments(rest, spec: command.spec)
-        try command.run(arguments, Context(storeOption: storeOption))
+        try command.run(arguments, Context(storeOption: storeOption, quiet: quiet))
         return 0
     } catch let error as UsageError {
         return usageFailure(error)
     } catch let error as StoreError {
-        Output.standardError("fieldnotes: error: \(TerminalText.escaped(error.description))")
+        Output.error(error.description)
         return 1
     } catch let error as CommandFailure {
-        Output.standardError("fieldnotes: error: \(TerminalText.escaped(error.message))")
+        Output.error(error.message)
         return error.status
     } catch {
-        Output.standardError("fieldnotes: error: \(TerminalText.escaped(String(describing: error)))")
+        Output.error(String(describing: error))
         return 1
     }
 }
@@ -90,8 +94,7 @@ struct CommandFailure: Error {
 
 func usageFailure(_ error: UsageError) -> Int32 {
     let help = error.command.map { "'fieldnotes \($0) --help'" } ?? "'fieldnotes --help'"
-    // One line, whatever the message quotes (stored text, a peer's words).
-    Output.standardError("fieldnotes: error: \(TerminalText.escaped(error.message)); see \(help)")
+    Output.error("\(error.message); see \(help)")
     return 2
 }
 
@@ -111,6 +114,8 @@ var topLevelHelp: String {
         "",
         "The store is --store PATH, else $FIELDNOTES_STORE, else $XDG_DATA_HOME/fieldnotes/store.sqlite",
         "(~/.local/share/fieldnotes/store.sqlite). 'fieldnotes COMMAND --help' describes each command.",
+        "--quiet (any command) leaves out confirmations, progress and hints; errors, warnings and the data asked for still print.",
+        "Colour is used on a terminal, never when output is piped or NO_COLOR is set (https://no-color.org).",
         "Record ids: any unique prefix of 6 or more hex digits is accepted.",
         "Exit status: 0 success, 1 failure, 2 usage error.",
     ]

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Stored text made safe to print for people. Notes arrive from every
 /// colleague's device, so a title may hold an escape sequence that would
 /// retitle the window, clear the screen or reverse the line; it is shown
@@ -42,5 +44,29 @@ enum TerminalText {
         case "\t": return "\\t"
         default: return "\\u{" + String(scalar.value, radix: 16) + "}"
         }
+    }
+}
+
+/// Whether text for people gets colour, decided in this one place: only on
+/// a terminal, never when `NO_COLOR` is set and not empty
+/// (https://no-color.org) nor when `TERM` is `dumb`. Used sparingly: table
+/// headers bold, ids dim, the words "error" and "warning" in colour.
+struct Colour {
+    let enabled: Bool
+
+    static let standardOutput = Colour(enabled: wanted(descriptor: 1))
+    static let standardError = Colour(enabled: wanted(descriptor: 2))
+
+    static let bold = "1", dim = "2", error = "1;31", warning = "33"
+
+    static func wanted(descriptor: Int32) -> Bool {
+        guard isatty(descriptor) == 1 else { return false }
+        if let noColour = Context.environment("NO_COLOR"), !noColour.isEmpty { return false }
+        return Context.environment("TERM") != "dumb"
+    }
+
+    /// `text` in the SGR style `code` (e.g. "1" bold), or as it is when colour is off.
+    func paint(_ text: String, _ code: String) -> String {
+        enabled && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }

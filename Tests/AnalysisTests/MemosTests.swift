@@ -128,7 +128,7 @@ extension Change {
     var draftRecord: RecordID {
         switch self {
         case .create(let id, _), .assign(let id, _, _), .add(let id, _, _), .remove(let id, _, _), .erase(let id, _),
-             .editText(let id, _, _), .appendText(let id, _, _):
+             .editText(let id, _, _), .appendText(let id, _, _), .reviseText(let id, _, _, _):
             return id
         }
     }

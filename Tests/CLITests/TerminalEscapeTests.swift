@@ -109,7 +109,7 @@ struct TerminalEscapeTests {
             let path = sandbox.path("store.sqlite")
             let name = "field\u{1B}[2Jlaptop\u{202E}"
             expectSuccess(try sandbox.run(["--store", path, "init", "--name", name]),
-                          stderr: "fieldnotes: created \(path) for '\(name)'")
+                          stderr: "fieldnotes: created \(path) for 'field\\u{1b}[2Jlaptop\\u{202e}'")
             let status = try sandbox.run(["--store", path, "status"])
             expectSuccess(status)
             expectNoRawControls(status)

@@ -52,7 +52,7 @@ struct AnalysisAgreementCommand: Command {
             ]).pretty())
             return
         }
-        context.out("\(result.coderA) (A) and \(result.coderB) (B) over the \(result.notes.count) note\(result.notes.count == 1 ? "" : "s") both coded; "
+        context.out("\(TerminalText.escaped(result.coderA)) (A) and \(TerminalText.escaped(result.coderB)) (B) over the \(result.notes.count) note\(result.notes.count == 1 ? "" : "s") both coded; "
                     + "the unit is the \(unit.rawValue) (see --help)")
         var table = Table("THEME", "BOTH", "A ONLY", "B ONLY", "NEITHER", "AGREEMENT", "KAPPA")
         func add(_ name: String, _ counts: Agreement.Counts) {
@@ -108,7 +108,7 @@ struct AnalysisCooccurrenceCommand: Command {
                       + result.counts[index].map { "\($0)" })
         }
         context.out(table.render())
-        if result.themes.isEmpty { context.err("fieldnotes: no note is coded with a theme") }
+        if result.themes.isEmpty { context.info("fieldnotes: no note is coded with a theme") }
     }
 }
 

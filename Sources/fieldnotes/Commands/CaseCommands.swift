@@ -70,7 +70,7 @@ struct AttributeListCommand: Command {
                       (attribute.description ?? "").clipped(50))
         }
         context.out(table.render())
-        if cases.attributes.isEmpty { context.err("fieldnotes: no attributes yet; define one with 'fieldnotes attribute add NAME --type TYPE'") }
+        if cases.attributes.isEmpty { context.info("fieldnotes: no attributes yet; define one with 'fieldnotes attribute add NAME --type TYPE'") }
     }
 }
 
@@ -141,7 +141,7 @@ struct CaseListCommand: Command {
                       + cases.attributes.map { attribute in record.value(attribute.field).map(CaseAttributeDefinition.display) ?? "-" })
         }
         context.out(table.render())
-        if selected.isEmpty { context.err(cases.cases.isEmpty ? "fieldnotes: no cases yet; add one with 'fieldnotes case add PSEUDONYM'" : "fieldnotes: no cases match") }
+        if selected.isEmpty { context.info(cases.cases.isEmpty ? "fieldnotes: no cases yet; add one with 'fieldnotes case add PSEUDONYM'" : "fieldnotes: no cases match") }
         for duplicate in cases.duplicates {
             context.err("fieldnotes: warning: \(duplicate.cases.count) cases have the pseudonym '\(duplicate.pseudonym)' "
                         + "(\(duplicate.cases.map(\.short).joined(separator: ", "))); keep one and delete the others with 'fieldnotes case delete ID'")

@@ -48,9 +48,9 @@ struct CoverageCommand: Command {
             table.add(row: [row.area] + row.counts.map { $0 == 0 && row.kind == .area ? "GAP" : String($0) } + [String(row.notes)])
         }
         context.out(table.render())
-        if coverage.themes.isEmpty { context.err("fieldnotes: the codebook is empty, so there are no themes to cover; add one with 'fieldnotes theme add NAME'") }
+        if coverage.themes.isEmpty { context.info("fieldnotes: the codebook is empty, so there are no themes to cover; add one with 'fieldnotes theme add NAME'") }
         if let other = coverage.rows.first(where: { $0.kind == .other }) {
-            context.err("fieldnotes: \(other.notes) note\(other.notes == 1 ? " has an area" : "s have areas") outside the vocabulary; "
+            context.info("fieldnotes: \(other.notes) note\(other.notes == 1 ? " has an area" : "s have areas") outside the vocabulary; "
                         + "'fieldnotes area list' shows them and 'fieldnotes area map TEXT AREA' maps them")
         }
     }

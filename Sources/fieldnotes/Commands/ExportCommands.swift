@@ -92,13 +92,24 @@ struct ExportCommand: Command {
         }
         let store = try context.openStore()
         let summary: ExportSummary
+        let progress = ProgressLine(context)
+        defer { progress.finish() }
         do {
             summary = try Exporter(store: store).write(
                 format: format, to: out, filter: ExportFilterOptions.filter(arguments),
                 options: ExportOptions(identifiers: redact ? .redact : allow ? .allow : .refuse, force: arguments.flag("force"),
                                        rawCells: rawCells, reportTitle: arguments.value("title"), minCount: minCount,
-                                       purpose: arguments.value("purpose") ?? "", recipient: arguments.value("recipient") ?? ""))
+                                       purpose: arguments.value("purpose") ?? "", recipient: arguments.value("recipient") ?? "")) { step in
+                switch step {
+                case .reading: progress.update("exporting: reading the notes")
+                case .checking(let notes): progress.update("exporting: checking \(notes) notes for names, emails and phone numbers")
+                case .writing(let notes): progress.update("exporting: writing \(notes) notes as \(format.rawValue)")
+                case .recording: progress.update("exporting: recording the export in the audit trail")
+                }
+            }
+            progress.finish()
         } catch let error as ExportError where error.isIdentifiersFound {
+            progress.finish()
             for (hit, count) in ExportFilterOptions.describe(error.hits) { context.err("fieldnotes: " + ExportFilterOptions.line(hit, count)) }
             throw error
         }
@@ -107,12 +118,12 @@ struct ExportCommand: Command {
         what += ", \(summary.themes) theme\(summary.themes == 1 ? "" : "s"), \(summary.insights) insight\(summary.insights == 1 ? "" : "s"), "
             + "\(summary.decisions) decision\(summary.decisions == 1 ? "" : "s")"
         if summary.redacted > 0 { what += "; \(summary.redacted) identifier\(summary.redacted == 1 ? "" : "s") redacted" }
-        context.out("exported \(what) to \(summary.path)")
+        context.confirm("exported \(what) to \(summary.path)")
         if summary.notes == 0 {
-            context.err("fieldnotes: no notes match the filters; the export holds no notes (tables keep their headers)")
+            context.info("fieldnotes: no notes match the filters; the export holds no notes (tables keep their headers)")
         }
         if !summary.allowed.isEmpty {
-            context.err("fieldnotes: \(summary.allowed.count) direct identifier\(summary.allowed.count == 1 ? " was" : "s were") exported as written; this is recorded in the audit trail")
+            context.info("fieldnotes: \(summary.allowed.count) direct identifier\(summary.allowed.count == 1 ? " was" : "s were") exported as written; this is recorded in the audit trail")
         }
     }
 }
@@ -171,7 +182,7 @@ struct ScanCommand: Command {
                                  + "edit them out, or export with --redact to replace them")
         }
         // Say what was checked, never more: a clean scan is not proof that nothing identifies anyone.
-        context.err("fieldnotes: checked for \(IdentifierKind.checkedList); found none of these")
+        context.info("fieldnotes: checked for \(IdentifierKind.checkedList); found none of these")
     }
 }
 
@@ -204,6 +215,6 @@ struct AuditCommand: Command {
                       TerminalText.escaped(entry.recipient.clipped(30)), TerminalText.escaped(entry.path))
         }
         context.out(table.render())
-        if entries.isEmpty { context.err("fieldnotes: no exports recorded yet") }
+        if entries.isEmpty { context.info("fieldnotes: no exports recorded yet") }
     }
 }

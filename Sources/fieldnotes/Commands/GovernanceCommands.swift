@@ -28,11 +28,11 @@ struct SubjectAccessCommand: Command {
         let summary = try SubjectAccess.write(store, pseudonym: pseudonym, to: out, force: arguments.flag("force"),
                                               purpose: arguments.value("purpose") ?? "", recipient: arguments.value("recipient") ?? "",
                                               nowSeconds: Int64(Store.systemMillis() / 1000))
-        context.out("wrote \(summary.notes) note\(summary.notes == 1 ? "" : "s"), \(summary.passages) passage\(summary.passages == 1 ? "" : "s"), "
+        context.confirm("wrote \(summary.notes) note\(summary.notes == 1 ? "" : "s"), \(summary.passages) passage\(summary.passages == 1 ? "" : "s"), "
                     + "\(summary.memos) memo\(summary.memos == 1 ? "" : "s"), \(summary.cases) case record\(summary.cases == 1 ? "" : "s") and "
                     + "\(summary.insights) citing insight\(summary.insights == 1 ? "" : "s") about \(TerminalText.escaped(pseudonym)) to \(summary.path)")
         if summary.notes == 0 && summary.cases == 0 {
-            context.err("fieldnotes: nothing is held about '\(TerminalText.escaped(pseudonym))' in this store (check the spelling; erased notes hold nothing)")
+            context.info("fieldnotes: nothing is held about '\(TerminalText.escaped(pseudonym))' in this store (check the spelling; erased notes hold nothing)")
         }
     }
 }
@@ -44,7 +44,7 @@ enum BulkErase {
     static func run(notes: [VisibleRecord], what: String, reason: String, action: String, filters: String,
                     store: Store, arguments: ParsedArguments, context: Context) throws {
         guard !notes.isEmpty else {
-            context.err("fieldnotes: no notes match (\(what)); nothing was erased")
+            context.info("fieldnotes: no notes match (\(what)); nothing was erased")
             return
         }
         let changes = try Governance.erasures(of: notes, reason: reason, in: store)
@@ -52,14 +52,14 @@ enum BulkErase {
             guard context.stdinIsTerminal else {
                 throw CommandFailure(message: "erasing \(notes.count) note\(notes.count == 1 ? "" : "s") (\(what)) cannot be undone and needs confirmation; run it on a terminal or pass --yes")
             }
-            fputsOut("Erase \(notes.count) note\(notes.count == 1 ? "" : "s") (\(what)) and \(changes.count - notes.count) passage\(changes.count - notes.count == 1 ? "" : "s") and memo\(changes.count - notes.count == 1 ? "" : "s") about them? This cannot be undone. Type 'erase' to confirm: ")
+            fputsOut("Erase \(notes.count) note\(notes.count == 1 ? "" : "s") (\(TerminalText.escaped(what))) and \(changes.count - notes.count) passage\(changes.count - notes.count == 1 ? "" : "s") and memo\(changes.count - notes.count == 1 ? "" : "s") about them? This cannot be undone. Type 'erase' to confirm: ")
             guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
         }
         let audit = try AuditTrail.changes(action: action, format: "-", filters: filters, counts: "notes=\(notes.count) records=\(changes.count)",
                                            path: store.path, by: try AuditTrail.actor(store),
                                            at: ISO8601.format(seconds: Int64(Store.systemMillis() / 1000)), purpose: reason)
         try store.commit(changes + audit)
-        context.out("erased \(notes.count) note\(notes.count == 1 ? "" : "s") and \(changes.count - notes.count) record\(changes.count - notes.count == 1 ? "" : "s") about them")
+        context.confirm("erased \(notes.count) note\(notes.count == 1 ? "" : "s") and \(changes.count - notes.count) record\(changes.count - notes.count == 1 ? "" : "s") about them")
         if (try? store.isPurgePending) == true {
             context.err("fieldnotes: another program is using the store, so the old text stays in its files until the next fieldnotes command after that program finishes; that command wipes it first")
         }

@@ -29,9 +29,15 @@ struct ImportCommand: Command {
         let text = try NoteInputOptions.readText(path)
         let rows = try NoteImport.rows(text, format: format)
         let store = try context.openStore()
+        let progress = ProgressLine(context)
+        defer { progress.finish() }
+        progress.update("importing: checking \(rows.count) rows")
         // Parse and check every row first, outside any transaction; then write in short ones.
         let notes = try NoteImport.notes(rows, existing: { try store.record($0) != nil }, nowSeconds: Int64(Store.systemMillis() / 1000))
-        try NoteImport.write(notes, rows: rows, to: store)
-        context.out("imported \(rows.count) notes")
+        try NoteImport.write(notes, rows: rows, to: store) { written, total in
+            progress.update("importing: \(written) of \(total) notes written")
+        }
+        progress.finish()
+        context.confirm("imported \(rows.count) notes")
     }
 }

@@ -99,7 +99,7 @@ struct MemoListCommand: Command {
             table.add(memo.id.short, about, memo.author, String(memo.writtenAt.prefix(16)).replacingT, text)
         }
         context.out(table.render())
-        if memos.isEmpty { context.err("fieldnotes: no memos") }
+        if memos.isEmpty { context.info("fieldnotes: no memos") }
     }
 }
 

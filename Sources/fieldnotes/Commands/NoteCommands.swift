@@ -8,12 +8,18 @@ struct AddCommand: Command {
     static let spec = CommandSpec(
         name: "add", abstract: "Capture a note; prints its id",
         options: NoteInputOptions.fieldOptions + [.option("tag", "TAG", "a tag, e.g. transport", repeatable: true)],
-        discussion: "Without --body or --body-file, the body is read from standard input when it is not a terminal.\n"
+        discussion: "On a terminal, without --title, the note opens in your editor ($VISUAL, else $EDITOR, else nano, else vi)\n"
+            + "with a line for each field; save and close it to record the note, or leave the title empty to cancel.\n"
+            + "Without --body or --body-file, the body is read from standard input when it is not a terminal.\n"
             + "The note is on disk (fsync'd) when the command returns.\n\n" + NoteInputOptions.measuresHelp)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         var input = try NoteInputOptions.input(arguments, context, bodyFromStdin: true)
         input.tags = arguments.all("tag")
+        if input.title == nil, NoteEditing.available(context) {
+            try NoteEditing.add(input, arguments, context)
+            return
+        }
         let store = try context.openStore()
         let vocabulary = try NoteVocabulary(&input, arguments, store)
         let id = try Store.newRecordID()
@@ -33,7 +39,9 @@ struct EditCommand: Command {
             .option("remove-tag", "TAG", "remove a tag", repeatable: true),
             .option("unset", "FIELD", "clear a field: body, kind, area, occurred_at, participant, consent, measures.NAME", repeatable: true),
         ],
-        discussion: "The body is merged character by character: --body, --body-file (or --body-file - for standard input) and --append\n"
+        discussion: "On a terminal, with no options, the note opens in your editor ($VISUAL, else $EDITOR, else nano, else vi);\n"
+            + "only the fields you change are written, and the body's changes are merged with edits that arrive meanwhile.\n"
+            + "The body is merged character by character: --body, --body-file (or --body-file - for standard input) and --append\n"
             + "record only the characters that changed, so edits made elsewhere meanwhile are kept.\n"
             + "Editing any other field that shows a conflict replaces every concurrent value: that resolves it.\n\n" + NoteInputOptions.measuresHelp)
 
@@ -46,7 +54,11 @@ struct EditCommand: Command {
         if input.appendBody != nil, input.body != nil {
             throw UsageError(message: "give --append or a new body, not both", command: spec.name)
         }
-        guard !input.isEmpty else { throw UsageError(message: "nothing to change", command: spec.name) }
+        guard !input.isEmpty else {
+            guard NoteEditing.available(context) else { throw UsageError(message: "nothing to change", command: spec.name) }
+            try NoteEditing.edit(arguments.positional(0) ?? "", arguments, context)
+            return
+        }
         let store = try context.openStore()
         let id = try store.resolve(arguments.positional(0) ?? "", type: Note.type)
         guard let record = try store.record(id), !record.erased else {
@@ -103,7 +115,7 @@ struct ListCommand: Command {
         var table = Table("ID", "WHEN", "KIND", "AREA", "TITLE", "TAGS")
         for record in records { table.add(row: NoteText.row(record)) }
         context.out(table.render())
-        if records.isEmpty { context.err("fieldnotes: no notes match") }
+        if records.isEmpty { context.info("fieldnotes: no notes match") }
     }
 }
 
@@ -144,7 +156,7 @@ struct SearchCommand: Command {
             table.add(row[0], row[1], row[3], row[4], hit.snippet.clipped(70))
         }
         context.out(table.render())
-        if hits.isEmpty { context.err("fieldnotes: nothing matches") }
+        if hits.isEmpty { context.info("fieldnotes: nothing matches") }
     }
 }
 

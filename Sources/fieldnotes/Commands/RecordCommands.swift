@@ -171,7 +171,7 @@ enum RecordCommands {
                       + (schema.flags == nil ? [] : [recordFlags.isEmpty ? "-" : "⚠ " + recordFlags.map(\.short).joined(separator: "; ")]))
         }
         context.out(table.render())
-        if records.isEmpty { context.err("fieldnotes: no \(schema.type)s") }
+        if records.isEmpty { context.info("fieldnotes: no \(schema.type)s") }
     }
 
     static func delete(_ schema: RecordCommandSpec, _ arguments: ParsedArguments, _ context: Context) throws {

@@ -18,7 +18,7 @@ struct InitCommand: Command {
         if context.storeWasDefaulted { try makeParentDirectories(of: context.storePath) }
         let store = try Store.create(at: context.storePath, name: name)
         context.out(store.replica.hex)
-        context.err("fieldnotes: created \(context.storePath) for '\(name)'")
+        context.info("fieldnotes: created \(context.storePath) for '\(name)'")
     }
 
     /// `mkdir -p` of the directory that will hold `path`, owner-only.
@@ -143,6 +143,6 @@ struct ConflictsCommand: Command {
             }
         }
         context.out(table.render())
-        if records.isEmpty { context.err("fieldnotes: no conflicts") }
+        if records.isEmpty { context.info("fieldnotes: no conflicts") }
     }
 }

@@ -56,9 +56,9 @@ struct HubServeCommand: Command {
         signal(SIGPIPE, SIG_IGN)
         context.out("listening on \(hub.endpoint)")
         fflush(nil)
-        Output.standardError("fieldnotes hub: serving \(context.storePath) on \(hub.endpoint); stop with Ctrl-C")
+        context.info("fieldnotes hub: serving \(context.storePath) on \(hub.endpoint); stop with Ctrl-C")
         hub.run(shouldStop: { stopRequested.load(ordering: .relaxed) })
-        Output.standardError("fieldnotes hub: stopped")
+        context.info("fieldnotes hub: stopped")
     }
 }
 
@@ -112,7 +112,7 @@ struct HubEnrollCommand: Command {
         let token = try EnrolmentToken.random()
         try store.enroll(device: name, tokenHash: token.hash, expiresMillis: Store.systemMillis() + lifetime, replacing: arguments.flag("replace"))
         let code = EnrolmentCode(device: name, address: address, hubFingerprint: identity.fingerprint, token: token)
-        context.err("fieldnotes: enrolled '\(name)'; the code works once, until \(ISO8601.format(millis: Store.systemMillis() + lifetime)); on that device run: fieldnotes join CODE")
+        context.info("fieldnotes: enrolled '\(name)'; the code works once, until \(ISO8601.format(millis: Store.systemMillis() + lifetime)); on that device run: fieldnotes join CODE")
         context.out(code.text)
     }
 
@@ -186,7 +186,7 @@ struct HubRevokeCommand: Command {
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let name = arguments.positional(0) ?? ""
         try context.openStore().revoke(device: name)
-        context.out("revoked \(name)")
+        context.confirm("revoked \(TerminalText.escaped(name))")
     }
 }
 
@@ -236,7 +236,7 @@ struct JoinCommand: Command {
             throw CommandFailure(message: "the hub at \(code.address) did not enrol this laptop: \(error.message)")
         }
         try store.setHubLink(link)
-        context.out("joined the hub at \(code.address) as '\(code.device)'; run 'fieldnotes sync' when online")
+        context.confirm("joined the hub at \(TerminalText.escaped("\(code.address)")) as '\(TerminalText.escaped(code.device))'; run 'fieldnotes sync' when online")
     }
 }
 
@@ -259,8 +259,13 @@ struct SyncCommand: Command {
         let identity = try KeyFile.load(forStore: context.storePath)
         signal(SIGPIPE, SIG_IGN)
         let report: SyncReport
+        let progress = ProgressLine(context)
+        defer { progress.finish() }
         do {
-            report = try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).run()
+            report = try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).run { done in
+                progress.update("syncing with \(link.address): \(done.sent) operations sent, \(done.received) received")
+            }
+            progress.finish()
         } catch let error as SocketError {
             throw CommandFailure(message: "cannot reach the hub at \(link.address) (\(error.message)); your notes are safe in this store: sync again when online")
         } catch let error as SyncError {
@@ -275,7 +280,7 @@ struct SyncCommand: Command {
         for origin in report.divergentOrigins {
             context.err("fieldnotes: warning: the hub holds a different history of replica \(origin.hex.prefix(8)) than this store (a copy of that device's store, or the hub, was restored from a backup); this store kept its own and fetched none of that replica's changes")
         }
-        context.out("synced with \(link.address): sent \(report.sent) operations, received \(report.received); \(report.bytesOut) bytes out, \(report.bytesIn) bytes in; \(report.milliseconds) ms")
+        context.confirm("synced with \(link.address): sent \(report.sent) operations, received \(report.received); \(report.bytesOut) bytes out, \(report.bytesIn) bytes in; \(report.milliseconds) ms")
         if let (record, reason) = report.unsendable.first {
             let id = record.hex.prefix(8)
             throw CommandFailure(message: "record \(id) holds a value too large to sync (\(reason)); it and the changes made after it are safe in this store but stay here. Shorten it (for a note, 'fieldnotes edit \(id) --body-file SHORTER.txt') and run 'fieldnotes sync' again")

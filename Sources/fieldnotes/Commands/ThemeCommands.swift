@@ -138,7 +138,7 @@ struct ThemeListCommand: Command {
                       TerminalText.escaped((theme.value("description")?.text ?? "").clipped(50)))
         }
         context.out(table.render())
-        if book.ordered.isEmpty { context.err("fieldnotes: the codebook is empty; add a theme with 'fieldnotes theme add NAME'") }
+        if book.ordered.isEmpty { context.info("fieldnotes: the codebook is empty; add a theme with 'fieldnotes theme add NAME'") }
     }
 }
 

@@ -46,7 +46,7 @@ enum Fieldnotes {
 
     /// A child that exits before reading its standard input must not kill the
     /// test process with SIGPIPE when we write to it; the write fails with EPIPE instead.
-    private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+    static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Starts the binary with `arguments`; `stdin` is written to a pipe (so
     /// standard input is never a terminal), and `environment` replaces the
@@ -67,6 +67,36 @@ enum Fieldnotes {
                                      output: PipeDrain(output.fileHandleForReading), errors: PipeDrain(errors.fileHandleForReading))
         try? input.fileHandleForWriting.write(contentsOf: stdin)
         try? input.fileHandleForWriting.close()
+        return running
+    }
+}
+
+extension Fieldnotes {
+    /// Starts the binary on a real pseudo-terminal: util-linux `script`
+    /// (package bsdutils, essential on Debian) runs it with standard input,
+    /// output and error all on the terminal it makes. What the terminal
+    /// showed (output and errors together, lines ending CR LF) comes back as
+    /// stdout; `script -e` exits with the command's status.
+    /// `typed` is written to the terminal as if typed (echoed in the output).
+    static func startOnTerminal(_ arguments: [String], typed: Data = Data(), environment: [String: String]) throws -> RunningCommand {
+        _ = ignoreBrokenPipes
+        let binary = try #require(binary, "the fieldnotes binary was not built beside the tests")
+        let line = ([binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", line, "/dev/null"]
+        process.environment = environment
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = typed.isEmpty ? FileHandle.nullDevice : input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let running = RunningCommand(process: process, arguments: arguments,
+                                     output: PipeDrain(output.fileHandleForReading), errors: PipeDrain(errors.fileHandleForReading))
+        if !typed.isEmpty {
+            try? input.fileHandleForWriting.write(contentsOf: typed)
+            try? input.fileHandleForWriting.close()
+        }
         return running
     }
 }

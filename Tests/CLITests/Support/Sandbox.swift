@@ -49,6 +49,19 @@ struct Sandbox {
         try Fieldnotes.start(arguments, stdin: stdin, environment: environment.merging(extra) { $1 })
     }
 
+    /// Runs the binary on a pseudo-terminal (`Fieldnotes.startOnTerminal`).
+    func runOnTerminal(_ arguments: [String], typed: String = "", environment extra: [String: String] = [:]) throws -> Execution {
+        try Fieldnotes.startOnTerminal(arguments, typed: Data(typed.utf8), environment: environment.merging(extra) { $1 }).wait()
+    }
+
+    /// Writes an executable shell script (`#!/bin/sh` and `body`) and returns its path.
+    @discardableResult
+    func script(_ name: String, _ body: String) throws -> String {
+        let path = try write(name, "#!/bin/sh\n" + body + "\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
+        return path
+    }
+
     /// Runs `fieldnotes init` on a new store in this sandbox.
     func makeStore(_ name: String = "store.sqlite", device: String = "tester") throws -> TestStore {
         let path = path(name)
@@ -72,6 +85,11 @@ struct TestStore {
     }
 
     func run(_ arguments: String...) throws -> Execution { try run(arguments) }
+
+    /// Runs `fieldnotes --store PATH arguments...` on a pseudo-terminal.
+    func runOnTerminal(_ arguments: [String], typed: String = "", environment: [String: String] = [:]) throws -> Execution {
+        try sandbox.runOnTerminal(["--store", path] + arguments, typed: typed, environment: environment)
+    }
 
     func start(_ arguments: [String]) throws -> RunningCommand {
         try sandbox.start(["--store", path] + arguments)

@@ -1,0 +1,69 @@
+import Glibc
+import SystemCalls
+
+/// The person's text editor, as `git commit` runs it: `$VISUAL`, else
+/// `$EDITOR`, else `nano`, else `vi`, run by the shell (so `EDITOR="code
+/// --wait"` works) on a file of our own.
+///
+/// The file holds personal data, so it is made beside the store (whose
+/// directory the store's owner controls), readable by its owner only
+/// (`mkstemps` creates it 0600), and removed when the editing is over.
+struct Editor {
+    /// The shell text that starts the editor; the file's path follows it, quoted.
+    let command: String
+    /// Where the file is made.
+    let directory: String
+
+    init(storePath: String) {
+        let visual = Context.environment("VISUAL").flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        let editor = Context.environment("EDITOR").flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        command = visual ?? editor ?? (Editor.onPath("nano") ? "nano" : "vi")
+        let slash = storePath.lastIndex(of: "/")
+        directory = slash.map { String(storePath[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+    }
+
+    /// Whether an executable called `name` is on `$PATH`.
+    static func onPath(_ name: String) -> Bool {
+        let path = Context.environment("PATH") ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
+
+    /// Shows `text` in the editor and returns what the person saved.
+    /// Throws if the file cannot be made or read, or the editor fails.
+    func edit(_ text: String) throws -> String {
+        var template = Array("\(directory)/.fieldnotes-edit-XXXXXX.txt".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return mkstemps(base, 4)
+        }
+        guard descriptor >= 0 else {
+            throw CommandFailure(message: "cannot make a file for the editor in \(directory) (\(Errno.current)); "
+                                 + "give the fields as options instead (see 'fieldnotes add --help')")
+        }
+        let path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { unlink(path) }
+        let written = (try? Syscall.writeAll(descriptor, Array(text.utf8))) != nil
+        close(descriptor)
+        guard written else { throw CommandFailure(message: "cannot write the editor's file \(path) (\(Errno.current)); nothing was written") }
+
+        // The path goes through the environment, never into the shell text.
+        setenv("FIELDNOTES_EDIT_FILE", path, 1)
+        let status = system("\(command) \"$FIELDNOTES_EDIT_FILE\"")
+        unsetenv("FIELDNOTES_EDIT_FILE")
+        guard status != -1 else { throw CommandFailure(message: "cannot start the editor (\(Errno.current)); nothing was written") }
+        let signal = status & 0x7F, code = (status >> 8) & 0xFF
+        guard signal == 0, code == 0 else {
+            let how = signal != 0 ? "was stopped by signal \(signal)" : code == 127 ? "was not found" : "exited with status \(code)"
+            throw CommandFailure(message: "the editor '\(command)' \(how); nothing was written (set $EDITOR to an editor you use, "
+                                 + "or give the fields as options)")
+        }
+        let bytes: [UInt8]
+        do { bytes = try Output.readFile(path) } catch {
+            throw CommandFailure(message: "cannot read the edited file back (\(error)); nothing was written")
+        }
+        guard let saved = String(validating: bytes, as: UTF8.self) else {
+            throw CommandFailure(message: "the edited file is not UTF-8 text; set your editor to save UTF-8; nothing was written")
+        }
+        return saved
+    }
+}
