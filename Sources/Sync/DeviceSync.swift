@@ -154,6 +154,7 @@ public struct DeviceSync {
             switch try connect(endpoint, &report) {
             case .complete:
                 report.milliseconds = monotonicMillis() - started
+                try store.recordClockSkew(report.clockSkewMillis)
                 return report
             case .again:
                 forkSessions += 1

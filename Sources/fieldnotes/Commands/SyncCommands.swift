@@ -36,8 +36,14 @@ struct HubServeCommand: Command {
         var settings = Hub.Settings()
         if let count = try arguments.integer("max-connections", range: 1...10_000) { settings.maxConnections = count }
         if let seconds = try arguments.integer("idle-timeout", range: 1...86_400) { settings.idleTimeout = Double(seconds) }
-        settings.restoredFromBackup = arguments.flag("restored")
-        let identity = try hubIdentity(context, try context.openStore())
+        let store = try context.openStore()
+        let restored = try store.restoredMillis()
+        let recentlyRestored = restored.map { Store.systemMillis() < $0 + restoredHubWindowMillis } ?? false
+        settings.restoredFromBackup = arguments.flag("restored") || recentlyRestored
+        let identity = try hubIdentity(context, store)
+        guard let status = try HubStatusFile.lock(forStore: context.storePath) else {
+            throw CommandFailure(message: "another hub is serving \(context.storePath), or a 'hub restore' is running; stop it first")
+        }
         let hub: Hub
         do {
             hub = try Hub(storePath: context.storePath, listen: endpoint, identity: identity, settings: settings) { Output.standardError($0) }
@@ -56,7 +62,14 @@ struct HubServeCommand: Command {
         context.out("listening on \(hub.endpoint)")
         fflush(nil)
         Output.standardError("fieldnotes hub: serving \(context.storePath) on \(hub.endpoint); stop with Ctrl-C")
-        hub.run(shouldStop: { stopRequested.load(ordering: .relaxed) })
+        if recentlyRestored, let restored {
+            Output.standardError("fieldnotes hub: this store was restored from a backup on \(ISO8601.format(millis: restored)): until 30 days after, devices may give back what the backup lacked")
+        }
+        let started = Store.systemMillis()
+        hub.run(shouldStop: {
+            status.record(sessions: hub.deviceSessions, startedMillis: started)
+            return stopRequested.load(ordering: .relaxed)
+        })
         Output.standardError("fieldnotes hub: stopped")
     }
 }
