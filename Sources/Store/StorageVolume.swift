@@ -36,7 +36,12 @@ public struct StorageVolume: Sendable, Equatable {
     public static func encryption(at path: String, root: String = "") -> Encryption {
         var info = stat()
         guard stat(path, &info) == 0 else { return .unknown("cannot examine \(path)") }
-        let device = UInt64(info.st_dev)
+        return encryption(ofDevice: UInt64(info.st_dev), root: root)
+    }
+
+    /// `encryption(at:root:)` for the file system whose device number
+    /// (`st_dev`) is `device`.
+    public static func encryption(ofDevice device: UInt64, root: String = "") -> Encryption {
         let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
         let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
         guard let mountinfo = readText(root + "/proc/self/mountinfo") else { return .unknown("cannot read /proc/self/mountinfo") }

@@ -1,3 +1,4 @@
+import CRDT
 import Glibc
 import SQLite
 
@@ -53,6 +54,14 @@ extension Store {
         }
     }
 
+    /// The replica id `restore(from:to:takingFreshReplica:)` left behind, if any.
+    public func restoredReplica() throws -> ReplicaID? {
+        try guarded {
+            guard case .blob(let bytes)? = try meta("restored_replica") else { return nil }
+            return ReplicaID(bytes: bytes)
+        }
+    }
+
     /// Puts the backup at `backupPath` in place of the store at `path`, or
     /// makes the store there from it, and returns the store opened.
     ///
@@ -64,7 +73,14 @@ extension Store {
     /// caller makes sure no other process uses the store meanwhile (a hub
     /// must be stopped). The time is recorded (`restoredMillis`), so a hub
     /// knows it was restored.
-    public static func restore(from backupPath: String, to path: String, wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+    ///
+    /// With `takingFreshReplica` (a hub), the restored store then writes
+    /// under a fresh replica id, moving nothing, so no change it makes can
+    /// reuse a seq of its old id that a device already holds with other
+    /// content; the old id is recorded (`restoredReplica`), for taking back
+    /// from devices that id's changes the backup lacked.
+    public static func restore(from backupPath: String, to path: String, takingFreshReplica: Bool,
+                               wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
         guard access(backupPath, R_OK) == 0 else {
             throw StoreError.invalid("cannot read the backup \(backupPath) (\(String(cString: strerror(errno))))", "check the path; nothing was changed")
         }
@@ -104,7 +120,17 @@ extension Store {
             throw StoreError.sqlite(path, error)
         }
         let store = try open(at: path, wallClock: wallClock)
-        try store.guarded { try store.database.transaction { try store.setMeta("restored_ms", .integer(Int64(clamping: wallClock()))) } }
+        let previous = store.replica
+        if takingFreshReplica {
+            try store.reissueOwnOperations(of: previous, from: try store.versionVector()[previous] + 1)
+            try store.nameReplicaIfNew()
+        }
+        try store.guarded {
+            try store.database.transaction {
+                try store.setMeta("restored_ms", .integer(Int64(clamping: wallClock())))
+                if takingFreshReplica { try store.setMeta("restored_replica", .blob(previous.bytes)) }
+            }
+        }
         return store
     }
 

@@ -46,12 +46,15 @@ struct RestoreBackupCommand: Command {
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         guard let file = arguments.positional(0), !file.isEmpty else { throw UsageError(message: "'restore-backup' needs FILE", command: spec.name) }
         if access(context.storePath, F_OK) == 0, !arguments.flag("force") {
-            let unsynced = (try? context.openStore().unacknowledged()) ?? 0
+            var unsynced = 0
+            if let existing = try? context.openStore(), (try? existing.hubLink()) != nil {
+                unsynced = (try? existing.unacknowledged()) ?? 0
+            }
             throw CommandFailure(message: "the store \(context.storePath) exists and restoring would replace it"
                                  + (unsynced > 0 ? " (\(unsynced) of its changes have not reached the hub and would be lost: run 'fieldnotes sync' first)" : "")
                                  + "; add --force to replace it")
         }
-        let store = try Store.restore(from: file, to: context.storePath)
+        let store = try Store.restore(from: file, to: context.storePath, takingFreshReplica: false)
         let key = try KeyFile.restore(fromBackup: file, forStore: context.storePath)
         let joined = try store.hubLink() != nil
         context.out("restored \(context.storePath) from \(file)" + (key ? " with its key file" : "")
@@ -99,7 +102,7 @@ struct HubRestoreCommand: Command {
             throw CommandFailure(message: "a hub is serving \(context.storePath); stop it (Ctrl-C or SIGTERM) and run 'hub restore' again; nothing was changed")
         }
         defer { withExtendedLifetime(lock) {} }
-        _ = try Store.restore(from: file, to: context.storePath)
+        _ = try Store.restore(from: file, to: context.storePath, takingFreshReplica: true)
         let key = try KeyFile.restore(fromBackup: file, forStore: context.storePath)
         context.out("restored the hub store \(context.storePath) from \(file)" + (key ? " with its key file" : "")
                     + "; start the hub with 'fieldnotes hub serve': devices send back what the backup lacked as they sync")
