@@ -36,11 +36,13 @@ struct HubServeCommand: Command {
         var settings = Hub.Settings()
         if let count = try arguments.integer("max-connections", range: 1...10_000) { settings.maxConnections = count }
         if let seconds = try arguments.integer("idle-timeout", range: 1...86_400) { settings.idleTimeout = Double(seconds) }
-        let store = try context.openStore()
-        let restored = try store.restoredMillis()
+        // A store restored by 'hub restore' in the last 30 days takes back what the backup lacked.
+        let (identity, restored) = try { () throws -> (Identity, UInt64?) in
+            let store = try context.openStore()
+            return (try hubIdentity(context, store), try store.restoredMillis())
+        }()
         let recentlyRestored = restored.map { Store.systemMillis() < $0 + restoredHubWindowMillis } ?? false
         settings.restoredFromBackup = arguments.flag("restored") || recentlyRestored
-        let identity = try hubIdentity(context, store)
         guard let status = try HubStatusFile.lock(forStore: context.storePath) else {
             throw CommandFailure(message: "another hub is serving \(context.storePath), or a 'hub restore' is running; stop it first")
         }
