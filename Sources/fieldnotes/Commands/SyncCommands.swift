@@ -26,6 +26,8 @@ struct HubServeCommand: Command {
             (made on first use, readable by its owner only); enrolment codes carry its fingerprint.
             Prints 'listening on HOST:PORT' when ready; logs one line per session to standard error.
             SIGINT or SIGTERM stops accepting, lets batches in flight commit, and exits 0.
+            While serving it holds STORE.hub, which 'hub status' reads; a second hub on the same store is refused.
+            After 'hub restore' it takes back what the backup lacked for 30 days, as --restored does.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
