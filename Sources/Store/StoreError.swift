@@ -38,8 +38,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         .init(.newerSchema, "\(path) was written by a newer fieldnotes (schema \(found); this one knows up to \(known))",
               "upgrade fieldnotes; the store was left as it is")
     }
-    static func exists(_ path: String) -> StoreError {
-        .init(.exists, "\(path) already exists", "it was left untouched; choose another path with --store")
+    static func exists(_ path: String, hint: String = "it was left untouched; choose another path with --store") -> StoreError {
+        .init(.exists, "\(path) already exists", hint)
     }
     static func unwritable(_ path: String, _ detail: String) -> StoreError {
         .init(.unwritable, "cannot write \(path) (\(detail))", "check that the directory exists and is writable")

@@ -168,6 +168,7 @@ public struct DeviceSync {
             switch try connect(endpoint, &report, progress) {
             case .complete:
                 report.milliseconds = MonotonicClock.nowMillis() - started
+                try store.recordClockSkew(report.clockSkewMillis)
                 return report
             case .again:
                 forkSessions += 1

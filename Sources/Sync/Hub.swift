@@ -83,6 +83,9 @@ public final class Hub: Sendable {
 
     public var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }
 
+    /// Sessions of identified devices open now.
+    public var deviceSessions: Int { registry.deviceSessions }
+
     /// Accepts connections until `stop()` or `shouldStop()`; then returns once
     /// no batch is being committed (sessions still waiting on a peer are dropped:
     /// their devices resume from the version vectors next time). Twice a

@@ -307,7 +307,10 @@ struct HubSession {
         }
         raiseFrameLimit()
         let stated = try store.syncVector(ownUpTo: nil)
-        welcomedReplica = store.replica
+        // A hub restored by 'hub restore' writes under a fresh id at once; while
+        // it takes back what the backup lacked, the Welcome names the id the
+        // restore cut short, so devices send that id's later changes (§7.7 rule 6).
+        welcomedReplica = (host.acceptsLostOwnChanges ? try store.restoredReplica() : nil) ?? store.replica
         let welcome = Welcome(version: opening.version, hubReplica: welcomedReplica, wallClockMillis: host.wallClockMillis())
         if enrolled {
             pending.append(.send([.welcome(welcome)]))
@@ -401,6 +404,10 @@ struct HubSession {
                 guard let reissue = try store.reissueOwnOperations(of: own, from: stated[own] + 1) else { return nil }
                 try store.nameReplicaIfNew()
                 return reissue
+            }
+            if reissue == nil, restoredOwn != nil, store.replica != own {
+                host.log("hub: device=\(Hub.printable(device ?? "-")) holds \(theirs[own] - stated[own]) changes of the hub's replica \(own.hex) "
+                         + "that the restore from a backup lost: taking them back")
             }
             if let reissue {
                 host.log("hub: device=\(Hub.printable(device ?? "-")) holds \(theirs[own] - stated[own]) changes of the hub's own that the hub lacks "

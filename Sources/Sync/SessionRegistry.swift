@@ -104,5 +104,7 @@ final class SessionRegistry: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+    /// Sessions of identified devices.
+    var deviceSessions: Int { state.withLock { $0.entries.values.count { $0.device != nil } } }
     var hasSessions: Bool { state.withLock { $0.entries.values.contains { $0.device != nil } } }
 }

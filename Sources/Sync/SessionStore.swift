@@ -31,6 +31,13 @@ protocol SessionStore: AnyObject {
     func checkSchema(_ operations: [Operation]) throws
     func apply(_ operations: [Operation]) throws -> Int
     func recordSession(device name: String, operationsReceived: Int) throws
+    /// The replica id a restore from a backup left behind (`Store.restore`),
+    /// whose changes the backup lacked; nil if the store was not restored so.
+    func restoredReplica() throws -> ReplicaID?
+}
+
+extension SessionStore {
+    func restoredReplica() throws -> ReplicaID? { nil }
 }
 
 extension Store: SessionStore {}

@@ -23,6 +23,8 @@ var commands: [any Command.Type] {
     CaseAddCommand.self, CaseListCommand.self, CaseShowCommand.self, CaseSetCommand.self, CaseDeleteCommand.self,
     MemoAddCommand.self, MemoListCommand.self, MemoEditCommand.self, MemoDeleteCommand.self,
     AnalysisAgreementCommand.self, AnalysisCooccurrenceCommand.self,
+    BackupCommand.self, RestoreBackupCommand.self, HubBackupCommand.self, HubRestoreCommand.self,
+    DoctorCommand.self, HubStatusCommand.self,
     ]
 }
 

@@ -27,6 +27,8 @@ struct HubServeCommand: Command {
             (made on first use, readable by its owner only); enrolment codes carry its fingerprint.
             Prints 'listening on HOST:PORT' when ready; logs one line per session to standard error.
             SIGINT or SIGTERM stops accepting, lets batches in flight commit, and exits 0.
+            While serving it holds STORE.hub, which 'hub status' reads; a second hub on the same store is refused.
+            After 'hub restore' it takes back what the backup lacked for 30 days, as --restored does.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -37,8 +39,16 @@ struct HubServeCommand: Command {
         var settings = Hub.Settings()
         if let count = try arguments.integer("max-connections", range: 1...10_000) { settings.maxConnections = count }
         if let seconds = try arguments.integer("idle-timeout", range: 1...86_400) { settings.idleTimeout = Double(seconds) }
-        settings.restoredFromBackup = arguments.flag("restored")
-        let identity = try hubIdentity(context, try context.openStore())
+        // A store restored by 'hub restore' in the last 30 days takes back what the backup lacked.
+        let (identity, restored) = try { () throws -> (Identity, UInt64?) in
+            let store = try context.openStore()
+            return (try hubIdentity(context, store), try store.restoredMillis())
+        }()
+        let recentlyRestored = restored.map { Store.systemMillis() < $0 + restoredHubWindowMillis } ?? false
+        settings.restoredFromBackup = arguments.flag("restored") || recentlyRestored
+        guard let status = try HubStatusFile.lock(forStore: context.storePath) else {
+            throw CommandFailure(message: "another hub is serving \(context.storePath), or a 'hub restore' is running; stop it first")
+        }
         let hub: Hub
         do {
             hub = try Hub(storePath: context.storePath, listen: endpoint, identity: identity, settings: settings) { Output.standardError($0) }
@@ -57,7 +67,14 @@ struct HubServeCommand: Command {
         context.out("listening on \(hub.endpoint)")
         fflush(nil)
         context.info("fieldnotes hub: serving \(context.storePath) on \(hub.endpoint); stop with Ctrl-C")
-        hub.run(shouldStop: { stopRequested.load(ordering: .relaxed) })
+        if recentlyRestored, let restored {
+            Output.standardError("fieldnotes hub: this store was restored from a backup on \(ISO8601.format(millis: restored)): until 30 days after, devices may give back what the backup lacked")
+        }
+        let started = Store.systemMillis()
+        hub.run(shouldStop: {
+            status.record(sessions: hub.deviceSessions, startedMillis: started)
+            return stopRequested.load(ordering: .relaxed)
+        })
         context.info("fieldnotes hub: stopped")
     }
 }

@@ -1,0 +1,149 @@
+import CRDT
+import Glibc
+import SQLite
+
+/// A backup written by `Store.backup(to:replacing:)`.
+public struct BackupReport: Sendable {
+    public let path: String
+    /// The size of the backup file.
+    public let bytes: Int
+}
+
+extension Store {
+    /// Writes a consistent copy of this store to `path` while other
+    /// processes (a serving hub, a sync) go on writing: SQLite's online
+    /// backup API copies the store as of one commit into a temporary file
+    /// beside `path` (mode 0600), which is checked (`PRAGMA integrity_check`),
+    /// flushed and renamed into place (`OwnerOnlyFile`). An existing `path`
+    /// is refused unless `replacing`. The backup is a single file in rollback
+    /// journal mode, with no `-wal` beside it. Records the time in this store
+    /// (`lastBackupMillis`).
+    public func backup(to path: String, replacing: Bool) throws -> BackupReport {
+        if !replacing, access(path, F_OK) == 0 {
+            throw StoreError.exists(path, hint: "it was left untouched; choose another file, or add --force to replace it")
+        }
+        let temporary = OwnerOnlyFile.temporaryPath(beside: path)
+        unlink(temporary)
+        try Store.createOwnerOnlyFile(at: temporary)
+        do {
+            try guarded { try Store.copy(from: database, toNewFile: temporary, journalMode: "DELETE") }
+            try OwnerOnlyFile.commit(temporary, to: path, replacing: replacing)
+        } catch {
+            unlink(temporary)
+            unlink(temporary + "-journal")
+            throw error
+        }
+        try guarded { try database.transaction { try setMeta("last_backup_ms", .integer(Int64(clamping: wallClock()))) } }
+        var info = stat()
+        return BackupReport(path: path, bytes: stat(path, &info) == 0 ? Int(info.st_size) : 0)
+    }
+
+    /// When `backup(to:replacing:)` last wrote a backup of this store, if ever.
+    public func lastBackupMillis() throws -> UInt64? {
+        try guarded {
+            if case .integer(let ms)? = try meta("last_backup_ms") { return UInt64(max(0, ms)) }
+            return nil
+        }
+    }
+
+    /// When `restore(from:to:)` last put a backup in place of this store, if ever.
+    public func restoredMillis() throws -> UInt64? {
+        try guarded {
+            if case .integer(let ms)? = try meta("restored_ms") { return UInt64(max(0, ms)) }
+            return nil
+        }
+    }
+
+    /// The replica id `restore(from:to:takingFreshReplica:)` left behind, if any.
+    public func restoredReplica() throws -> ReplicaID? {
+        try guarded {
+            guard case .blob(let bytes)? = try meta("restored_replica") else { return nil }
+            return ReplicaID(bytes: bytes)
+        }
+    }
+
+    /// Puts the backup at `backupPath` in place of the store at `path`, or
+    /// makes the store there from it, and returns the store opened.
+    ///
+    /// The backup is checked first (a fieldnotes store of a schema this
+    /// version knows, passing `PRAGMA integrity_check`); nothing is changed
+    /// if it fails. An existing store is overwritten through SQLite's backup
+    /// API in one write transaction, so a crash leaves it whole, old or new,
+    /// and its `-wal` file cannot be replayed onto the restored pages. The
+    /// caller makes sure no other process uses the store meanwhile (a hub
+    /// must be stopped). The time is recorded (`restoredMillis`), so a hub
+    /// knows it was restored.
+    ///
+    /// With `takingFreshReplica` (a hub), the restored store then writes
+    /// under a fresh replica id, moving nothing, so no change it makes can
+    /// reuse a seq of its old id that a device already holds with other
+    /// content; the old id is recorded (`restoredReplica`), for taking back
+    /// from devices that id's changes the backup lacked.
+    public static func restore(from backupPath: String, to path: String, takingFreshReplica: Bool,
+                               wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+        guard access(backupPath, R_OK) == 0 else {
+            throw StoreError.invalid("cannot read the backup \(backupPath) (\(String(cString: strerror(errno))))", "check the path; nothing was changed")
+        }
+        let source: Database
+        do {
+            source = try Database(path: backupPath, mode: .readOnly)
+            let application = try source.first("PRAGMA application_id") { $0.int64(0) } ?? 0
+            guard application == Schema.applicationID else {
+                throw StoreError.invalid("\(backupPath) is not a fieldnotes backup", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
+            }
+            let version = try source.userVersion
+            guard version <= Schema.currentVersion else { throw StoreError.newerSchema(backupPath, found: version, known: Schema.currentVersion) }
+            if let problems = try source.integrityProblems() {
+                throw StoreError.invalid("the backup \(backupPath) is damaged (\(problems.split(separator: "\n").first ?? ""))", "use an older backup; nothing was changed")
+            }
+        } catch let error as SQLiteError {
+            throw StoreError.invalid("cannot read the backup \(backupPath) (\(error.message))", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
+        }
+        do {
+            if access(path, F_OK) == 0 {
+                let destination = try Database(path: path, mode: .readWrite)
+                destination.waitForLocks()
+                try source.backup(into: destination)
+            } else {
+                let temporary = OwnerOnlyFile.temporaryPath(beside: path)
+                unlink(temporary)
+                try createOwnerOnlyFile(at: temporary)
+                do {
+                    try copy(from: source, toNewFile: temporary, journalMode: "WAL")
+                    try OwnerOnlyFile.commit(temporary, to: path, replacing: false)
+                } catch {
+                    unlink(temporary)
+                    throw error
+                }
+            }
+        } catch let error as SQLiteError {
+            throw StoreError.sqlite(path, error)
+        }
+        let store = try open(at: path, wallClock: wallClock)
+        let previous = store.replica
+        if takingFreshReplica {
+            try store.reissueOwnOperations(of: previous, from: try store.versionVector()[previous] + 1)
+            try store.nameReplicaIfNew()
+        }
+        try store.guarded {
+            try store.database.transaction {
+                try store.setMeta("restored_ms", .integer(Int64(clamping: wallClock())))
+                if takingFreshReplica { try store.setMeta("restored_replica", .blob(previous.bytes)) }
+            }
+        }
+        return store
+    }
+
+    /// Copies `source` into the new, empty file `path` (made by
+    /// `createOwnerOnlyFile`), leaves it in `journalMode`, and checks it.
+    private static func copy(from source: Database, toNewFile path: String, journalMode: String) throws {
+        let destination = try Database(path: path, mode: .readWrite)
+        destination.waitForLocks()
+        try source.backup(into: destination)
+        try destination.execute("PRAGMA journal_mode = \(journalMode)")
+        if let problems = try destination.integrityProblems() {
+            throw StoreError.invalid("the copy at \(path) failed its integrity check (\(problems.split(separator: "\n").first ?? ""))",
+                                     "the store itself may be damaged: run 'PRAGMA integrity_check' on it with sqlite3")
+        }
+    }
+}
