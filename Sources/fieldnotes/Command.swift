@@ -23,6 +23,7 @@ var commands: [any Command.Type] {
     CaseAddCommand.self, CaseListCommand.self, CaseShowCommand.self, CaseSetCommand.self, CaseDeleteCommand.self,
     MemoAddCommand.self, MemoListCommand.self, MemoEditCommand.self, MemoDeleteCommand.self,
     AnalysisAgreementCommand.self, AnalysisCooccurrenceCommand.self,
+    CompletionCommand.self, ManCommand.self, CompleteValuesCommand.self,
     ]
 }
 
