@@ -47,7 +47,7 @@ enum CompletionModel {
     }
 
     /// The declarations of the commands people see (`__complete` is not one).
-    static var visibleSpecs: [CommandSpec] { commands.map(\.spec).filter { !$0.isHidden } }
+    static var visibleSpecs: [CommandSpec] { commands.map { $0.spec }.filter { !$0.isHidden } }
 
     /// Options every command takes, handled before dispatch.
     static let globalOptions: [(name: String, help: String, takesPath: Bool)] = [

@@ -20,12 +20,12 @@ enum CompletionScripts {
 
     /// A word in single quotes, safe in bash, zsh and fish.
     static func quoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        "'" + text.replacing("'", with: #"'\''"#) + "'"
     }
 
     /// A word in single quotes for fish, which escapes a quote with a backslash.
     static func fishQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        "'" + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
     }
 
     /// How a value is named in the tables: `files`, `directories`,
@@ -252,7 +252,7 @@ enum CompletionScripts {
 
     /// `name:description` lines for `_describe`, colons in the name escaped.
     static func describeArms(_ pairs: [(String, String)]) -> String {
-        pairs.map { quoted($0.0.replacingOccurrences(of: ":", with: "\\:") + ":" + $0.1.replacingOccurrences(of: "\n", with: " ")) }
+        pairs.map { quoted($0.0.replacing(":", with: "\\:") + ":" + $0.1.replacing("\n", with: " ")) }
             .joined(separator: " ")
     }
 

@@ -99,16 +99,27 @@ enum ManPage {
     }
 
     /// Text safe on a roff text line: a backslash is written `\e`, every
-    /// hyphen `\-` (a real minus, so options copy and paste), and a line that
-    /// would start with a control character ('.' or a quote) starts with `\&`.
+    /// hyphen `\-` (a real minus, so options copy and paste), anything beyond
+    /// ASCII as `\[uXXXX]` (groff reads its input as Latin-1 otherwise), and a
+    /// line that would start with a control character ('.' or a quote) starts with `\&`.
     static func escaped(_ text: String) -> String {
-        var out = text.replacingOccurrences(of: "\\", with: #"\e"#).replacingOccurrences(of: "-", with: #"\-"#)
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += #"\e"#
+            case "-": out += #"\-"#
+            case _ where scalar.value > 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += #"\[u"# + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "]"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
         if out.hasPrefix(".") || out.hasPrefix("'") { out = #"\&"# + out }
         return out
     }
 
     /// A macro argument in double quotes (a quote inside doubled).
     static func quotedArgument(_ text: String) -> String {
-        "\"" + escaped(text).replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        "\"" + escaped(text).replacing("\"", with: "\"\"") + "\""
     }
 }

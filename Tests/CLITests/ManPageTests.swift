@@ -53,18 +53,20 @@ struct ManPageTests {
                     if macro == "fi" { #expect(!filled, ".fi without .nf"); filled = true }
                     #expect(line.filter { $0 == "\"" }.count % 2 == 0, "unbalanced quotes: \(line)")
                 }
-                // Every escape is one the page means: \- \e \& \fB \fI \fR.
+                // Every escape is one the page means: \- \e \& \fB \fI \fR, \[uXXXX] for non-ASCII.
                 var rest = Substring(line)
                 while let slash = rest.firstIndex(of: "\\") {
                     let after = rest[rest.index(after: slash)...]
                     let known = ["-", "e", "&", "fB", "fI", "fR"].contains { after.hasPrefix($0) }
+                        || after.prefixMatch(of: #/\[u[0-9A-F]{4,6}\]/#) != nil
                     #expect(known, "unexpected escape in: \(line)")
                     rest = after.dropFirst()
                 }
             }
             #expect(filled, ".nf without .fi")
-            // A backslash in the declarations is shown as \e, never passed to roff raw.
+            // A backslash in the declarations is shown as \e, never passed to roff raw; the page is ASCII.
             #expect(!page.stdout.contains("\\\\"))
+            #expect(page.stdout.unicodeScalars.allSatisfy { $0.isASCII })
         }
     }
 }
