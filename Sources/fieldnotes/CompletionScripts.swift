@@ -294,7 +294,7 @@ enum CompletionScripts {
 
         _fieldnotes() {
             local cur=${words[CURRENT]} prev=${words[CURRENT-1]}
-            local prog=${~words[1]} store= command= group= ended= word
+            local prog=${words[1]/#\~/$HOME} store= command= group= ended= word
             local -i positionals=0 i=2
             local -a reply
             while (( i < CURRENT )); do
@@ -327,7 +327,7 @@ enum CompletionScripts {
                 (( i += 1 ))
             done
             store=${(Q)store}
-            store=${~store}
+            store=${store/#\~/$HOME}
 
             if [[ $prev == --store ]]; then
                 _files
