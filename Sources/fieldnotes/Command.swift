@@ -25,6 +25,7 @@ var commands: [any Command.Type] {
     AnalysisAgreementCommand.self, AnalysisCooccurrenceCommand.self,
     BackupCommand.self, RestoreBackupCommand.self, HubBackupCommand.self, HubRestoreCommand.self,
     DoctorCommand.self, HubStatusCommand.self,
+    CompletionCommand.self, ManCommand.self, CompleteValuesCommand.self,
     ]
 }
 

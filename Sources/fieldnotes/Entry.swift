@@ -109,7 +109,7 @@ var topLevelHelp: String {
         "",
         "Commands:",
     ]
-    for command in commands { lines.append(CommandSpec.row(command.spec.name, command.spec.abstract)) }
+    for command in commands where !command.spec.isHidden { lines.append(CommandSpec.row(command.spec.name, command.spec.abstract)) }
     lines += [
         "",
         "The store is --store PATH, else $FIELDNOTES_STORE, else $XDG_DATA_HOME/fieldnotes/store.sqlite",
