@@ -289,13 +289,15 @@ extension Store {
         }
     }
 
-    /// Every replica's name as it named itself, from the "device" records.
+    /// Every replica's name as it named itself, from the "device" records:
+    /// found from the shown names (`heads_shown`, whose condition the query
+    /// names), not by scanning every field of every record.
     public func replicaNames() throws -> [ReplicaID: String] {
         try guarded {
             var names: [ReplicaID: String] = [:]
             try statement("""
-                SELECT r.id, h.value FROM records r JOIN heads h ON h.record = r.rid AND h.field = 'name' AND h.wins = 1
-                WHERE r.type = ? AND r.erased = 0
+                SELECT r.id, h.value FROM heads h JOIN records r ON r.rid = h.record
+                WHERE h.field = 'name' AND h.wins = 1 AND h.field NOT IN ('title', 'body') AND r.type = ? AND r.erased = 0
                 """).forEach([.text(Store.deviceType)]) { row in
                 if let replica = ReplicaID(hex: row.text(0)), case .text(let name) = row.value(1) { names[replica] = name }
                 return true
