@@ -12,28 +12,47 @@ enum XMLText {
     /// as character references so attribute normalisation keeps them.
     static func attribute(_ text: String) -> String { escape(text, attribute: true) }
 
+    /// Works on the UTF-8 bytes (a valid string's bytes, so byte by byte is
+    /// scalar by scalar for what is escaped): text with nothing to escape,
+    /// most of it, is returned as it is without being copied.
     private static func escape(_ text: String, attribute: Bool) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += attribute ? "&quot;" : "\""
-            case "'": out += attribute ? "&#39;" : "'"
-            case "\r": out += "&#13;"
-            case "\n": out += attribute ? "&#10;" : "\n"
-            case "\t": out += attribute ? "&#9;" : "\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var text = text
+        let escaped: String? = text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte < 0x20 || byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0xEF || (attribute && (byte == 0x22 || byte == 0x27)) { break }
+                index += 1
+            }
+            guard index < bytes.count else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 16)
+            out.append(contentsOf: bytes[0 ..< index])
+            let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case 0x26: out += Array("&amp;".utf8)
+                case 0x3C: out += Array("&lt;".utf8)
+                case 0x3E: out += Array("&gt;".utf8)
+                case 0x22 where attribute: out += Array("&quot;".utf8)
+                case 0x27 where attribute: out += Array("&#39;".utf8)
+                case 0x0D: out += Array("&#13;".utf8)
+                case 0x0A where attribute: out += Array("&#10;".utf8)
+                case 0x09 where attribute: out += Array("&#9;".utf8)
+                case 0x0A, 0x09: out.append(byte)
+                case 0xEF where index + 1 < bytes.count && bytes[index] == 0xBF && (bytes[index + 1] == 0xBE || bytes[index + 1] == 0xBF):
+                    // U+FFFE and U+FFFF, which XML 1.0 cannot hold.
+                    out += replacement
+                    index += 2
+                default:
+                    if byte < 0x20 { out += replacement } else { out.append(byte) }
                 }
             }
+            return String(decoding: out, as: UTF8.self)
         }
-        return out
+        return escaped ?? text
     }
 }
 

@@ -94,6 +94,15 @@ enum Schema {
             PRIMARY KEY (record, field)) WITHOUT ROWID;
         DELETE FROM heads WHERE field = 'body' AND (wins = 0 OR typeof(value) != 'text' OR value = '');
         """,
+        // 6: the shown-value index leaves out titles and bodies. No query
+        // looks a note up by its whole title or body (search has the text
+        // index), and they were most of the index's bytes: every apply
+        // wrote each body into it a second time. A query on another field
+        // names the index's condition (`Store.shownIndexCondition`).
+        """
+        DROP INDEX heads_shown;
+        CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1 AND field NOT IN ('title', 'body');
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

@@ -174,7 +174,7 @@ extension Store {
             guard !erased else { return [] }
             var wholeText = true
             if case .appendText = change { wholeText = false }
-            if wholeText, let heads = try oversizedBases(rid) {
+            if wholeText, !batch.created.contains(rid), let heads = try oversizedBases(rid) {
                 // A body written by an older version over today's limit cannot
                 // be sent, so edits around it could never reach a peer: a new
                 // whole text replaces it, and sync may then clear the old value.
@@ -426,7 +426,7 @@ extension Store {
                 """).run(values)
         }
         try finishTexts(batch)
-        for rid in batch.touchedText { try reindexText(rid, batch) }
+        try reindexText(batch)
         for origin in batch.dirtyOrigins {
             guard let entry = batch.vector[origin] else { continue }
             try statement("INSERT INTO vector(origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq")
@@ -440,23 +440,38 @@ extension Store {
         }
     }
 
-    /// Rewrites a note's row in the text index from its shown title and body
-    /// and its tags. A record that is no note (or not yet one) gets no row.
-    /// (`+name` keeps SQLite on the primary key: the (name, element) index
-    /// would scan every note's tags to save a sort of a few.)
-    private func reindexText(_ rid: Int64, _ batch: Batch) throws {
-        if !batch.created.contains(rid) {
-            try statement("DELETE FROM note_text WHERE rowid = ?").run([.integer(rid)])
+    /// Rewrites the text index rows of the notes the batch touched, from
+    /// their shown title and body and their tags. A record that is no note
+    /// (or not yet one) gets no row.
+    ///
+    /// One DELETE and one INSERT for the whole batch: FTS5 writes the terms
+    /// it holds in memory out as a new index segment at every statement
+    /// savepoint once it has been written in a transaction, so a statement
+    /// per note made a segment per note, and merging them cost more than the
+    /// rest of the apply. (`+name` keeps SQLite on the primary key: the
+    /// (name, element) index would scan every note's tags to save a sort of a few.)
+    private func reindexText(_ batch: Batch) throws {
+        guard !batch.touchedText.isEmpty else { return }
+        let rids = batch.touchedText.sorted()
+        let held = rids.filter { !batch.created.contains($0) }
+        if !held.isEmpty {
+            try statement("DELETE FROM note_text WHERE rowid IN (SELECT value FROM json_each(?))").run([.text(Store.jsonList(held))])
         }
         try statement("""
             INSERT INTO note_text(rowid, title, body, tags)
-            SELECT ?1,
-                   coalesce((SELECT value FROM heads WHERE record = ?1 AND field = 'title' AND wins = 1 AND typeof(value) = 'text'), ''),
-                   coalesce((SELECT value FROM heads WHERE record = ?1 AND field = 'body' AND wins = 1 AND typeof(value) = 'text'), ''),
+            SELECT r.rid,
+                   coalesce((SELECT value FROM heads WHERE record = r.rid AND field = 'title' AND wins = 1 AND typeof(value) = 'text'), ''),
+                   coalesce((SELECT value FROM heads WHERE record = r.rid AND field = 'body' AND wins = 1 AND typeof(value) = 'text'), ''),
                    coalesce((SELECT group_concat(element, ' ') FROM
-                              (SELECT DISTINCT element FROM members WHERE record = ?1 AND +name = 'tags' ORDER BY element)), '')
-            FROM records WHERE rid = ?1 AND type = 'note' AND erased = 0
-            """).run([.integer(rid)])
+                              (SELECT DISTINCT element FROM members WHERE record = r.rid AND +name = 'tags' ORDER BY element)), '')
+            FROM records r WHERE r.rid IN (SELECT value FROM json_each(?)) AND r.type = 'note' AND r.erased = 0
+            ORDER BY r.rid
+            """).run([.text(Store.jsonList(rids))])
+    }
+
+    /// Record rows as a JSON array, to bind a list of any length as one value.
+    static func jsonList(_ rids: [Int64]) -> String {
+        "[" + rids.map { String($0) }.joined(separator: ",") + "]"
     }
 
     /// The log columns of an action: kind, name, value and packed refs.

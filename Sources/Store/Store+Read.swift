@@ -200,6 +200,17 @@ extension Store {
         }
     }
 
+    /// The fields the shown-value index `heads_shown` leaves out (schema 6).
+    static let unindexedShownFields: Set<String> = ["title", "body"]
+
+    /// For a query on the shown values of `field`: the index's own
+    /// condition, which SQLite needs to see written out to use a partial
+    /// index (a bound `field = ?` does not show it); nothing for a field the
+    /// index leaves out, which is then scanned.
+    static func shownIndexCondition(_ field: String) -> String {
+        unindexedShownFields.contains(field) ? "" : " AND field NOT IN ('title', 'body')"
+    }
+
     /// A filter as SQL over `records r`: joins (the range field's shown head
     /// as `o`) with their values, and the WHERE conditions with theirs.
     struct Selection {
@@ -222,7 +233,7 @@ extension Store {
                 conditions.append("NOT EXISTS (SELECT 1 FROM heads d WHERE d.record = r.rid AND d.field = 'deleted' AND d.wins = 1 AND d.value = 1 AND typeof(d.value) = 'integer')")
             }
             for (field, value) in filter.fields.sorted(by: { $0.key < $1.key }) {
-                conditions.append("r.rid IN (SELECT record FROM heads WHERE field = ? AND value = ? AND wins = 1)")
+                conditions.append("r.rid IN (SELECT record FROM heads WHERE field = ? AND value = ? AND wins = 1\(Store.shownIndexCondition(field)))")
                 values += [.text(field), SQLValue(value)]
             }
             for (set, element) in filter.elements.sorted(by: { $0.key < $1.key }) {
@@ -240,7 +251,7 @@ extension Store {
                 guard !list.isEmpty else { return "0" }
                 values.append(.text(field))
                 values += list.map(SQLValue.init)
-                return "r.rid IN (SELECT record FROM heads WHERE field = ? AND wins = 1 AND value IN (\(placeholders(list.count))))"
+                return "r.rid IN (SELECT record FROM heads WHERE field = ? AND wins = 1 AND value IN (\(placeholders(list.count)))\(Store.shownIndexCondition(field)))"
             case .element(let set, let element):
                 values += [.text(set), SQLValue(element)]
                 return "r.rid IN (SELECT record FROM members WHERE name = ? AND element = ?)"
@@ -252,7 +263,7 @@ extension Store {
             case .number(let field, let comparison, let number):
                 // Measures are stored as REAL; a value of another kind is no number to compare.
                 values += [.text(field), .real(number)]
-                return "r.rid IN (SELECT record FROM heads WHERE field = ? AND wins = 1 AND typeof(value) = 'real' AND value \(comparison.rawValue) ?)"
+                return "r.rid IN (SELECT record FROM heads WHERE field = ? AND wins = 1 AND typeof(value) = 'real' AND value \(comparison.rawValue) ?\(Store.shownIndexCondition(field)))"
             case .ids(let ids):
                 guard !ids.isEmpty else { return "0" }
                 // One bound JSON array, however many ids: no limit on variables to meet.
@@ -279,13 +290,15 @@ extension Store {
         }
     }
 
-    /// Every replica's name as it named itself, from the "device" records.
+    /// Every replica's name as it named itself, from the "device" records:
+    /// found from the shown names (`heads_shown`, whose condition the query
+    /// names), not by scanning every field of every record.
     public func replicaNames() throws -> [ReplicaID: String] {
         try guarded {
             var names: [ReplicaID: String] = [:]
             try statement("""
-                SELECT r.id, h.value FROM records r JOIN heads h ON h.record = r.rid AND h.field = 'name' AND h.wins = 1
-                WHERE r.type = ? AND r.erased = 0
+                SELECT r.id, h.value FROM heads h JOIN records r ON r.rid = h.record
+                WHERE h.field = 'name' AND h.wins = 1 AND h.field NOT IN ('title', 'body') AND r.type = ? AND r.erased = 0
                 """).forEach([.text(Store.deviceType)]) { row in
                 if let replica = ReplicaID(hex: row.text(0)), case .text(let name) = row.value(1) { names[replica] = name }
                 return true

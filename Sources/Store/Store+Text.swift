@@ -20,6 +20,12 @@ extension Store {
     func loadText(_ rid: Int64, _ batch: Batch) throws {
         guard !batch.textsLoaded.contains(rid) else { return }
         batch.textsLoaded.insert(rid)
+        if batch.created.contains(rid) {
+            // No operation named the record before this batch, and none of
+            // the batch's is on its text field yet: the field is empty.
+            texts[rid] = TextField(replica: batch.replica, operations: [])
+            return
+        }
         _ = try currentText(rid, replica: batch.replica)
     }
 
@@ -95,10 +101,12 @@ extension Store {
 
     /// The text field's register heads (assigns no other assign replaces)
     /// if one of them holds more than `Limits.text`, which only an older
-    /// version could write and no peer accepts; nil otherwise.
+    /// version could write and no peer accepts; nil otherwise. (`kind IN
+    /// (2, 6, 7)` matches the partial index `ops_body`'s condition, so SQLite
+    /// uses it instead of scanning the whole log.)
     func oversizedBases(_ rid: Int64) throws -> [OperationID]? {
         let heads = try statement("""
-            SELECT origin, seq, length(CAST(value AS BLOB)) FROM ops o WHERE record = ?1 AND name = 'body' AND kind = 2
+            SELECT origin, seq, length(CAST(value AS BLOB)) FROM ops o WHERE record = ?1 AND name = 'body' AND kind IN (2, 6, 7) AND kind = 2
               AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.record = ?1 AND c.origin = o.origin AND c.seq = o.seq)
             ORDER BY origin, seq
             """).query([.integer(rid)]) { row in (Store.readOperationID(row), row.isNull(2) ? 0 : Int(row.int64(2))) }

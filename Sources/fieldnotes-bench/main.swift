@@ -9,7 +9,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --quick     small sizes (10,000 notes), finishes in about a minute: a smoke test
           --json FILE also write every figure as JSON
           --dir DIR   where to build the benchmark stores (default: a new temporary directory, removed after)
-          --only SECTION  run one section: store, apply, sync, text
+          --only SECTION  run one section: store, apply, sync, text, or one figure: list, export
+                          (each format), import (beside the apply rate), firstsync (beside the apply rate);
+                          with --dir, list and export reuse the large store an earlier run left there
           --trace PATH    for --only text: an editing trace (.json.gz, josephg/editing-traces format),
                           e.g. automerge-paper.json.gz, replayed into the in-memory text CRDT
           --peers     print, as JSON, our side of tools/compare-peers (the peer workloads)
@@ -74,6 +76,13 @@ do {
                                 directory: directory, binary: binary, report: report)
     if sections.contains("store") { try storeBench.run() }
     if sections.contains("apply") { try storeBench.applyOnly() }
+    if sections.contains("list") { try storeBench.listOnly() }
+    if sections.contains("export") { try storeBench.exportOnly() }
+    if sections.contains("import") { try storeBench.importOnly() }
+    if sections.contains("firstsync") {
+        try SyncBench(firstSyncNotes: quick ? 1_000 : 9_000, devices: 0, operationsPerDevice: 0, runs: 3, directory: directory, binary: binary,
+                      report: report).firstSyncOnly { try storeBench.applyOnly() }
+    }
     if sections.contains("sync") { try SyncBench(firstSyncNotes: quick ? 1_000 : 9_000, devices: quick ? 10 : 100, operationsPerDevice: quick ? 200 : 1_000,
                   runs: quick ? 5 : 11, directory: directory, binary: binary, report: report).run() }
     report.add("process", "bench peak memory (RSS)", peakMemoryMiB(), "MiB")

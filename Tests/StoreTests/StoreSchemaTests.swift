@@ -107,4 +107,44 @@ import Testing
             #expect(try reopened.record(note)?.heads("title").count == 1)
         }
     }
+
+    /// Schema 6 left titles and bodies out of the shown-value index: a
+    /// version 5 store opens, gets the new index, and finds notes by a
+    /// field's value as before, by title too (which the index no longer holds).
+    @Test func aVersion5StoreGetsTheSmallerShownValueIndexAndFindsTheSameNotes() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/v5.fieldnotes"
+            let note = try Store.newRecordID(), other = try Store.newRecordID()
+            do {
+                let store = try Store.create(at: path, name: "v5")
+                for (id, area) in [(note, "Heneage"), (other, "Park")] {
+                    try store.commit([.create(id, type: "note"), .assign(id, field: "title", value: .text("At \(area)")),
+                                      .assign(id, field: "area", value: .text(area)), .editText(id, field: "body", text: "Met at the library.")])
+                }
+            }
+            do {
+                // What a version 5 store held: the index over every field's shown value.
+                let database = try Database(path: path)
+                try database.execute("""
+                    DROP INDEX heads_shown;
+                    CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1;
+                    PRAGMA user_version = 5;
+                    """)
+            }
+            let store = try Store.open(at: path)
+            let database = try Database(path: path, mode: .readOnly)
+            #expect(try database.userVersion == 6)
+            let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
+            #expect(indexSQL?.contains("NOT IN ('title', 'body')") == true, "\(String(describing: indexSQL))")
+            var byArea = RecordFilter(type: "note")
+            byArea.fields = ["area": .text("Heneage")]
+            #expect(try store.list(byArea).map(\.id) == [note])
+            var byTitle = RecordFilter(type: "note")
+            byTitle.conditions = [.fieldIn("title", [.text("At Park")])]
+            #expect(try store.list(byTitle).map(\.id) == [other])
+            var byBody = RecordFilter(type: "note")
+            byBody.fields = ["body": .text("Met at the library.")]
+            #expect(Set(try store.list(byBody).map(\.id)) == [note, other])
+        }
+    }
 }
