@@ -1,5 +1,6 @@
 import CRDT
 import Export
+import Formats
 import Foundation
 import SQLite
 import Store
@@ -102,7 +103,7 @@ struct StoreBench {
             if let participant = note.participant { fields.append(("participant", .string(participant))) }
             if let consent = note.consent { fields.append(("consent", .string(consent))) }
             fields.append(("tags", .array(note.tags.map { .string($0) })))
-            fields.append(("measures", .object(note.measures.map { ($0.name, .number(Double($0.value) ?? 0)) })))
+            fields.append(("measures", .object(note.measures.map { ($0.name, JSON.Number(text: $0.value).map(JSON.number) ?? .null) })))
             lines.append(JSON.object(fields).serialized())
         }
         guard FileManager.default.createFile(atPath: file, contents: Data((lines.joined(separator: "\n") + "\n").utf8)) else {
