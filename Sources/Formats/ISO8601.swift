@@ -56,15 +56,15 @@ public enum ISO8601 {
             self.kind = kind
         }
 
-        /// What is wrong, quoting the text: "'2026-02-29' is not a date: February 2026 has 28 days".
+        /// What is wrong, quoting the text: "'2026-02-29' is not an ISO 8601 date: February 2026 has 28 days".
         public var message: String {
             let quoted = "'\(text)'"
             switch kind {
             case .form: return "\(quoted) is not an ISO 8601 date"
-            case .month(let month): return "\(quoted) is not a date: there is no month \(month)"
+            case .month(let month): return "\(quoted) is not an ISO 8601 date: there is no month \(month)"
             case .day(let year, let month, let days):
-                return "\(quoted) is not a date: \(ISO8601.monthNames[month - 1]) \(yearText(year)) has \(days) days"
-            case .time(let what): return "\(quoted) is not a time: \(what)"
+                return "\(quoted) is not an ISO 8601 date: \(ISO8601.monthNames[month - 1]) \(yearText(year)) has \(days) days"
+            case .time(let what): return "\(quoted) is not an ISO 8601 time: \(what)"
             case .leapSecond: return "\(quoted) is a leap second, which cannot be stored"
             case .offset: return "\(quoted) has an offset from UTC beyond 23:59"
             case .range: return "\(quoted) is outside the years 0001 to 9999 in UTC"

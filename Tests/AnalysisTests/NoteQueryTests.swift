@@ -106,6 +106,12 @@ import Testing
             #expect(throws: StoreError.self) { try query.recordFilter(store) }
             #expect(try NoteQuery.before("2026-02-15") == "2026-02-16T00:00:00Z")
             #expect(try NoteQuery.before("2026-02-15T09:00") == "2026-02-15T09:00:01Z")
+            // The last day and second of the years 0001 to 9999 have no end to give (the next day printed as `10000-01-01…`,
+            // which sorts before every stored time, so `--until 9999-12-31` found nothing).
+            #expect(try NoteQuery.before("9999-12-30") == "9999-12-31T00:00:00Z")
+            #expect(try NoteQuery.before("9999-12-31") == nil)
+            #expect(try NoteQuery.before("9999-12-31T23:59:59Z") == nil)
+            #expect(throws: StoreError.self) { try NoteQuery.before("0000-06-01") }
         }
     }
 }

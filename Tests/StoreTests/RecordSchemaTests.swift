@@ -29,7 +29,7 @@ import Testing
     /// `00-1-12-31T23:00:00Z`), and read when its offset brings it in range.
     @Test func aDateOutsideTheYearsOneTo9999IsRefusedWithTheReason() throws {
         for (text, reason) in [("0000-01-01T00:00+01:00", "'0000-01-01T00:00+01:00' is outside the years 0001 to 9999 in UTC; check the date"),
-                               ("2026-02-29", "'2026-02-29' is not a date: February 2026 has 28 days; check the date"),
+                               ("2026-02-29", "'2026-02-29' is not an ISO 8601 date: February 2026 has 28 days; check the date"),
                                ("2016-12-31T23:59:60Z", "'2016-12-31T23:59:60Z' is a leap second, which cannot be stored; write 59 seconds instead of 60")] {
             do {
                 let stored = try Note.date(text)
