@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // libFuzzer harnesses for fieldnotes' parsers of untrusted bytes. Not part of the
 // root package: build and run them with `tools/fuzz` (see README.md, "Fuzzing").
-// Each harness is one executable whose LLVMFuzzerTestOneInput calls one small function.
+// Each harness is one executable: its entry point starts libFuzzer's driver
+// (LLVMFuzzerRunDriver, see CFuzzer/shim.h), which feeds one small function, `fuzzTarget`.
 import PackageDescription
 
 let harnesses = ["frame", "ops", "json", "ndjson", "csv", "iso8601", "enrolment"]
