@@ -58,7 +58,7 @@ struct ReadmeTests {
     @Test func everyShellBlockRunsAsWritten() throws {
         let (blocks, skipped) = try Self.blocks()
         #expect(blocks.count >= 4, "the README should have runnable shell blocks")
-        #expect(skipped <= 6, "only the quick start, the server deployment, the package install, the hub service and the benchmarks are skipped")
+        #expect(skipped <= 7, "only the quick start, the server deployment, the package install, the hub service, the benchmarks and fuzzing are skipped")
         let binary = try #require(Fieldnotes.binary)
         try Sandbox.with { sandbox in
             // The hub example's fixed port becomes a free one, so parallel runs cannot collide.
