@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "fieldnotes", targets: ["fieldnotes"]),
         .executable(name: "fieldnotes-bench", targets: ["fieldnotes-bench"]),
         // The modules whose parsers tools/fuzz drives (a package of its own that depends on this one by path).
-        .library(name: "FieldnotesParsers", targets: ["Wire", "Store", "Sync"]),
+        .library(name: "FieldnotesParsers", targets: ["Formats", "Wire", "Store", "Sync"]),
     ],
     targets: [
         .systemLibrary(

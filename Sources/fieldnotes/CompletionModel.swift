@@ -49,12 +49,6 @@ enum CompletionModel {
     /// The declarations of the commands people see (`__complete` is not one).
     static var visibleSpecs: [CommandSpec] { commands.map { $0.spec }.filter { !$0.isHidden } }
 
-    /// Options every command takes, handled before dispatch.
-    static let globalOptions: [(name: String, help: String, takesPath: Bool)] = [
-        ("store", "the store (default $FIELDNOTES_STORE, else $XDG_DATA_HOME/fieldnotes/store.sqlite)", true),
-        ("help", "show help", false),
-    ]
-
     /// The first words of every command, each once, in `--help` order:
     /// `add`, ..., `hub` (for `hub serve`, `hub enroll`, ...).
     static var firstWords: [String] {

@@ -199,7 +199,7 @@ enum CompletionScripts {
                 if [[ -n $group ]]; then
                     COMPREPLY=( $(compgen -W "$(_fieldnotes_subcommands "$group")" -- "$cur") )
                 elif [[ $cur == -* ]]; then
-                    COMPREPLY=( $(compgen -W "--store --help --version" -- "$cur") )
+                    COMPREPLY=( $(compgen -W "--store --quiet --help --version" -- "$cur") )
                 else
                     COMPREPLY=( $(compgen -W "$_fieldnotes_first_words help" -- "$cur") )
                 fi
@@ -210,7 +210,7 @@ enum CompletionScripts {
                 return
             fi
             if [[ -z $ended && $cur == -* ]]; then
-                COMPREPLY=( $(compgen -W "$(_fieldnotes_options "$command") --store --help" -- "$cur") )
+                COMPREPLY=( $(compgen -W "$(_fieldnotes_options "$command") --store --quiet --help" -- "$cur") )
                 return
             fi
             _fieldnotes_offer "$prog" "$store" "$cur" $(_fieldnotes_kind "$command" "#$positionals")
@@ -338,7 +338,7 @@ enum CompletionScripts {
                     _fieldnotes_described_commands "$group"
                     _describe -t commands 'fieldnotes command' reply
                 elif [[ $cur == -* ]]; then
-                    compadd -- --store --help --version
+                    compadd -- --store --quiet --help --version
                 else
                     _fieldnotes_described_commands ''
                     _describe -t commands 'fieldnotes command' reply
@@ -358,7 +358,7 @@ enum CompletionScripts {
             fi
             if [[ -z $ended && $cur == -* ]]; then
                 _fieldnotes_described_options "$command"
-                reply+=( '--store:the store' '--help:show help' )
+                reply+=( '--store:the store' '--quiet:only errors, warnings and the data asked for' '--help:show help' )
                 _describe -t options 'option' reply
                 return
             fi
@@ -535,7 +535,7 @@ enum CompletionScripts {
                 if test -n "$group"
                     __fieldnotes_subcommands $group
                 else if string match -q -- '-*' $cur
-                    printf '%s\n' --store --help --version
+                    printf '%s\n' --store --quiet --help --version
                 else
                     __fieldnotes_first_words
                 end
@@ -552,7 +552,7 @@ enum CompletionScripts {
             end
             if test -z "$ended"; and string match -q -- '-*' $cur
                 __fieldnotes_options $command
-                printf '%s\t%s\n' --store 'the store' --help 'show help'
+                printf '%s\t%s\n' --store 'the store' --quiet 'only errors, warnings and the data asked for' --help 'show help'
                 return
             end
             __fieldnotes_offer $prog "$store" '' (__fieldnotes_kind $command "#$positionals" | string split ' ')

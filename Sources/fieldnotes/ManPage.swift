@@ -29,6 +29,10 @@ enum ManPage {
         page += text("The store, given before or after the command. Default: $FIELDNOTES_STORE, else "
                      + "$XDG_DATA_HOME/fieldnotes/store.sqlite (~/.local/share/fieldnotes/store.sqlite).")
         page.append(".TP")
+        page.append(#".B \-\-quiet"#)
+        page += text("Leave out confirmations, progress and hints; errors, warnings and the data asked for still print. "
+                     + "Given before or after the command.")
+        page.append(".TP")
         page.append(#".BR \-h ", " \-\-help"#)
         page += text("Show the commands, or with a command, its help.")
         page.append(".TP")

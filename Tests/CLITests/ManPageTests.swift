@@ -26,6 +26,8 @@ struct ManPageTests {
                     #expect(section.contains("\\fB" + Self.roff(option) + "\\fR"), "\(command) lacks \(option)")
                 }
             }
+            #expect(page.stdout.contains(".SH GLOBAL OPTIONS\n.TP\n.BI \\-\\-store \" PATH\"") && page.stdout.contains(".B \\-\\-quiet\n"),
+                    "the global options --store and --quiet")
             #expect(!page.stdout.contains("__complete"))
             #expect(page.stdout.contains("\\fB\\-\\-listen\\fR \\fIHOST:PORT\\fR"))
         }

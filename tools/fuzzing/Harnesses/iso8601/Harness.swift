@@ -1,5 +1,5 @@
 import CFuzzer
-import Store
+import Formats
 
 /// A date or time as a person types it (`--until`, `occurred_at`). A moment
 /// parsed must print as text that parses back to the same moment, unless an

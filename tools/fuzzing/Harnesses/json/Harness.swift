@@ -1,5 +1,5 @@
 import CFuzzer
-import Store
+import Formats
 
 /// One JSON document, as `import` reads a .json file.
 func fuzzTarget(_ bytes: [UInt8]) {
