@@ -27,7 +27,7 @@ let package = Package(
         ),
         // errno, EINTR, clocks and the thin file and socket calls: the one layer that calls the system.
         .target(name: "SystemCalls"),
-        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(name: "SQLite", dependencies: ["CSQLite", "SystemCalls"]),
         .target(name: "Crypto", dependencies: ["CCrypto"]),
         .target(name: "TLS", dependencies: ["CTLS", "Crypto", "SystemCalls"]),
         .target(name: "CRDT"),
