@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Where an export goes. Everything is written first to a temporary file or
 /// directory beside the target (same directory, so the same file system),
@@ -49,7 +50,7 @@ final class OutputTarget {
             existing = nil
         }
         var parentInfo = stat()
-        guard stat(parent, &parentInfo) == 0 else { throw ExportError.unwritable(trimmed, OutputTarget.errnoText()) }
+        guard stat(parent, &parentInfo) == 0 else { throw ExportError.unwritable(trimmed, Errno.current.description) }
         guard (parentInfo.st_mode & S_IFMT) == S_IFDIR else { throw ExportError.unwritable(trimmed, "\(parent) is not a directory") }
     }
 
@@ -60,7 +61,7 @@ final class OutputTarget {
         precondition(!isDirectory && temporary == nil)
         var template = Array("\(parent)/.\(base).fieldnotes-tmp-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw failure() }
+        guard descriptor >= 0 else { throw failure(.current) }
         temporary = OutputTarget.string(template)
         try OutputTarget.write(bytes, to: descriptor, path: path)
     }
@@ -70,12 +71,14 @@ final class OutputTarget {
         precondition(isDirectory && temporary == nil)
         var template = Array("\(parent)/.\(base).fieldnotes-tmp-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else { throw failure() }
+        guard made != nil else { throw failure(.current) }
         let directory = OutputTarget.string(template)
         temporary = directory
         for file in files {
-            let descriptor = open(directory + "/" + file.name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else { throw failure() }
+            let descriptor: Int32
+            do throws(Errno) {
+                descriptor = try Syscall.open(directory + "/" + file.name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions: 0o600)
+            } catch { throw failure(error) }
             try OutputTarget.write(file.bytes, to: descriptor, path: path)
         }
         try OutputTarget.syncDirectory(directory, path: path)
@@ -88,18 +91,21 @@ final class OutputTarget {
         guard let temporary else { preconditionFailure("commit before write") }
         if existing == nil {
             // Nothing was there when we looked: refuse to clobber anything another process put there since.
-            guard OutputTarget.renameNoReplace(temporary, path, directory: isDirectory) else {
-                throw errno == EEXIST ? ExportError.exists(path) : failure()
+            do throws(Errno) {
+                try OutputTarget.renameNoReplace(temporary, path, directory: isDirectory)
+            } catch {
+                throw error == .fileExists ? ExportError.exists(path) : failure(error)
             }
         } else if existing == false && !isDirectory {
-            guard rename(temporary, path) == 0 else { throw failure() }
+            do throws(Errno) { try Syscall.rename(temporary, path) } catch { throw failure(error) }
         } else {
             let aside = "\(parent)/.\(base).fieldnotes-old-\(getpid())"
-            guard rename(path, aside) == 0 else { throw failure() }
-            guard rename(temporary, path) == 0 else {
-                let error = failure()
-                rename(aside, path)
-                throw error
+            do throws(Errno) { try Syscall.rename(path, aside) } catch { throw failure(error) }
+            do throws(Errno) {
+                try Syscall.rename(temporary, path)
+            } catch {
+                try? Syscall.rename(aside, path)
+                throw failure(error)
             }
             OutputTarget.removeTree(aside)
         }
@@ -137,12 +143,17 @@ final class OutputTarget {
             if let store, [store, store + "-wal", store + "-shm", store + "-journal", store + ".key"].contains(where: { isSameFile(info, $0) }) {
                 return "is the store being exported, or one of its files"
             }
-            guard let header = prefix(of: path, count: 72) else { return "cannot be read to check that it is not a store (\(errnoText()))" }
+            let header: [UInt8]
+            do throws(Errno) {
+                header = try prefix(of: path, count: 72)
+            } catch {
+                return "cannot be read to check that it is not a store (\(error))"
+            }
             if let kind = sqliteKind(header) { return "is \(kind)" }
             if header.starts(with: Array("-----BEGIN ".utf8)) { return "is a PEM file (a key or certificate, such as a store's key file)" }
             for suffix in ["-wal", "-shm", "-journal"] where path.hasSuffix(suffix) {
                 let database = String(path.dropLast(suffix.count))
-                if isRegularFile(database), let header = prefix(of: database, count: 72), sqliteKind(header) != nil {
+                if isRegularFile(database), let header = try? prefix(of: database, count: 72), sqliteKind(header) != nil {
                     return "belongs to the SQLite database \(database)"
                 }
             }
@@ -177,7 +188,7 @@ final class OutputTarget {
         let tables = Set(CSVExport.schema.map { $0.name + ".csv" })
         guard let names = entries(path), names.contains("notes.csv"),
               names.allSatisfy({ tables.contains($0) && isRegularFile(path + "/" + $0) }),
-              let header = prefix(of: path + "/notes.csv", count: 6) else { return false }
+              let header = try? prefix(of: path + "/notes.csv", count: 6) else { return false }
         return header == [0xEF, 0xBB, 0xBF] + Array("id,".utf8)
     }
 
@@ -188,17 +199,14 @@ final class OutputTarget {
     }
 
     /// Up to `count` bytes from the start of a regular file (never following
-    /// a link, never blocking), or nil with errno set if it cannot be read.
-    static func prefix(of path: String, count: Int) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
+    /// a link, never blocking); throws why it cannot be read.
+    static func prefix(of path: String, count: Int) throws(Errno) -> [UInt8] {
+        let descriptor = try Syscall.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        defer { try? Syscall.close(descriptor) }
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
-            let got = bytes[filled...].withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if got < 0, errno == EINTR { continue }
-            guard got >= 0 else { return nil }
+            let got = try Syscall.read(descriptor, into: &bytes, at: filled)
             if got == 0 { break }
             filled += got
         }
@@ -207,51 +215,51 @@ final class OutputTarget {
 
     // MARK: Plumbing
 
-    private func failure() -> ExportError { ExportError.unwritable(path, OutputTarget.errnoText()) }
+    private func failure(_ error: Errno) -> ExportError { ExportError.unwritable(path, error.description) }
 
     /// A NUL-terminated C string buffer as a String.
     static func string(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
-
-    /// Writes everything (retrying on EINTR and short writes), fsyncs and closes.
+    /// Writes everything (`Syscall` retries EINTR and short writes), fsyncs and closes.
     private static func write(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
-        defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw ExportError.unwritable(path, errnoText())
-            }
-            offset += written
+        defer { try? Syscall.close(descriptor) }
+        do throws(Errno) {
+            try Syscall.writeAll(descriptor, bytes)
+            try Syscall.fsync(descriptor)
+        } catch {
+            throw ExportError.unwritable(path, error.description)
         }
-        guard fsync(descriptor) == 0 else { throw ExportError.unwritable(path, errnoText()) }
     }
 
     private static func syncDirectory(_ directory: String, path: String) throws {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        // Some file systems refuse fsync on a directory (EINVAL); the rename still happened.
-        if fsync(descriptor) != 0, errno != EINVAL { throw ExportError.unwritable(path, errnoText()) }
+        guard let descriptor = try? Syscall.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) else { return }
+        defer { try? Syscall.close(descriptor) }
+        do throws(Errno) {
+            try Syscall.fsync(descriptor)
+        } catch where error == .invalidArgument {
+            // Some file systems refuse fsync on a directory (EINVAL); the rename still happened.
+        } catch {
+            throw ExportError.unwritable(path, error.description)
+        }
     }
 
     /// Moves `from` to `to` only if nothing is at `to`. A file is hard-linked
     /// (`link` fails with EEXIST rather than replace) and its temporary name
     /// removed; where links are not supported, and for a directory, `rename`
     /// (which cannot replace a non-empty directory or put a directory over a file).
-    static func renameNoReplace(_ from: String, _ to: String, directory: Bool) -> Bool {
+    static func renameNoReplace(_ from: String, _ to: String, directory: Bool) throws(Errno) {
         if !directory {
-            if link(from, to) == 0 {
+            do throws(Errno) {
+                try Syscall.link(from, to)
                 unlink(from)
-                return true
+                return
+            } catch {
+                guard [EPERM, ENOTSUP, EOPNOTSUPP, EXDEV].contains(error.rawValue) else { throw error }
             }
-            guard errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EXDEV else { return false }
         }
-        return rename(from, to) == 0
+        try Syscall.rename(from, to)
     }
 
     static func isRegularFile(_ path: String) -> Bool {

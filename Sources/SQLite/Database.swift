@@ -1,4 +1,5 @@
 import CSQLite
+import SystemCalls
 
 /// One SQLite connection (`sqlite3_open_v2`). Owns the `sqlite3*` handle and
 /// closes it in `deinit`; not `Sendable`: one owner uses it at a time.
@@ -67,7 +68,8 @@ public final class Database {
     public func withLockWaitLimit<T>(_ limit: Duration, _ body: () throws -> T) rethrows -> T {
         guard let wait = lockWait?.takeUnretainedValue() else { return try body() }
         let outer = wait.deadline
-        wait.deadline = ContinuousClock.now + limit
+        let (deadline, overflow) = LockWait.now().addingReportingOverflow(limit.nanoseconds)
+        wait.deadline = overflow ? .max : deadline
         defer { wait.deadline = outer }
         return try body()
     }
@@ -150,15 +152,15 @@ extension Database: Sendable {}
 /// The state of a connection's busy handler. SQLite calls it on the thread
 /// that made the blocked call, so it has one user at a time, like its `Database`.
 private final class LockWait {
-    let noticeAfter: Duration
+    let noticeAfter: Int64
     let notice: (() -> Void)?
-    /// Set by `withLockWaitLimit`: give up at this instant.
-    var deadline: ContinuousClock.Instant?
-    private var started = ContinuousClock.now
+    /// Set by `withLockWaitLimit`: give up at this instant (nanoseconds on `MonotonicClock`).
+    var deadline: Int64?
+    private var started = LockWait.now()
     private var noticed = false
 
     init(noticeAfter: Duration, notice: (() -> Void)?) {
-        self.noticeAfter = noticeAfter
+        self.noticeAfter = noticeAfter.nanoseconds
         self.notice = notice
     }
 
@@ -166,9 +168,9 @@ private final class LockWait {
     /// false to give up. `attempt` counts the calls "for the same locking event",
     /// so 0 starts a new wait.
     func retry(attempt: Int32) -> Bool {
-        let now = ContinuousClock.now
+        let now = LockWait.now()
         if attempt == 0 { started = now }
-        var pause = Duration.milliseconds(Self.pauses[min(Int(max(attempt, 0)), Self.pauses.count - 1)])
+        var pause = Self.pauses[min(Int(max(attempt, 0)), Self.pauses.count - 1)] * 1_000_000
         if let deadline {
             guard now < deadline else { return false }
             pause = min(pause, deadline - now)
@@ -176,11 +178,24 @@ private final class LockWait {
             noticed = true
             notice()
         }
-        let (seconds, attoseconds) = pause.components
-        sqlite3_sleep(Int32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)))
+        sqlite3_sleep(Int32(clamping: max(1, pause / 1_000_000)))
         return true
     }
 
+    /// Now on `MonotonicClock`, in nanoseconds.
+    static func now() -> Int64 { Int64(clamping: MonotonicClock.nowNanoseconds()) }
+
     /// Milliseconds to sleep before each try, as SQLite's own busy timeout does.
     private static let pauses: [Int64] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100]
+}
+
+extension Duration {
+    /// The whole nanoseconds in this duration, saturating at `Int64`'s bounds.
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        guard !overflow, !overflowAgain else { return seconds < 0 ? .min : .max }
+        return total
+    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Files readable by their owner only, written whole or not at all: made
 /// under a temporary name beside their final path, flushed to disk
@@ -20,17 +21,14 @@ public enum OwnerOnlyFile {
         unlink(temporary)
         try Store.createOwnerOnlyFile(at: temporary)
         do {
-            var descriptor: Int32
-            repeat { descriptor = open(temporary, O_WRONLY | O_CLOEXEC | O_NOFOLLOW) } while descriptor < 0 && errno == EINTR
-            guard descriptor >= 0 else { throw StoreError.unwritable(temporary, String(cString: strerror(errno))) }
-            defer { _ = close(descriptor) }
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else { throw StoreError.unwritable(temporary, String(cString: strerror(errno))) }
-                offset += written
-            }
+            let descriptor: Int32
+            do throws(Errno) {
+                descriptor = try Syscall.open(temporary, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+            } catch { throw StoreError.unwritable(temporary, error.description) }
+            defer { try? Syscall.close(descriptor) }
+            do throws(Errno) {
+                try Syscall.writeAll(descriptor, bytes)
+            } catch { throw StoreError.unwritable(temporary, error.description) }
             try commit(temporary, to: path, replacing: replacing)
         } catch {
             unlink(temporary)
@@ -45,12 +43,17 @@ public enum OwnerOnlyFile {
     public static func commit(_ temporary: String, to path: String, replacing: Bool) throws {
         try flush(temporary, directory: false)
         if replacing {
-            guard rename(temporary, path) == 0 else { throw StoreError.unwritable(path, String(cString: strerror(errno))) }
+            do throws(Errno) {
+                try Syscall.rename(temporary, path)
+            } catch { throw StoreError.unwritable(path, error.description) }
         } else {
             // link(2) fails with EEXIST rather than replace: no window between a check and the move.
-            guard link(temporary, path) == 0 else {
-                if errno == EEXIST { throw StoreError.exists(path, hint: "it was left untouched; choose another file, or add --force to replace it") }
-                throw StoreError.unwritable(path, String(cString: strerror(errno)))
+            do throws(Errno) {
+                try Syscall.link(temporary, path)
+            } catch where error == .fileExists {
+                throw StoreError.exists(path, hint: "it was left untouched; choose another file, or add --force to replace it")
+            } catch {
+                throw StoreError.unwritable(path, error.description)
             }
             unlink(temporary)
         }
@@ -59,13 +62,14 @@ public enum OwnerOnlyFile {
 
     /// `fsync(2)` on a file or a directory.
     static func flush(_ path: String, directory: Bool) throws {
-        var descriptor: Int32
-        repeat { descriptor = open(path, (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC) } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { throw StoreError.unwritable(path, String(cString: strerror(errno))) }
-        defer { _ = close(descriptor) }
-        var result: Int32
-        repeat { result = fsync(descriptor) } while result != 0 && errno == EINTR
-        guard result == 0 else { throw StoreError.unwritable(path, "fsync: " + String(cString: strerror(errno))) }
+        let descriptor: Int32
+        do throws(Errno) {
+            descriptor = try Syscall.open(path, (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC)
+        } catch { throw StoreError.unwritable(path, error.description) }
+        defer { try? Syscall.close(descriptor) }
+        do throws(Errno) {
+            try Syscall.fsync(descriptor)
+        } catch { throw StoreError.unwritable(path, "fsync: " + error.description) }
     }
 
     /// The directory holding `path` and the file's own name.

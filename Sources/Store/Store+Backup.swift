@@ -1,5 +1,6 @@
 import CRDT
 import Glibc
+import SystemCalls
 import SQLite
 
 /// A backup written by `Store.backup(to:replacing:)`.
@@ -82,7 +83,7 @@ extension Store {
     public static func restore(from backupPath: String, to path: String, takingFreshReplica: Bool,
                                wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
         guard access(backupPath, R_OK) == 0 else {
-            throw StoreError.invalid("cannot read the backup \(backupPath) (\(String(cString: strerror(errno))))", "check the path; nothing was changed")
+            throw StoreError.invalid("cannot read the backup \(backupPath) (\(Errno.current))", "check the path; nothing was changed")
         }
         let source: Database
         do {

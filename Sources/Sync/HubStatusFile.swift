@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// `STORE.hub`, beside a hub's store: says whether a hub is serving the
 /// store now and how many device sessions it has open.
@@ -19,23 +20,25 @@ public final class HubStatusFile {
     /// another process holds it.
     public static func lock(forStore storePath: String) throws -> HubStatusFile? {
         let path = path(forStore: storePath)
-        var descriptor: Int32
-        repeat { descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { throw SyncError("cannot open \(path) (\(String(cString: strerror(errno)))); check the store's directory is writable") }
-        var result: Int32
-        repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
-        guard result == 0 else {
-            let failure = errno
-            _ = close(descriptor)
-            if failure == EWOULDBLOCK { return nil }
-            throw SyncError("cannot lock \(path) (\(String(cString: strerror(failure))))")
+        let descriptor: Int32
+        do throws(Errno) {
+            descriptor = try Syscall.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, permissions: 0o600)
+        } catch {
+            throw SyncError("cannot open \(path) (\(error)); check the store's directory is writable")
+        }
+        do throws(Errno) {
+            try Syscall.flock(descriptor, LOCK_EX | LOCK_NB)
+        } catch {
+            try? Syscall.close(descriptor)
+            if error == .wouldBlock { return nil }
+            throw SyncError("cannot lock \(path) (\(error))")
         }
         return HubStatusFile(descriptor: descriptor)
     }
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
-    deinit { _ = close(descriptor) }
+    deinit { try? Syscall.close(descriptor) }
 
     /// Records that this process serves the store with `sessions` open now
     /// (a write only when something changed).
@@ -43,9 +46,9 @@ public final class HubStatusFile {
         let text = "pid=\(getpid())\nstarted_ms=\(startedMillis)\nsessions=\(sessions)\n"
         guard text != written else { return }
         written = text
-        _ = ftruncate(descriptor, 0)
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        // Best effort: a status file that cannot be rewritten must not stop the hub serving.
+        try? Syscall.truncate(descriptor, length: 0)
+        try? Syscall.writeAll(descriptor, Array(text.utf8), fileOffset: 0)
     }
 
     /// What a serving hub recorded: nil when no hub serves the store (no
@@ -58,14 +61,12 @@ public final class HubStatusFile {
 
     public static func serving(forStore storePath: String) -> Serving? {
         let path = path(forStore: storePath)
-        var descriptor: Int32
-        repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { return nil }
-        defer { _ = close(descriptor) }
+        guard let descriptor = try? Syscall.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) else { return nil }
+        defer { try? Syscall.close(descriptor) }
         // A shared lock we can take means no hub holds the exclusive one.
-        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 { return nil }
+        if (try? Syscall.flock(descriptor, LOCK_SH | LOCK_NB)) != nil { return nil }
         var buffer = [UInt8](repeating: 0, count: 512)
-        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        let count = (try? Syscall.read(descriptor, into: &buffer, fileOffset: 0)) ?? 0
         var fields: [String: String] = [:]
         for line in String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)

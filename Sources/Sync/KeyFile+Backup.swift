@@ -1,5 +1,6 @@
 import Glibc
 import Store
+import SystemCalls
 
 extension KeyFile {
     /// Copies the key file beside the store `storePath` to the one beside
@@ -8,7 +9,12 @@ extension KeyFile {
     public static func backUp(forStore storePath: String, toBackup backupPath: String) throws -> Bool {
         let source = path(forStore: storePath)
         guard access(source, F_OK) == 0 else { return false }
-        guard let bytes = readWhole(source) else { throw SyncError("cannot read the key file \(source) (\(String(cString: strerror(errno))))") }
+        let bytes: [UInt8]
+        do throws(Errno) {
+            bytes = try readWhole(source)
+        } catch {
+            throw SyncError("cannot read the key file \(source) (\(error))")
+        }
         try OwnerOnlyFile.write(bytes, to: path(forStore: backupPath), replacing: true)
         return true
     }
@@ -19,20 +25,19 @@ extension KeyFile {
     public static func restore(fromBackup backupPath: String, forStore storePath: String) throws -> Bool {
         let saved = path(forStore: backupPath)
         guard access(path(forStore: storePath), F_OK) != 0, access(saved, F_OK) == 0 else { return false }
-        guard let bytes = readWhole(saved) else { throw SyncError("cannot read the key file \(saved) (\(String(cString: strerror(errno))))") }
+        let bytes: [UInt8]
+        do throws(Errno) {
+            bytes = try readWhole(saved)
+        } catch {
+            throw SyncError("cannot read the key file \(saved) (\(error))")
+        }
         try OwnerOnlyFile.write(bytes, to: path(forStore: storePath), replacing: false)
         return true
     }
 
-    private static func readWhole(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes += buffer[0..<count]
-            if count < buffer.count { return ferror(file) != 0 ? nil : bytes }
-        }
+    private static func readWhole(_ path: String) throws(Errno) -> [UInt8] {
+        let descriptor = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
+        defer { try? Syscall.close(descriptor) }
+        return try Syscall.readToEnd(descriptor)
     }
 }

@@ -90,6 +90,42 @@ public enum Syscall {
         return status
     }
 
+    /// `pread(2)` into `buffer` from `offset` in the file; returns the count, 0 at the end of the file.
+    public static func read(_ fd: Int32, into buffer: inout [UInt8], fileOffset: Int) throws(Errno) -> Int {
+        try retrying { buffer.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress, $0.count, off_t(fileOffset)) } }
+    }
+
+    /// `pwrite(2)` of every byte of `bytes` at `offset` in the file, again after a short write.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], fileOffset: Int) throws(Errno) {
+        var done = 0
+        while done < bytes.count {
+            done += try retrying {
+                bytes[done...].withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, off_t(fileOffset + done)) }
+            }
+        }
+    }
+
+    /// `ftruncate(2)`.
+    public static func truncate(_ fd: Int32, length: Int) throws(Errno) {
+        _ = try retrying { Glibc.ftruncate(fd, off_t(length)) }
+    }
+
+    /// `flock(2)`: `operation` is `LOCK_SH`, `LOCK_EX` or `LOCK_UN`, with
+    /// `LOCK_NB` to throw `.wouldBlock` instead of waiting for another holder.
+    public static func flock(_ fd: Int32, _ operation: Int32) throws(Errno) {
+        _ = try retrying { lockFile(fd, operation) }
+    }
+
+    /// `rename(2)`: gives `from` the name `to`, replacing a file there.
+    public static func rename(_ from: String, _ to: String) throws(Errno) {
+        _ = try retrying { Glibc.rename(from, to) }
+    }
+
+    /// `link(2)`: a second name `to` for `from`; throws `.fileExists` rather than replace.
+    public static func link(_ from: String, _ to: String) throws(Errno) {
+        _ = try retrying { Glibc.link(from, to) }
+    }
+
     /// `mkdir(2)`; false if something already exists at `path`.
     @discardableResult
     public static func makeDirectory(_ path: String, permissions: mode_t) throws(Errno) -> Bool {
@@ -248,3 +284,7 @@ public enum Syscall {
         return text(host) + ":" + text(service)
     }
 }
+
+/// `flock(2)` by a name of its own: inside `Syscall`, `flock` is `Syscall.flock`,
+/// and `Glibc.flock` names the C struct.
+private func lockFile(_ fd: Int32, _ operation: Int32) -> Int32 { flock(fd, operation) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `fieldnotes completion bash|zsh|fish` and the hidden `__complete`. The bash
 /// script is sourced into a real bash and its completion function called the
@@ -33,20 +34,8 @@ struct CompletionTests {
 
     static func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    static func run(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = PipeDrain(output.fileHandleForReading), err = PipeDrain(errors.fileHandleForReading)
-        let stdout = out.wait(), stderr = err.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    static func run(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Execution {
+        try Child.run(URL(fileURLWithPath: path), arguments, environment: environment)
     }
 
     /// The options `fieldnotes COMMAND --help` lists (its rows that start `--`), without --store and --help.

@@ -41,7 +41,7 @@ struct ConcurrencyTests {
             let started = ContinuousClock.now
             let adding = try store.start(["add", "--title", "Patient", "--body", "waits its turn"])
             Thread.sleep(forTimeInterval: 3.5)
-            #expect(adding.process.isRunning, "add did not wait for the write lock")
+            #expect(adding.isRunning, "add did not wait for the write lock")
             try writer.execute("COMMIT")
             let added = adding.wait()
             #expect(ContinuousClock.now - started >= .seconds(3.5))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `fieldnotes doctor` on a laptop that has not joined a hub, and `backup`
 /// of such a store; the hub and sync checks run against a real hub in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `add` without --title and `edit` without options open the note in
 /// `$EDITOR` when a person is at a terminal. Each test runs the real binary

@@ -2,6 +2,7 @@ import Foundation
 import SQLite
 import Store
 import Testing
+import TestSupport
 
 @Suite("erase")
 struct EraseTests {
@@ -28,23 +29,8 @@ struct EraseTests {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
             let id = try store.add("--title", "Ask first", "--body", "maybe keep")
-            let binary = try #require(Fieldnotes.binary).path
             func onTerminal(typing answer: String) throws -> Execution {
-                let command = "'\(binary)' --store '\(store.path)' erase \(id) --reason 'consent withdrawn'"
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: Self.scriptPath)
-                process.arguments = ["-qec", command, "/dev/null"]
-                process.environment = sandbox.environment
-                let input = Pipe(), output = Pipe()
-                process.standardInput = input
-                process.standardOutput = output
-                process.standardError = output
-                try process.run()
-                try input.fileHandleForWriting.write(contentsOf: Data((answer + "\n").utf8))
-                try input.fileHandleForWriting.close()
-                let text = String(decoding: try output.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
-                process.waitUntilExit()
-                return Execution(arguments: ["erase", id], status: process.terminationStatus, stdout: text, stderr: "")
+                try store.runOnTerminal(["erase", id, "--reason", "consent withdrawn"], typed: answer + "\n")
             }
 
             let declined = try onTerminal(typing: "yes")

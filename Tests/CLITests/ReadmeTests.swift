@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The README's shell blocks are run as written, in order, in one shell,
 /// with the built `fieldnotes` first on the PATH: a README command that
@@ -68,25 +69,11 @@ struct ReadmeTests {
                 .replacingOccurrences(of: "127.0.0.1:7420", with: "127.0.0.1:\(port)")
             let path = try sandbox.write("readme.sh", script)
             try FileManager.default.createDirectory(atPath: sandbox.path("home"), withIntermediateDirectories: true)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [path]
-            process.currentDirectoryURL = sandbox.directory
             var environment = sandbox.environment
             environment["PATH"] = binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-            process.environment = environment
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let stdout = String(decoding: out, as: UTF8.self)
-            let stderr = String(decoding: err, as: UTF8.self)
-            #expect(process.terminationStatus == 0, "README script failed:\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)")
+            let bash = try Child.run(URL(fileURLWithPath: "/bin/bash"), [path], environment: environment, currentDirectory: sandbox.directory)
+            let stdout = bash.stdout, stderr = bash.stderr
+            #expect(bash.status == 0, "README script failed:\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)")
             // What the walk-through promises, checked in its output and files.
             #expect(stdout.contains("Number 9 bus cut"), "list --tag transport shows the note")
             #expect(stdout.contains("imported 1 notes"))

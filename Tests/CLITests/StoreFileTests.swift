@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Stores that are missing, foreign, too new or unwritable: every command
 /// fails with a message that says what to do, and nothing is written.
@@ -13,16 +14,9 @@ struct StoreFileTests {
 
     /// Runs the sqlite3 shell on `path`.
     static func sqlite3(_ path: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(sqlite3Path))
-        process.arguments = [path, sql]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = try output.fileHandleForReading.readToEnd() ?? Data()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let shell = try Child.run(URL(fileURLWithPath: try #require(sqlite3Path)), [path, sql])
+        #expect(shell.status == 0, "sqlite3: \(shell.stderr)")
+        return shell.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func aMissingStoreIsReportedWithAHintToInitAndNotCreated() throws {

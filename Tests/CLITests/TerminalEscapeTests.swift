@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// Stored text comes from every colleague's device: a control character in it
 /// is shown escaped in tables and prompts, never sent to the terminal raw.

@@ -5,6 +5,7 @@ import Formats
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// note_themes, passages and memos in the CSV and NDJSON exports: the same
 /// rows under the same names in both, and the consent, scope and identifier
@@ -28,9 +29,9 @@ import Testing
     }
 
     static func with(_ body: (Coded) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-analysis-export-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let temporary = try TemporaryDirectory.make(prefix: "fieldnotes-analysis-export")
+        defer { temporary.remove() }
+        let directory = temporary.url
         let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path, name: "alice-laptop")
         var coded = Coded(store: store, directory: directory)
         func theme(_ name: String, parent: String? = nil) throws {

@@ -2,6 +2,7 @@ import CRDT
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// The hostile store of `HostileValuesTests`, plus passages and memos whose
 /// every field holds every kind of value a peer could send (targets that are
@@ -41,9 +42,9 @@ import Testing
     }
 
     @Test func queryMemoAndAnalysisCommandsAndExportsSurviveAnyValueAPeerCanSend() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-hostile-analysis-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let temporary = try TemporaryDirectory.make(prefix: "fieldnotes-hostile-analysis")
+        defer { temporary.remove() }
+        let directory = temporary.url
         let path = directory.appendingPathComponent("store.sqlite").path
         let ids = try HostileValuesTests.build(at: path)
         let memos = try Self.addPassagesAndMemos(at: path, notes: ids[Note.type] ?? [], themes: ids[Theme.type] ?? [])

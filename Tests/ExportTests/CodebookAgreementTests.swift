@@ -3,13 +3,14 @@ import Formats
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// `theme list`, `export --theme`, the CSV's themes table, the QDPX codes
 /// and the report's matrix all answer from the one codebook: the same
 /// counts, the same tree, and the same single root on a codebook whose
 /// parents two people made into a loop at once.
 @Suite struct CodebookAgreementTests {
-    static func run(_ store: String, _ directory: String, _ arguments: String...) throws -> Run {
+    static func run(_ store: String, _ directory: String, _ arguments: String...) throws -> Execution {
         try FieldnotesBinary.run(store: store, arguments, home: directory)
     }
 
@@ -21,9 +22,9 @@ import Testing
     }
 
     @Test func everyReaderOfTheCodebookGivesTheSameAnswerEvenOnALoop() throws {
-        let directory = NSTemporaryDirectory() + "codebook-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory.make(prefix: "codebook")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let a = try Store.create(at: "\(directory)/a.fieldnotes", name: "ana")
         let b = try Store.create(at: "\(directory)/b.fieldnotes", name: "ben")
         let (transport, buses, money, loopX, loopY) = (try Store.newRecordID(), try Store.newRecordID(), try Store.newRecordID(),

@@ -3,15 +3,16 @@ import Export
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// The real binary, end to end: arguments, output, exit status.
 @Suite struct ExportCLITests {
     /// Runs fieldnotes against the fixture's store.
-    static func run(_ fixture: Fixture, _ arguments: String...) throws -> Run {
+    static func run(_ fixture: Fixture, _ arguments: String...) throws -> Execution {
         try FieldnotesBinary.run(store: fixture.store.path, arguments, home: fixture.directory.path)
     }
 
-    static func expectOneLineFailure(_ run: Run, status: Int32, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneLineFailure(_ run: Execution, status: Int32, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(run.status == status, "\(run)", sourceLocation: sourceLocation)
         #expect(run.stdout.isEmpty, "\(run)", sourceLocation: sourceLocation)
         #expect(run.stderrLines.count == 1 && run.stderr.hasPrefix("fieldnotes: error: "), "\(run)", sourceLocation: sourceLocation)

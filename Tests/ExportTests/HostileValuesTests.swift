@@ -2,6 +2,7 @@ import CRDT
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// Whatever a peer sends, no reader crashes. A store receives, as sync would
 /// deliver them, operations from another replica that put every kind of value
@@ -121,9 +122,9 @@ import Testing
     }
 
     @Test func everyReadCommandAndExportSurvivesAnyValueAPeerCanSend() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let temporary = try TemporaryDirectory.make(prefix: "fieldnotes-hostile")
+        defer { temporary.remove() }
+        let directory = temporary.url
         let path = directory.appendingPathComponent("store.sqlite").path
         let ids = try Self.build(at: path)
 

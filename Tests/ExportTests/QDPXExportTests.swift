@@ -4,6 +4,7 @@ import CRDT
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 @Suite struct QDPXExportTests {
     static let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/Project.xsd").path
@@ -61,8 +62,9 @@ import Testing
         var zip = ZIPWriter(modified: 1_796_904_000)
         for index in 0..<70_000 { try zip.add("Sources/\(index).txt", Array("n\(index)".utf8)) }
         let bytes = try zip.finish()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zip64-\(UUID().uuidString).zip").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let temporary = try TemporaryDirectory.make(prefix: "zip64")
+        defer { temporary.remove() }
+        let path = temporary.path("archive.zip")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         // Python's zipfile reads ZIP64 end records, as QualCoder does.
         let check = "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; n=z.namelist(); "

@@ -5,6 +5,7 @@ import Formats
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// Start tags of a project.qde, read by hand: enough to find elements and their attributes.
 enum QDE {
@@ -331,8 +332,9 @@ enum QDE {
     /// The demo codes passages on two devices while both edit the same bodies;
     /// its project.qdpx holds every one of them on its words.
     @Test func theDemoProjectHoldsItsPassagesOnTheirWords() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-demo-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory.make(prefix: "fieldnotes-demo")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let demo = try FieldnotesBinary.run(store: directory + "/unused.sqlite", ["demo", "--dir", directory, "--notes", "12"], home: directory)
         try #require(demo.status == 0, "\(demo)")
         #expect(demo.stdout.contains("passages: on every store, all 6 still sit on the words they were coded on"), "\(demo.stdout)")

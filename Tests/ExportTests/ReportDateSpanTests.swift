@@ -3,6 +3,7 @@ import CRDT
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// The report's notes chart over any dates a peer can send. A note dated
 /// `0000-01-01T00:00+01:00` was stored as `00-1-12-31T23:00:00Z`, and a
@@ -49,9 +50,9 @@ import Testing
     }
 
     @Test func theReportOfAPeersNotesSpanningEveryYearIsWrittenWhole() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-span-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let temporary = try TemporaryDirectory.make(prefix: "fieldnotes-span")
+        defer { temporary.remove() }
+        let directory = temporary.url
         let path = directory.appendingPathComponent("store.sqlite").path
         let store = try Store.create(at: path, name: "laptop")
         var operations: [CRDT.Operation] = []

@@ -1,5 +1,6 @@
 import Glibc
 import Store
+import TestSupport
 
 /// A failure of the test scaffolding itself (not of the code under test).
 struct ScaffoldError: Error, CustomStringConvertible {
@@ -10,11 +11,7 @@ struct ScaffoldError: Error, CustomStringConvertible {
 /// directory and everything in it, whether `body` returned or threw.
 @discardableResult
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    var template = Array("/tmp/fieldnotes-store-tests-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw ScaffoldError(description: "mkdtemp failed: errno \(errno)") }
-    let path = String(cString: made)
-    defer { removeTree(path) }
-    return try body(path)
+    try TemporaryDirectory.with(prefix: "fieldnotes-store-tests") { try body($0.path) }
 }
 
 /// A store in a fresh temporary directory, removed afterwards.
@@ -24,23 +21,6 @@ func withTemporaryStore<T>(wallClock: @escaping () -> UInt64 = Store.systemMilli
     try withTemporaryDirectory { directory throws in
         let store = try Store.create(at: directory + "/test.fieldnotes", name: "test", wallClock: wallClock)
         return try body(store, directory)
-    }
-}
-
-/// Deletes `path` and, if it is a directory, everything under it.
-func removeTree(_ path: String) {
-    if let directory = opendir(path) {
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            removeTree(path + "/" + name)
-        }
-        closedir(directory)
-        rmdir(path)
-    } else {
-        unlink(path)
     }
 }
 

@@ -4,6 +4,7 @@ import Synchronization
 import SystemCalls
 import Testing
 @testable import TLS
+import TestSupport
 
 /// A connected pair of Unix stream sockets (`socketpair`), blocking like a fresh TCP socket.
 func socketPair() throws -> (Int32, Int32) {
@@ -92,12 +93,7 @@ struct Pair {
 
 /// A scoped temporary directory, removed with everything in it afterwards.
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    var template = Array((NSTemporaryDirectory() + "/tls-tests-XXXXXX").utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
-    try #require(made != nil)
-    let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
+    try TemporaryDirectory.with(prefix: "tls-tests") { try body($0.path) }
 }
 
 /// A man in the middle: forwards bytes between two sockets in both directions

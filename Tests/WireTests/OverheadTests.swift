@@ -1,4 +1,5 @@
 import CRDT
+import Synthetic
 import Testing
 import Wire
 

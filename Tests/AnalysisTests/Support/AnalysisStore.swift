@@ -2,13 +2,14 @@ import Analysis
 import CRDT
 import Foundation
 import Store
+import TestSupport
 
 /// A real store in a fresh temporary directory for rules that read one
 /// (passages need a body's characters), removed when `body` returns or throws.
 func withAnalysisStore<T>(name: String = "analyst", _ body: (Store, URL) throws -> T) throws -> T {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-analysis-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let temporary = try TemporaryDirectory.make(prefix: "fieldnotes-analysis")
+    defer { temporary.remove() }
+    let directory = temporary.url
     let store = try Store.create(at: directory.appendingPathComponent("\(name).sqlite").path, name: name)
     return try body(store, directory)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A temporary directory for one test, removed when the test's body returns.
@@ -9,11 +10,7 @@ struct Sandbox {
 
     /// Runs `body` with a fresh sandbox and removes it afterwards, whatever happens.
     static func with<T>(_ body: (Sandbox) throws -> T) throws -> T {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fieldnotes-cli-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        return try body(Sandbox(directory: directory))
+        try TemporaryDirectory.with(prefix: "fieldnotes-cli") { try body(Sandbox(directory: $0.url)) }
     }
 
     /// The path of `name` inside the sandbox.
@@ -45,8 +42,9 @@ struct Sandbox {
         try start(arguments, stdin: stdin, environment: extra).wait()
     }
 
-    func start(_ arguments: [String], stdin: Data = Data(), environment extra: [String: String] = [:]) throws -> RunningCommand {
-        try Fieldnotes.start(arguments, stdin: stdin, environment: environment.merging(extra) { $1 })
+    /// Starts the binary; `stdin` is written to a pipe, so standard input is never a terminal.
+    func start(_ arguments: [String], stdin: Data = Data(), environment extra: [String: String] = [:]) throws -> Child {
+        try Fieldnotes.start(arguments, stdin: .bytes(stdin), environment: environment.merging(extra) { $1 })
     }
 
     /// Runs the binary on a pseudo-terminal (`Fieldnotes.startOnTerminal`).
@@ -91,7 +89,7 @@ struct TestStore {
         try sandbox.runOnTerminal(["--store", path] + arguments, typed: typed, environment: environment)
     }
 
-    func start(_ arguments: [String]) throws -> RunningCommand {
+    func start(_ arguments: [String]) throws -> Child {
         try sandbox.start(["--store", path] + arguments)
     }
 

@@ -2,6 +2,7 @@ import CRDT
 import Export
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// A fixed store for the export tests: every id, clock and text is chosen
@@ -38,9 +39,12 @@ struct Fixture {
 
     /// Runs `body` with the fixture in a fresh directory, removed afterwards.
     static func with<T>(_ body: (Fixture) throws -> T) throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldnotes-export-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        try TemporaryDirectory.with(prefix: "fieldnotes-export") { temporary in
+            try with(in: temporary.url, body)
+        }
+    }
+
+    private static func with<T>(in directory: URL, _ body: (Fixture) throws -> T) throws -> T {
         let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path, name: "analyst-laptop", wallClock: { storeMillis })
         let fixture = Fixture(store: store, directory: directory)
         try fixture.populate()

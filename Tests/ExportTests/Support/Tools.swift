@@ -1,19 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs an external program; nil when it is not installed.
 func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
     guard let path = which(name) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let run = try Child.run(URL(fileURLWithPath: path), arguments, mergingErrors: true)
+    return (run.status, run.stdout)
 }
 
 func which(_ name: String) -> String? {

@@ -1,6 +1,7 @@
 import Foundation
 import Sync
 import Testing
+import TestSupport
 
 /// A `fieldnotes hub serve` child process. `HubProcess.with` kills it when
 /// the body returns or throws, so no test leaves a hub running.

@@ -2,6 +2,7 @@ import CRDT
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 import TLS
 import Wire
 

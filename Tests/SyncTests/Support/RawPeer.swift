@@ -5,6 +5,7 @@ import Store
 import Sync
 import SystemCalls
 import Testing
+import TestSupport
 import TLS
 import Wire
 
@@ -18,7 +19,7 @@ final class RawPeer {
     var decoder = FrameDecoder(expectingMagic: true)
 
     init(port: UInt16) throws {
-        _ = Fieldnotes.ignoreBrokenPipes
+        Child.ignoreBrokenPipes()
         connection = try Connection.connect(to: Endpoint(host: "127.0.0.1", port: port), timeout: 5)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 
 /// A TCP relay on 127.0.0.1 between devices and a hub: what a router, a
 /// café's Wi-Fi or an attacker on the path sees and can do. It forwards both
@@ -63,7 +64,7 @@ final class RelayProxy: Sendable {
     /// to 127.0.0.1:`targetPort`, damaging connection number n (from 0) as
     /// `fault(n)` says.
     init(to targetPort: UInt16, fault: @escaping @Sendable (Int) -> Fault = { _ in .none }) throws {
-        _ = Fieldnotes.ignoreBrokenPipes
+        Child.ignoreBrokenPipes()
         target = Atomic(targetPort)
         self.fault = Mutex(fault)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -3,6 +3,7 @@ import Foundation
 import Store
 import Sync
 import Testing
+import TestSupport
 
 /// A temporary directory for one test's stores and files, removed when the
 /// body returns however it returns. Commands run with HOME and XDG_DATA_HOME
@@ -11,11 +12,7 @@ struct Workspace {
     let directory: URL
 
     static func with<T>(_ body: (Workspace) throws -> T) throws -> T {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fieldnotes-sync-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        return try body(Workspace(directory: directory))
+        try TemporaryDirectory.with(prefix: "fieldnotes-sync") { try body(Workspace(directory: $0.url)) }
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -29,7 +26,7 @@ struct Workspace {
     }
 
     func start(_ arguments: [String], descriptorLimit: Int? = nil) throws -> Child {
-        try Child(arguments, environment: environment, descriptorLimit: descriptorLimit)
+        try Fieldnotes.start(arguments, environment: environment, descriptorLimit: descriptorLimit)
     }
 
     /// Runs the binary to completion; a run longer than `seconds` is killed and recorded as an issue.

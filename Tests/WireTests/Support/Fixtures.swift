@@ -1,4 +1,5 @@
 import CRDT
+import Synthetic
 import Wire
 
 /// Deterministic ids, tokens, nonces and clocks for vectors and tests.
@@ -48,21 +49,5 @@ enum Fixtures {
                    origin: ReplicaID = device) -> Operation {
         Operation(id: OperationID(origin: origin, seq: seq), timestamp: Timestamp(physical: physical, logical: logical),
                   record: record, action: action)
-    }
-}
-
-/// A small seedable generator (Steele, Lea and Flood's SplitMix64), so
-/// random tests and fixtures repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import CRDT
+import Synthetic
 import Wire
 
 /// Random operations and batches for round-trip properties, from a seeded
