@@ -59,20 +59,24 @@ final class OutputTarget {
     /// Writes a one-file export to a temporary file beside the target.
     func write(_ bytes: [UInt8]) throws {
         precondition(!isDirectory && temporary == nil)
-        var template = Array("\(parent)/.\(base).fieldnotes-tmp-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw failure(.current) }
-        temporary = OutputTarget.string(template)
+        let descriptor: Int32
+        do throws(Errno) {
+            (descriptor, temporary) = try Syscall.makeTemporaryFile(prefix: "\(parent)/.\(base).fieldnotes-tmp-")
+        } catch {
+            throw failure(error)
+        }
         try OutputTarget.write(bytes, to: descriptor, path: path)
     }
 
     /// Writes a directory export (`name` → content) to a temporary directory beside the target.
     func write(files: [(name: String, bytes: [UInt8])]) throws {
         precondition(isDirectory && temporary == nil)
-        var template = Array("\(parent)/.\(base).fieldnotes-tmp-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else { throw failure(.current) }
-        let directory = OutputTarget.string(template)
+        let directory: String
+        do throws(Errno) {
+            directory = try Syscall.makeTemporaryDirectory(prefix: "\(parent)/.\(base).fieldnotes-tmp-")
+        } catch {
+            throw failure(error)
+        }
         temporary = directory
         for file in files {
             let descriptor: Int32
@@ -217,11 +221,6 @@ final class OutputTarget {
 
     private func failure(_ error: Errno) -> ExportError { ExportError.unwritable(path, error.description) }
 
-    /// A NUL-terminated C string buffer as a String.
-    static func string(_ buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     /// Writes everything (`Syscall` retries EINTR and short writes), fsyncs and closes.
     private static func write(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
         defer { try? Syscall.close(descriptor) }
@@ -269,16 +268,7 @@ final class OutputTarget {
 
     /// The names in a directory, without "." and "..", or nil if it cannot be read.
     static func entries(_ directory: String) -> [String]? {
-        guard let handle = opendir(directory) else { return nil }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names
+        try? Syscall.directoryEntries(directory)
     }
 
     /// Deletes a file, or a directory and everything under it (not following symbolic links).

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// What can be learnt about the file system holding a path: free space
 /// (`statvfs(3)`) and whether it sits on an encrypted block device.
@@ -87,15 +88,9 @@ public struct StorageVolume: Sendable, Equatable {
     }
 
     private static func readText(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes += buffer[0..<count]
-            if count < buffer.count { break }
-        }
+        guard let fd = try? Syscall.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
+        defer { try? Syscall.close(fd) }
+        guard let bytes = try? Syscall.readToEnd(fd, limit: 1 << 20) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -104,13 +99,6 @@ public struct StorageVolume: Sendable, Equatable {
     }
 
     private static func directoryEntries(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        ((try? Syscall.directoryEntries(path)) ?? []).sorted()
     }
 }

@@ -126,6 +126,44 @@ public enum Syscall {
         _ = try retrying { Glibc.link(from, to) }
     }
 
+    /// `mkstemps(3)`: makes and opens a new file, readable and writable by its
+    /// owner only, named `prefix` + six random characters + `suffix`; returns
+    /// the descriptor and the name.
+    public static func makeTemporaryFile(prefix: String, suffix: String = "") throws(Errno) -> (fd: Int32, path: String) {
+        var template = Array((prefix + "XXXXXX" + suffix).utf8CString)
+        let fd = try retrying {
+            template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return -1 }
+                return mkstemps(base, Int32(suffix.utf8.count))
+            }
+        }
+        return (fd, String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// `mkdtemp(3)`: makes a new directory, mode 0700, named `prefix` + six
+    /// random characters; returns its name.
+    public static func makeTemporaryDirectory(prefix: String) throws(Errno) -> String {
+        var template = Array((prefix + "XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        guard made != nil else { throw Errno.current }
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The names in a directory, without "." and "..", in the order the file
+    /// system gives them.
+    public static func directoryEntries(_ path: String) throws(Errno) -> [String] {
+        guard let handle = opendir(path) else { throw Errno.current }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// `mkdir(2)`; false if something already exists at `path`.
     @discardableResult
     public static func makeDirectory(_ path: String, permissions: mode_t) throws(Errno) -> Bool {

@@ -31,20 +31,21 @@ struct Editor {
     /// Shows `text` in the editor and returns what the person saved.
     /// Throws if the file cannot be made or read, or the editor fails.
     func edit(_ text: String) throws -> String {
-        var template = Array("\(directory)/.fieldnotes-edit-XXXXXX.txt".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -1 }
-            return mkstemps(base, 4)
-        }
-        guard descriptor >= 0 else {
-            throw CommandFailure(message: "cannot make a file for the editor in \(directory) (\(Errno.current)); "
+        let descriptor: Int32
+        let path: String
+        do throws(Errno) {
+            (descriptor, path) = try Syscall.makeTemporaryFile(prefix: "\(directory)/.fieldnotes-edit-", suffix: ".txt")
+        } catch {
+            throw CommandFailure(message: "cannot make a file for the editor in \(directory) (\(error)); "
                                  + "give the fields as options instead (see 'fieldnotes add --help')")
         }
-        let path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
-        let written = (try? Syscall.writeAll(descriptor, Array(text.utf8))) != nil
-        close(descriptor)
-        guard written else { throw CommandFailure(message: "cannot write the editor's file \(path) (\(Errno.current)); nothing was written") }
+        do throws(Errno) {
+            defer { try? Syscall.close(descriptor) }
+            try Syscall.writeAll(descriptor, Array(text.utf8))
+        } catch {
+            throw CommandFailure(message: "cannot write the editor's file \(path) (\(error)); nothing was written")
+        }
 
         // The path goes through the environment, never into the shell text.
         setenv("FIELDNOTES_EDIT_FILE", path, 1)

@@ -30,11 +30,11 @@ struct DemoCommand: Command {
             }
             directory = given
         } else {
-            var template = Array("/tmp/fieldnotes-demo-XXXXXX".utf8CString)
-            guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
-                throw CommandFailure(message: "cannot create a temporary directory (\(Errno.current)); pass --dir DIR")
+            do throws(Errno) {
+                directory = try Syscall.makeTemporaryDirectory(prefix: "/tmp/fieldnotes-demo-")
+            } catch {
+                throw CommandFailure(message: "cannot create a temporary directory (\(error)); pass --dir DIR")
             }
-            directory = String(cString: made)
         }
         var options = Demo.Options(directory: directory)
         options.devices = devices
