@@ -87,7 +87,26 @@ public struct Areas: Sendable {
 
     /// How spellings compare: trimmed, lower-cased, runs of white space as one space.
     public static func key(_ text: String) -> String {
-        text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        // ASCII, most spellings: the same rule byte by byte (ASCII white space is
+        // tab, LF, VT, FF, CR and space; CR LF, one Character, is white space too).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var space = false
+        for byte in text.utf8 {
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                space = !bytes.isEmpty
+                continue
+            }
+            if space {
+                bytes.append(0x20)
+                space = false
+            }
+            bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The area `text` names, by its name or an alias.

@@ -19,7 +19,7 @@ public final class SHA256 {
     public init() {
         guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
         self.context = context
-        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+        guard EVP_DigestInit_ex(context, FetchedSHA256.shared.digest ?? EVP_sha256(), nil) == 1 else {
             fatalError("EVP_DigestInit_ex(SHA-256) failed: out of memory, or OpenSSL offers no SHA-256 (a broken installation)")
         }
     }
@@ -60,3 +60,18 @@ public final class SHA256 {
 
 @available(*, unavailable)
 extension SHA256: Sendable {}
+
+/// OpenSSL 3's SHA-256 implementation, fetched from the default library
+/// context once per process. `EVP_sha256()` names the algorithm only, so
+/// every `EVP_DigestInit_ex` with it fetches the implementation again (a
+/// locked lookup in the provider store): costly when many small digests are
+/// made, as a REFI-QDA export's name-based GUIDs are. A fetched `EVP_MD` is
+/// immutable and reference-counted by OpenSSL, safe to use from any thread;
+/// it is kept for the life of the process. Nil only if OpenSSL offers no
+/// SHA-256, when `EVP_sha256()` is used and its init reports the failure.
+private final class FetchedSHA256: @unchecked Sendable {
+    static let shared = FetchedSHA256()
+    let digest: OpaquePointer?
+
+    private init() { digest = EVP_MD_fetch(nil, "SHA256", nil) }
+}

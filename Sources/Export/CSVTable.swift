@@ -9,17 +9,21 @@ struct CSVTable {
     let name: String
     let columns: [String]
     let rawCells: Bool
-    private(set) var rows: [[String]] = []
+    /// The table as written so far: the byte order mark, the header, then each row
+    /// added, encoded as it is added (no row is held as strings).
+    private(set) var bytes: [UInt8]
 
     init(_ name: String, _ columns: [String], rawCells: Bool = false) {
         self.name = name
         self.columns = columns
         self.rawCells = rawCells
+        bytes = [0xEF, 0xBB, 0xBF]
+        CSVTable.append(columns, inert: false, to: &bytes)
     }
 
     mutating func add(_ row: [String]) {
         precondition(row.count == columns.count, "\(name): a row of \(row.count) fields for \(columns.count) columns")
-        rows.append(rawCells ? row : row.map(CSVTable.inert))
+        CSVTable.append(row, inert: !rawCells, to: &bytes)
     }
 
     /// The cell with a single quote before it when it starts with `=`, `+`, `-`, `@`,
@@ -47,27 +51,28 @@ struct CSVTable {
 
     var fileName: String { name + ".csv" }
 
-    var bytes: [UInt8] {
-        var out = "\u{FEFF}"
-        CSVTable.append(columns, to: &out)
-        for row in rows { CSVTable.append(row, to: &out) }
-        return Array(out.utf8)
-    }
-
-    static func append(_ row: [String], to out: inout String) {
+    /// One row, each cell made inert first if asked (`inert(_:)`), quoted as RFC 4180 says.
+    static func append(_ row: [String], inert: Bool, to out: inout [UInt8]) {
         for (index, field) in row.enumerated() {
-            if index > 0 { out += "," }
-            out += quoted(field)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendQuoted(inert ? CSVTable.inert(field) : field, to: &out)
         }
-        out += "\r\n"
+        out.append(13)
+        out.append(10)
     }
 
-    static func quoted(_ field: String) -> String {
-        guard field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 }) else { return field }
-        var out = "\""
-        for scalar in field.unicodeScalars {
-            if scalar == "\"" { out += "\"\"" } else { out.unicodeScalars.append(scalar) }
+    /// The field's bytes, in quotes with quotes doubled when it holds a comma, quote, CR or LF.
+    static func appendQuoted(_ field: String, to out: inout [UInt8]) {
+        let utf8 = field.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 }) else {
+            out.append(contentsOf: utf8)
+            return
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+        for byte in utf8 {
+            out.append(byte)
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }

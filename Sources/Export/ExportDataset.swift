@@ -145,32 +145,47 @@ struct ExportDataset {
         (type == Insight.type && [Insight.themeSet, Insight.evidenceSet, Insight.pinnedSet].contains(set)) || (type == Decision.type && set == Decision.insightSet)
     }
 
-    var allRecords: [VisibleRecord] { notes + themes + insights + decisions + devices + memos + cases }
-
     /// Every direct identifier in the text this export would write, record by record.
     func scan() -> [IdentifierHit] {
         var hits: [IdentifierHit] = []
-        for record in allRecords {
-            for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
-                for head in field.heads {
-                    guard let text = head.value.text else { continue }
-                    // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
-                    for match in IdentifierScanner.matches(in: text, type: record.type, field: field.name) {
-                        hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
+        // Short values repeat across records (areas, kinds, consent, tags, dates):
+        // each distinct one is scanned once. Longer text (bodies) is scanned every time.
+        var known: [String: [IdentifierScanner.Match]] = [:]
+        func matches(_ text: String) -> [IdentifierScanner.Match] {
+            guard text.utf8.count <= ExportDataset.rememberedLength else { return IdentifierScanner.matches(in: text) }
+            if let found = known[text] { return found }
+            let found = IdentifierScanner.matches(in: text)
+            known[text] = found
+            return found
+        }
+        for records in [notes, themes, insights, decisions, devices, memos, cases] {
+            for record in records {
+                for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
+                    for head in field.heads {
+                        guard let text = head.value.text else { continue }
+                        // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
+                        let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
+                            ? IdentifierScanner.matches(in: text, type: record.type, field: field.name) : matches(text)
+                        for match in found {
+                            hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
+                        }
                     }
                 }
-            }
-            for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
-                for element in set.elements {
-                    guard let text = element.text else { continue }
-                    for match in IdentifierScanner.matches(in: text) {
-                        hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
+                for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
+                    for element in set.elements {
+                        guard let text = element.text else { continue }
+                        for match in matches(text) {
+                            hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
+                        }
                     }
                 }
             }
         }
         return hits
     }
+
+    /// The longest text (in UTF-8 bytes) `scan` remembers the matches of.
+    static let rememberedLength = 64
 
     /// The same data with every direct identifier replaced by its placeholder.
     func redacted() -> ExportDataset {

@@ -41,6 +41,8 @@ public enum IdentifierScanner {
     /// Every identifier in `text`, in order, none overlapping. Where two overlap,
     /// the one starting first is kept (the longer, if they start together).
     public static func matches(in text: String) -> [Match] {
+        // Fewer than 5 bytes are fewer than 5 scalars: too short for any identifier.
+        guard text.utf8.count >= 5 else { return [] }
         let codes = fold(text)
         guard codes.count >= 5 else { return [] }
         let words = Words(codes)

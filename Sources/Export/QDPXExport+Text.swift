@@ -65,19 +65,26 @@ extension QDPXExport {
     /// its tag, as "name (tag)"; a clash that leaves gets a number.
     static func unique(_ names: [String], tags: [String]) -> [String] {
         var count: [String: Int] = [:]
-        for name in names { count[name.lowercased(), default: 0] += 1 }
+        let lowered = names.map { $0.lowercased() }
+        for name in lowered { count[name, default: 0] += 1 }
         var seen: Set<String> = []
-        return zip(names, tags).map { name, tag in
-            let wanted = (count[name.lowercased()] ?? 0) > 1 ? "\(name) (\(tag))" : name
+        var result: [String] = []
+        result.reserveCapacity(names.count)
+        for (index, (name, tag)) in zip(names, tags).enumerated() {
+            let repeated = (count[lowered[index]] ?? 0) > 1
+            let wanted = repeated ? "\(name) (\(tag))" : name
             var candidate = wanted
+            var key = repeated ? candidate.lowercased() : lowered[index]
             var number = 2
-            while seen.contains(candidate.lowercased()) {
+            while seen.contains(key) {
                 candidate = "\(wanted) (\(number))"
+                key = candidate.lowercased()
                 number += 1
             }
-            seen.insert(candidate.lowercased())
-            return candidate
+            seen.insert(key)
+            result.append(candidate)
         }
+        return result
     }
 
     static func clipped(_ text: String, _ limit: Int) -> String {

@@ -111,10 +111,13 @@ enum QDPXExport {
         let themes = data.tree.ordered.map(\.id).filter { data.tree.themes[$0] != nil }
         let tags = tagCodes.sorted { $0.key < $1.key }.map(\.value)
         let cases = participants.keys.sorted()
+        // Each participant's case GUID, made once: it is written in the codebook, the cases and each of their notes.
+        let caseGUIDs = Dictionary(cases.map { ($0, caseGUID($0)) }, uniquingKeysWith: { first, _ in first })
+        func guidOfCase(_ participant: String) -> String { caseGUIDs[participant] ?? caseGUID(participant) }
         let codeNames = unique(themes.map { data.tree.name($0).isEmpty ? "(unnamed theme)" : data.tree.name($0) } + tags.map(\.name) + cases,
                                tags: themes.map(\.short) + tags.map { _ in "tag" } + cases.map { _ in "participant" })
         var nameOfCode: [String: String] = [:]
-        for (guid, name) in zip(themes.map(GUID.of) + tags.map(\.guid) + cases.map(caseGUID), codeNames) { nameOfCode[guid] = name }
+        for (guid, name) in zip(themes.map(GUID.of) + tags.map(\.guid) + cases.map(guidOfCase), codeNames) { nameOfCode[guid] = name }
         if !themes.isEmpty || !tags.isEmpty || !cases.isEmpty {
             xml.start("CodeBook")
             xml.start("Codes")
@@ -140,7 +143,8 @@ enum QDPXExport {
                 xml.leaf("Description", "Each participant's case as a code with the case's GUID, coding each of their notes whole "
                          + "(how NVivo writes cases, and how QualCoder links sources to cases).")
                 for participant in cases {
-                    xml.empty("Code", [("guid", caseGUID(participant)), ("name", nameOfCode[caseGUID(participant)]), ("isCodable", "true")])
+                    let guid = guidOfCase(participant)
+                    xml.empty("Code", [("guid", guid), ("name", nameOfCode[guid]), ("isCodable", "true")])
                 }
                 xml.end()
             }
@@ -162,9 +166,11 @@ enum QDPXExport {
             let known = Note.knownMeasures.first { $0.name == name }
             variables.append(("measures.\(name)", known == nil ? "Float" : "Integer", known?.meaning ?? "A measure recorded with the note."))
         }
+        // Each variable's GUID, made once: every note refers to several.
+        let variableGUIDs = Dictionary(variables.map { ($0.name, GUID.named("variable", $0.name)) }, uniquingKeysWith: { first, _ in first })
         xml.start("Variables")
         for variable in variables {
-            xml.start("Variable", [("guid", GUID.named("variable", variable.name)), ("name", variable.name), ("typeOfVariable", variable.type)])
+            xml.start("Variable", [("guid", variableGUIDs[variable.name]), ("name", variable.name), ("typeOfVariable", variable.type)])
             xml.leaf("Description", variable.description)
             xml.end()
         }
@@ -174,7 +180,7 @@ enum QDPXExport {
         if !cases.isEmpty {
             xml.start("Cases")
             for participant in cases {
-                xml.start("Case", [("guid", caseGUID(participant)), ("name", participant)])
+                xml.start("Case", [("guid", guidOfCase(participant)), ("name", participant)])
                 let caseRecords = data.cases.filter { Codebook.key($0.value("pseudonym")?.text ?? "") == Codebook.key(participant) }.map(\.id)
                 if let memos = memoText(data, about: Set(caseRecords)) { xml.leaf("Description", memos) }
                 for note in participants[participant] ?? [] { xml.empty("SourceRef", [("targetGUID", GUID.of(note))]) }
@@ -206,7 +212,7 @@ enum QDPXExport {
                 if let participant = participant(note) {
                     let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
                     selection(&xml, GUID.named("case-selection", note.id.hex), "participant", whole, stamp) {
-                        coding(&$0, GUID.named("case-coding", note.id.hex), caseGUID(participant), stamp)
+                        coding(&$0, GUID.named("case-coding", note.id.hex), guidOfCase(participant), stamp)
                     }
                 }
                 var codes: [String] = []
@@ -242,16 +248,16 @@ enum QDPXExport {
                     for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
                 }
                 for variable in ["area", "kind", "consent"] {
-                    if let value = note.value(variable)?.text { variableValue(&xml, variable, "TextValue", value) }
+                    if let value = note.value(variable)?.text { variableValue(&xml, variableGUIDs, variable, "TextValue", value) }
                 }
-                if let participant = participant(note) { variableValue(&xml, "participant", "TextValue", participant) }
+                if let participant = participant(note) { variableValue(&xml, variableGUIDs, "participant", "TextValue", participant) }
                 if let occurred = note.value("occurred_at")?.text, ISO8601.parse(occurred) != nil {
-                    variableValue(&xml, "occurred_at", "DateTimeValue", occurred)
+                    variableValue(&xml, variableGUIDs, "occurred_at", "DateTimeValue", occurred)
                 }
                 for measure in Note.measures(of: note).sorted(by: { $0.name < $1.name }) {
                     let integer = Note.knownMeasures.contains { $0.name == measure.name }
                     if integer, measure.value != measure.value.rounded() { continue }
-                    variableValue(&xml, "measures.\(measure.name)", integer ? "IntegerValue" : "FloatValue", DecimalText.format(measure.value))
+                    variableValue(&xml, variableGUIDs, "measures.\(measure.name)", integer ? "IntegerValue" : "FloatValue", DecimalText.format(measure.value))
                 }
                 xml.end()
             }
@@ -355,9 +361,10 @@ enum QDPXExport {
         xml.end()
     }
 
-    static func variableValue(_ xml: inout XMLBuilder, _ variable: String, _ element: String, _ value: String) {
+    /// A note's value of `variable`; `guids` holds the variables' GUIDs (`GUID.named("variable", name)`).
+    static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: String, _ value: String) {
         xml.start("VariableValue")
-        xml.empty("VariableRef", [("targetGUID", GUID.named("variable", variable))])
+        xml.empty("VariableRef", [("targetGUID", guids[variable] ?? GUID.named("variable", variable))])
         xml.leaf(element, value)
         xml.end()
     }

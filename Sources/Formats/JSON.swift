@@ -167,7 +167,8 @@ extension JSON {
 
     private static func newline(_ out: inout String, _ indent: String?, _ depth: Int) {
         guard let indent else { return }
-        out += "\n" + String(repeating: indent, count: depth)
+        out += "\n"
+        for _ in 0..<depth { out += indent }
     }
 
     /// The value on one line with `", "` and `": "` between tokens, or nil
@@ -214,6 +215,13 @@ extension JSON {
     /// `\u2029` so the text is also safe inside JavaScript.
     public static func quote(_ string: String, into out: inout String) {
         out += "\""
+        // Most text needs no escape: no byte below 0x20, no `"` or `\\`, and no
+        // U+2028 or U+2029 (whose UTF-8 starts E2 80): it is appended whole.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            out += string
+            out += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
