@@ -57,6 +57,15 @@ struct TerminalOutputTests {
             #expect(quietExport.stdout.isEmpty)
             #expect(FileManager.default.fileExists(atPath: sandbox.path("out.ndjson")))
 
+            // A backup likewise: no confirmation, the copy is made.
+            let loud = try store.run("backup", sandbox.path("loud.sqlite"))
+            expectSuccess(loud)
+            #expect(loud.stdout.contains("backed up"))
+            let quietBackup = try store.run("--quiet", "backup", sandbox.path("quiet.sqlite"))
+            expectSuccess(quietBackup)
+            #expect(quietBackup.stdout.isEmpty)
+            #expect(FileManager.default.fileExists(atPath: sandbox.path("quiet.sqlite")))
+
             // Errors and warnings are never quiet.
             expectFailure(try store.run("--quiet", "show", "abcdef99"), status: 1, mentioning: ["abcdef99"])
             let warned = try store.run("--quiet", "add", "--title", "Named", "--participant", "John Smith")

@@ -27,7 +27,7 @@ struct BackupCommand: Command {
         let store = try context.openStore()
         let report = try store.backup(to: file, replacing: arguments.flag("force"))
         let key = try KeyFile.backUp(forStore: context.storePath, toBackup: file)
-        context.out("backed up the \(what) \(context.storePath) to \(report.path) (\(report.bytes) bytes)"
+        context.confirm("backed up the \(what) \(context.storePath) to \(report.path) (\(report.bytes) bytes)"
                     + (key ? " and its key to \(KeyFile.path(forStore: file))" : "; it has no key file"))
     }
 }
@@ -57,7 +57,7 @@ struct RestoreBackupCommand: Command {
         let store = try Store.restore(from: file, to: context.storePath, takingFreshReplica: false)
         let key = try KeyFile.restore(fromBackup: file, forStore: context.storePath)
         let joined = try store.hubLink() != nil
-        context.out("restored \(context.storePath) from \(file)" + (key ? " with its key file" : "")
+        context.confirm("restored \(context.storePath) from \(file)" + (key ? " with its key file" : "")
                     + (joined ? "; run 'fieldnotes sync' to fetch what the hub holds since the backup" : ""))
     }
 }
@@ -104,7 +104,7 @@ struct HubRestoreCommand: Command {
         defer { withExtendedLifetime(lock) {} }
         _ = try Store.restore(from: file, to: context.storePath, takingFreshReplica: true)
         let key = try KeyFile.restore(fromBackup: file, forStore: context.storePath)
-        context.out("restored the hub store \(context.storePath) from \(file)" + (key ? " with its key file" : "")
+        context.confirm("restored the hub store \(context.storePath) from \(file)" + (key ? " with its key file" : "")
                     + "; start the hub with 'fieldnotes hub serve': devices send back what the backup lacked as they sync")
     }
 }
