@@ -20,10 +20,10 @@ public struct StorageVolume: Sendable, Equatable {
     }
 
     /// Free space on the file system holding `path` (a file or directory);
-    /// nil if it cannot be examined.
-    public static func space(at path: String) -> StorageVolume? {
+    /// throws `statvfs(3)`'s error if it cannot be examined.
+    public static func space(at path: String) throws(Errno) -> StorageVolume {
         var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
+        guard statvfs(path, &info) == 0 else { throw Errno.current }
         return StorageVolume(availableBytes: UInt64(info.f_bavail) * UInt64(info.f_frsize),
                              totalBytes: UInt64(info.f_blocks) * UInt64(info.f_frsize))
     }

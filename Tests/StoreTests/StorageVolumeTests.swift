@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import SystemCalls
 import Testing
 
 /// Finding whether a store's file system is encrypted, on made-up `/proc`
@@ -86,9 +87,10 @@ struct StorageVolumeTests {
 
     @Test func freeSpaceIsReadForARealDirectory() throws {
         try withTemporaryDirectory { directory in
-            let volume = try #require(StorageVolume.space(at: directory))
+            let volume = try StorageVolume.space(at: directory)
             #expect(volume.totalBytes > 0 && volume.availableBytes <= volume.totalBytes)
-            #expect(StorageVolume.space(at: directory + "/missing/deeper") == nil)
+            // The error is the call's own, named: not a stale errno.
+            #expect(throws: Errno.noSuchFile) { try StorageVolume.space(at: directory + "/missing/deeper") }
         }
     }
 }
