@@ -48,26 +48,11 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// The socket addresses this endpoint resolves to (`getaddrinfo`).
     func resolve(passive: Bool) throws -> [(family: Int32, address: [UInt8])] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = passive ? AI_PASSIVE : 0
-        var list: UnsafeMutablePointer<addrinfo>?
-        let result = getaddrinfo(host, String(port), &hints, &list)
-        guard result == 0, let list else {
-            throw SocketError(.resolve, "cannot resolve \(host): \(String(cString: gai_strerror(result)))")
+        do {
+            return try Syscall.resolve(host: host, port: port, passive: passive)
+        } catch {
+            throw SocketError(.resolve, "cannot resolve \(host): \(error)")
         }
-        defer { freeaddrinfo(list) }
-        var out: [(Int32, [UInt8])] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = list
-        while let entry = cursor {
-            if let address = entry.pointee.ai_addr {
-                let bytes = UnsafeRawBufferPointer(start: address, count: Int(entry.pointee.ai_addrlen))
-                out.append((entry.pointee.ai_family, Array(bytes)))
-            }
-            cursor = entry.pointee.ai_next
-        }
-        return out
     }
 }
 

@@ -217,6 +217,32 @@ public enum Syscall {
         try retrying { Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) }
     }
 
+    /// `getaddrinfo(3)` for a stream socket: each address `host` and `port`
+    /// resolve to, as its family and its `sockaddr` bytes (for `connect` and
+    /// `bindAndListen`). `passive` asks for addresses to listen on.
+    public static func resolve(host: String, port: UInt16, passive: Bool) throws(ResolveError) -> [(family: Int32, address: [UInt8])] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = passive ? AI_PASSIVE : 0
+        var list: UnsafeMutablePointer<addrinfo>?
+        var result: Int32
+        repeat { result = getaddrinfo(host, String(port), &hints, &list) } while result == EAI_SYSTEM && Errno.current == .interrupted
+        guard result == 0, let list else {
+            throw ResolveError(description: result == EAI_SYSTEM ? Errno.current.description : String(cString: gai_strerror(result)))
+        }
+        defer { freeaddrinfo(list) }
+        var out: [(Int32, [UInt8])] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = list
+        while let entry = cursor {
+            if let address = entry.pointee.ai_addr {
+                out.append((entry.pointee.ai_family, Array(UnsafeRawBufferPointer(start: address, count: Int(entry.pointee.ai_addrlen)))))
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return out
+    }
+
     /// `setsockopt(2)` of an integer option.
     public static func setOption(_ fd: Int32, level: Int32, _ name: Int32, _ value: Int32) throws(Errno) {
         var value = value
@@ -326,3 +352,9 @@ public enum Syscall {
 /// `flock(2)` by a name of its own: inside `Syscall`, `flock` is `Syscall.flock`,
 /// and `Glibc.flock` names the C struct.
 private func lockFile(_ fd: Int32, _ operation: Int32) -> Int32 { flock(fd, operation) }
+
+/// Why `Syscall.resolve` found no address: `gai_strerror(3)`'s words (or
+/// the system error's, for `EAI_SYSTEM`).
+public struct ResolveError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}

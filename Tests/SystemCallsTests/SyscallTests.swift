@@ -64,6 +64,16 @@ struct SyscallTests {
         #expect(try Syscall.wait(fd: ends[0], events: Int16(POLLIN), deadlineMillis: MonotonicClock.nowMillis() + 10_000))
     }
 
+    @Test func addressesResolveToSocketAddressBytes() throws {
+        let v4 = try Syscall.resolve(host: "127.0.0.1", port: 7420, passive: false)
+        #expect(v4.count == 1 && v4[0].family == AF_INET && v4[0].address.count == MemoryLayout<sockaddr_in>.size)
+        // sockaddr_in: family, then the port in network order, then the address.
+        #expect(Array(v4[0].address[2..<8]) == [0x1c, 0xfc, 127, 0, 0, 1])
+        let v6 = try Syscall.resolve(host: "::1", port: 1, passive: false)
+        #expect(v6.count == 1 && v6[0].family == AF_INET6 && v6[0].address.count == MemoryLayout<sockaddr_in6>.size)
+        #expect(throws: ResolveError.self) { try Syscall.resolve(host: "not an address", port: 1, passive: false) }
+    }
+
     @Test func clocksAgreeWithTheSystem() {
         let wall = WallClock.nowMillis()
         #expect(wall / 1000 >= UInt64(time(nil)) - 1 && wall / 1000 <= UInt64(time(nil)) + 1)
