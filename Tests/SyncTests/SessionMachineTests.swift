@@ -78,6 +78,60 @@ struct SessionMachineTests {
         #expect(session.received == 2 && session.sent == 2 && session.outcome == "ok")
     }
 
+    /// A hub that selects version 3 (an older hub) gets a version 3
+    /// session: the device refuses a CompressedOps from it as a
+    /// `protocolViolation`, and (fed plain Ops instead) sends its own batch
+    /// as Ops, never CompressedOps, however well it would compress (SPEC §10).
+    @Test func aDeviceInAVersionThreeSessionNeitherTakesNorSendsCompressedOps() throws {
+        let vector = try SessionVector.load()
+        let hello = try #require(vector.hello)
+        let stated = try #require(vector.vector(from: .device))
+        let hubVector = try #require(vector.vector(from: .hub))
+        let welcome = try #require(vector.welcome)
+        let fromHub = try #require(vector.frames(from: .hub).compactMap(\.message).first { $0.operationBatch != nil }?.operationBatch)
+        // The device's own operations 13..40: a batch that compresses.
+        let own = (13 ... 40).map { seq in
+            CRDT.Operation(id: OperationID(origin: hello.replica, seq: UInt64(seq)), timestamp: Timestamp(physical: 1_717_243_200_000 + UInt64(seq), logical: 0),
+                           record: fromHub.batch.operations[0].record, action: .add(set: "tags", element: .text("tag number \(seq)")))
+        }
+        for compressedFromHub in [true, false] {
+            var held = stated.vector
+            held[hello.replica] = 40
+            let store = ReplayStore(replica: hello.replica, stated: stated, held: held, operations: own, acknowledged: stated[hello.replica])
+            var session = DeviceSession(store: store, deviceName: hello.deviceName, purpose: .sync,
+                                        wallClock: { hello.wallClockMillis }, nonce: { hello.nonce })
+            var sent: [Message] = []
+            func drain() throws {
+                while true {
+                    switch try session.next() {
+                    case .send(let messages): sent += messages
+                    case .sendError, .raiseFrameLimit: continue
+                    case .receive, .close: return
+                    }
+                }
+            }
+            try drain()
+            try session.receive(.welcome(Welcome(version: 3, hubReplica: welcome.hubReplica, wallClockMillis: welcome.wallClockMillis)))
+            try drain()
+            try session.receive(.vector(hubVector))
+            try drain()
+            if compressedFromHub {
+                #expect(throws: SyncError.self) {
+                    try session.receive(.compressedOperations(batchID: fromHub.batchID, batch: fromHub.batch))
+                }
+                continue
+            }
+            try session.receive(.operations(batchID: fromHub.batchID, batch: fromHub.batch))
+            try drain()
+            try session.receive(.done(batches: 1, operations: UInt64(fromHub.batch.operations.count)))
+            try drain()
+            let ownBatches = sent.filter { $0.operationBatch != nil }
+            #expect(!ownBatches.isEmpty && ownBatches.allSatisfy { if case .operations = $0 { return true } else { return false } }, "\(ownBatches.map(\.type))")
+            let batch = try #require(ownBatches.first?.operationBatch?.batch)
+            #expect(try Message.ops(batchID: 1, batch: batch, version: 4).type == .compressedOperations, "the batch would compress in version 4")
+        }
+    }
+
     /// Two real stores through the pipe, an enrolled device with one note:
     /// each side writes the same frames, in the same order, as in the
     /// session vector. Only the interleaving differs, where SPEC §7.1 rule 5
