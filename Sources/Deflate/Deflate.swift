@@ -21,10 +21,10 @@ public enum Deflate {
         guard fieldnotes_deflate_init(&stream, level) == Z_OK else { fatalError("deflateInit2 failed: out of memory") }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))))
-        var input = bytes
-        let status = input.withUnsafeMutableBufferPointer { source in
+        // zlib declares next_in mutable but never writes through it (no z_const here).
+        let status = bytes.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
+                stream.next_in = source.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
                 stream.avail_in = uInt(source.count)
                 stream.next_out = target.baseAddress
                 stream.avail_out = uInt(target.count)
@@ -52,7 +52,6 @@ public enum Deflate {
 
         let cap = length + 1 // one byte more than stated tells a stream that inflates past its length
         var output = [UInt8](repeating: 0, count: min(cap, 64 * 1024))
-        var input = bytes
         var consumed = 0
         var produced = 0
         while true {
@@ -62,9 +61,9 @@ public enum Deflate {
                 }
                 output.append(contentsOf: repeatElement(0, count: min(output.count, cap - output.count)))
             }
-            let status = input.withUnsafeMutableBufferPointer { source in
+            let status = bytes.withUnsafeBufferPointer { source in
                 output.withUnsafeMutableBufferPointer { target in
-                    stream.next_in = source.baseAddress.map { $0 + consumed }
+                    stream.next_in = source.baseAddress.map { UnsafeMutablePointer(mutating: $0 + consumed) }
                     stream.avail_in = uInt(source.count - consumed)
                     stream.next_out = target.baseAddress.map { $0 + produced }
                     stream.avail_out = uInt(target.count - produced)
@@ -81,8 +80,8 @@ public enum Deflate {
             case Z_STREAM_END:
                 guard produced <= length else { throw DeflateError(.tooLong, "inflates past its stated \(length) bytes") }
                 guard produced == length else { throw DeflateError(.tooShort, "inflates to \(produced) bytes, stated \(length)") }
-                guard consumed == input.count else {
-                    throw DeflateError(.trailingBytes, "\(input.count - consumed) bytes follow the end of the compressed stream")
+                guard consumed == bytes.count else {
+                    throw DeflateError(.trailingBytes, "\(bytes.count - consumed) bytes follow the end of the compressed stream")
                 }
                 output.removeLast(output.count - produced)
                 return output
