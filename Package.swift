@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // fieldnotes: an offline field recorder with CRDT sync. No package dependencies:
-// only the toolchain, plus SQLite and OpenSSL's libcrypto and libssl as system libraries.
+// only the toolchain, plus SQLite, OpenSSL's libcrypto and libssl, and zlib as system libraries.
 import PackageDescription
 
 let package = Package(
@@ -23,6 +23,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CTLS",
             pkgConfig: "libssl",
             providers: [.apt(["libssl-dev"])]
@@ -32,10 +37,12 @@ let package = Package(
         .target(name: "SQLite", dependencies: ["CSQLite", "SystemCalls"]),
         .target(name: "Crypto", dependencies: ["CCrypto"]),
         .target(name: "TLS", dependencies: ["CTLS", "Crypto", "SystemCalls"]),
+        // Raw DEFLATE over the system zlib, for compressed Ops (protocol version 4).
+        .target(name: "Deflate", dependencies: ["CZlib"]),
         .target(name: "CRDT"),
         .target(name: "Formats"),
         .target(name: "Store", dependencies: ["SQLite", "Crypto", "CRDT", "Formats", "SystemCalls"]),
-        .target(name: "Wire", dependencies: ["CRDT", "Crypto"]),
+        .target(name: "Wire", dependencies: ["CRDT", "Crypto", "Deflate"]),
         .target(name: "Sync", dependencies: ["Store", "Wire", "TLS", "CRDT", "Crypto", "SystemCalls"]),
         .target(name: "Synthetic", dependencies: ["Store", "Formats"]),
         .target(name: "Analysis", dependencies: ["Store", "CRDT", "Formats"]),
@@ -56,7 +63,7 @@ let package = Package(
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Store", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "CRDT", "Crypto", "Formats", "Synthetic"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Deflate", "CRDT", "Crypto", "Formats", "Synthetic"]),
         .testTarget(name: "ExportTests", dependencies: ["Analysis", "Export", "Store", "CRDT", "Synthetic", "fieldnotes", "Formats", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Wire", "TLS", "Store", "SQLite", "CRDT", "Crypto", "Synthetic", "SystemCalls", "TestSupport", "fieldnotes"]),
     ]

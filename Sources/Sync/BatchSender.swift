@@ -27,10 +27,14 @@ struct BatchSender {
     /// (a device does: a hub refuses a batch that breaks it, and a store
     /// from an older version may hold a value the schema's limits now refuse).
     let checksSchema: Bool
+    /// The session's protocol version: from 4 on, a batch goes as
+    /// CompressedOps when that frame is shorter.
+    let version: UInt16
 
-    init(store: any SessionStore, ranges: [SeqRange], checksSchema: Bool = false) {
+    init(store: any SessionStore, ranges: [SeqRange], version: UInt16, checksSchema: Bool = false) {
         self.store = store
         self.ranges = ranges
+        self.version = version
         self.checksSchema = checksSchema
     }
 
@@ -44,7 +48,7 @@ struct BatchSender {
         guard inFlight.count < WireLimits.window, let batch = try nextBatch() else { return nil }
         inFlight.append(batch.id)
         operationsSent += batch.batch.operations.count
-        return .operations(batchID: batch.id, batch: batch.batch)
+        return try Message.ops(batchID: batch.id, batch: batch.batch, version: version)
     }
 
     /// Takes the peer's message while batches are in flight: it must be the

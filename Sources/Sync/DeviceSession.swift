@@ -91,6 +91,8 @@ struct DeviceSession {
     private var pending: [Action] = []
     /// The Vector this device sent.
     private var stated = SyncVector()
+    /// The protocol version the hub's Welcome selected.
+    private(set) var version: UInt16?
     private let wallClock: () -> UInt64
     private let nonce: () throws -> [UInt8]
 
@@ -157,6 +159,9 @@ struct DeviceSession {
         if case .error(let code, let text) = message {
             throw SyncError(DeviceSync.explain(code, text), code: code)
         }
+        if let version, !message.isAllowed(inVersion: version) {
+            throw SyncError("the hub sent \(message.type) in a protocol version \(version) session", code: .protocolViolation)
+        }
         switch state {
         case .awaitWelcome:
             guard case .welcome(let welcome) = message else {
@@ -169,6 +174,7 @@ struct DeviceSession {
                 return
             }
             pending.append(.raiseFrameLimit)
+            version = welcome.version
             report.hubReplica = welcome.hubReplica
             switch purpose {
             case .enrol:
@@ -211,7 +217,7 @@ struct DeviceSession {
     /// batch. At its Done, phase 2 begins.
     private mutating func receiveFromHub(_ message: Message, batches: UInt64, theirs: SyncVector, hubReplica: ReplicaID) throws {
         switch message {
-        case .operations(let batchID, let batch):
+        case .operations(let batchID, let batch), .compressedOperations(let batchID, let batch):
             guard batchID == batches + 1 else {
                 throw SyncError("the hub sent batch \(batchID) after \(batches)", code: .protocolViolation)
             }
@@ -235,7 +241,7 @@ struct DeviceSession {
             for origin in [replica, hubReplica] where vector[origin] > theirs[origin] && !ranges.contains(where: { $0.origin == origin }) {
                 ranges.append(SeqRange(origin: origin, first: theirs[origin] + 1, last: vector[origin]))
             }
-            state = .syncing(.sending(BatchSender(store: store, ranges: ranges, checksSchema: true), theirs: theirs, held: vector[replica]))
+            state = .syncing(.sending(BatchSender(store: store, ranges: ranges, version: version ?? WireProtocol.supportedVersions.lowerBound, checksSchema: true), theirs: theirs, held: vector[replica]))
         case let other:
             throw SyncError("the hub sent \(other.type) while sending operations", code: .protocolViolation)
         }

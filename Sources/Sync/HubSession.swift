@@ -101,6 +101,8 @@ struct HubSession {
     /// Set when the device holds changes of the hub's own origin that the
     /// hub lost to a restore: the device may send those back.
     private(set) var restoredOwn: SeqRange?
+    /// The protocol version the Welcome selected.
+    private(set) var version: UInt16?
 
     init(host: any HubSessionHost, presentedKey: [UInt8]?) {
         self.host = host
@@ -157,6 +159,9 @@ struct HubSession {
 
     /// Takes the device's next message.
     mutating func receive(_ message: Message) throws {
+        if let version, !message.isAllowed(inVersion: version) {
+            throw SyncError("the device sent \(message.type) in a protocol version \(version) session", code: .protocolViolation)
+        }
         switch state {
         case .awaitHello:
             guard let presented = presentedKey else { throw SyncError("the device presented no certificate", code: .authFailed) }
@@ -189,7 +194,7 @@ struct HubSession {
             let lacking = try checkHistories(theirs, stated: stated.vector, deviceReplica: hello.replica)
             // Phase 1: send what the device lacks.
             let ours = try store.versionVector()
-            state = .syncing(.sending(BatchSender(store: store, ranges: ours.missing(from: lacking)), ours: ours, hello: hello))
+            state = .syncing(.sending(BatchSender(store: store, ranges: ours.missing(from: lacking), version: version ?? WireProtocol.supportedVersions.lowerBound), ours: ours, hello: hello))
         case .syncing(.sending(var sender, let ours, let hello)):
             try Self.checkNotError(message)
             try sender.acknowledge(message)
@@ -311,6 +316,7 @@ struct HubSession {
         // it takes back what the backup lacked, the Welcome names the id the
         // restore cut short, so devices send that id's later changes (§7.7 rule 6).
         welcomedReplica = (host.acceptsLostOwnChanges ? try store.restoredReplica() : nil) ?? store.replica
+        version = opening.version
         let welcome = Welcome(version: opening.version, hubReplica: welcomedReplica, wallClockMillis: host.wallClockMillis())
         if enrolled {
             pending.append(.send([.welcome(welcome)]))
@@ -326,7 +332,7 @@ struct HubSession {
     private mutating func receiveFromDevice(_ message: Message, held: [ReplicaID: UInt64], batches: UInt64, hello: Hello) throws {
         guard let store else { throw SyncError("the hub has no store open", code: .internal) }
         switch message {
-        case .operations(let batchID, let batch):
+        case .operations(let batchID, let batch), .compressedOperations(let batchID, let batch):
             guard batchID == batches + 1 else {
                 throw SyncError("batch id \(batchID) after \(batches)", code: .protocolViolation)
             }

@@ -21,6 +21,13 @@ struct ByteReader {
         WireError(code, "\(context): \(detail)")
     }
 
+    /// Every byte not read yet; the reader is then at its end.
+    mutating func readRest() -> [UInt8] {
+        let out = Array(bytes[offset...])
+        offset = bytes.count
+        return out
+    }
+
     mutating func readByte(_ what: String) throws(WireError) -> UInt8 {
         guard offset < bytes.count else { throw error(.truncated, "\(what) missing at byte \(offset)") }
         let byte = bytes[offset]

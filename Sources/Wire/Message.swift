@@ -1,13 +1,16 @@
 import CRDT
+import Deflate
 
-/// Every message of protocol version 3. Layouts, and which side may send
+/// Every message of protocol versions 3 and 4 (4 adds CompressedOps). Layouts, and which side may send
 /// what when, are in `Protocol/SPEC.md`. Messages travel inside TLS, which
 /// authenticates both sides and protects every frame, so none carries a
 /// proof or a tag.
 ///
 /// Encoding is canonical and decoding is strict: a payload decodes only if
 /// it is exactly the bytes `encode()` would produce for the decoded value, so
-/// decode then encode reproduces the input byte for byte.
+/// decode then encode reproduces the input byte for byte. The one exception
+/// is CompressedOps: any DEFLATE stream of the canonical batch is accepted,
+/// so there decode then encode reproduces the inflated batch, not the bytes.
 public enum Message: Hashable, Sendable {
     /// Device → hub, first frame: versions, name, replica, nonce (unused
     /// since version 2), clock.
@@ -27,6 +30,10 @@ public enum Message: Hashable, Sendable {
     /// Either side: a batch of one origin's consecutive operations. Batch ids
     /// count 1, 2, 3, … per sender and session.
     case operations(batchID: UInt64, batch: OperationBatch)
+    /// Version 4, either side: the same as `operations`, its batch
+    /// compressed with raw DEFLATE (RFC 1951). Senders pick it with
+    /// `ops(batchID:batch:version:)` when it is the shorter frame.
+    case compressedOperations(batchID: UInt64, batch: OperationBatch)
     /// The receiver committed batch `batchID`; `applied` of its operations
     /// were new to it (the rest it already held).
     case ack(batchID: UInt64, applied: UInt64)
@@ -47,6 +54,7 @@ public enum Message: Hashable, Sendable {
         case .enrol: return .enrol
         case .vector: return .vector
         case .operations: return .operations
+        case .compressedOperations: return .compressedOperations
         case .ack: return .ack
         case .done: return .done
         case .ping: return .ping
@@ -82,6 +90,14 @@ public enum Message: Hashable, Sendable {
         case .operations(let batchID, let batch):
             out.appendVarint(batchID)
             try batch.encode(into: &out)
+        case .compressedOperations(let batchID, let batch):
+            out.appendVarint(batchID)
+            let plain = try batch.encode()
+            guard plain.count <= WireLimits.maxInflatedBatchLength else {
+                throw WireError(.limitExceeded, "CompressedOps: batch of \(plain.count) bytes, limit \(WireLimits.maxInflatedBatchLength)")
+            }
+            out.appendVarint(UInt64(plain.count))
+            out.append(contentsOf: Deflate.compress(plain))
         case .ack(let batchID, let applied):
             out.appendVarint(batchID)
             out.appendVarint(applied)
@@ -128,6 +144,9 @@ public enum Message: Hashable, Sendable {
         case .operations:
             let batchID = try reader.readVarint("batch id")
             message = .operations(batchID: batchID, batch: try OperationBatch.decode(&reader))
+        case .compressedOperations:
+            let batchID = try reader.readVarint("batch id")
+            message = .compressedOperations(batchID: batchID, batch: try decodeCompressedBatch(&reader))
         case .ack:
             message = .ack(batchID: try reader.readVarint("batch id"), applied: try reader.readVarint("applied"))
         case .done:
@@ -141,6 +160,54 @@ public enum Message: Hashable, Sendable {
         }
         try reader.finish()
         return message
+    }
+
+    /// Whether a side may send this message in a session of `version`:
+    /// CompressedOps only from version 4 on (a receiver treats it as a
+    /// `protocolViolation` in a version 3 session).
+    public func isAllowed(inVersion version: UInt16) -> Bool {
+        if case .compressedOperations = self { return version >= WireProtocol.compressedOperationsVersion }
+        return true
+    }
+
+    /// The batch of an Ops or CompressedOps message, with its id.
+    public var operationBatch: (batchID: UInt64, batch: OperationBatch)? {
+        switch self {
+        case .operations(let batchID, let batch), .compressedOperations(let batchID, let batch): return (batchID, batch)
+        default: return nil
+        }
+    }
+
+    /// The message a sender speaking `version` sends for a batch: from
+    /// version 4 on, CompressedOps when its frame is shorter than the Ops
+    /// frame (it nearly always is beyond a few operations), else Ops.
+    public static func ops(batchID: UInt64, batch: OperationBatch, version: UInt16) throws(WireError) -> Message {
+        let plain = Message.operations(batchID: batchID, batch: batch)
+        guard version >= WireProtocol.compressedOperationsVersion else { return plain }
+        let compressed = Message.compressedOperations(batchID: batchID, batch: batch)
+        return try compressed.payload().count < plain.payload().count ? compressed : plain
+    }
+
+    /// A CompressedOps batch: the inflated length (1 to the frame limit,
+    /// checked before anything is allocated), then one raw DEFLATE stream
+    /// to the end of the payload that inflates to exactly that many bytes,
+    /// which must be one canonical operation batch.
+    private static func decodeCompressedBatch(_ reader: inout ByteReader) throws(WireError) -> OperationBatch {
+        let length = try reader.readVarint("inflated length")
+        guard length >= 1 else { throw reader.error(.invalidField, "inflated length 0: a batch holds at least one operation") }
+        guard length <= UInt64(WireLimits.maxInflatedBatchLength) else {
+            throw reader.error(.limitExceeded, "inflated length \(length), limit \(WireLimits.maxInflatedBatchLength)")
+        }
+        let inflated: [UInt8]
+        do {
+            inflated = try Deflate.inflate(reader.readRest(), length: Int(length))
+        } catch {
+            throw reader.error(error.code == .trailingBytes ? .trailingBytes : .badCompression, error.detail)
+        }
+        var batchReader = ByteReader(inflated, context: "CompressedOps batch")
+        let batch = try OperationBatch.decode(&batchReader)
+        try batchReader.finish()
+        return batch
     }
 
     /// Entries in strictly increasing origin order, every seq at least 1:

@@ -19,6 +19,8 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let done = MessageType(rawValue: 0x13)
     public static let ping = MessageType(rawValue: 0x14)
     public static let pong = MessageType(rawValue: 0x15)
+    /// Version 4: an Ops batch compressed with DEFLATE.
+    public static let compressedOperations = MessageType(rawValue: 0x16)
 
     /// The name used in the specification and the test vectors.
     public var name: String? {
@@ -33,6 +35,7 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
         case 0x13: return "done"
         case 0x14: return "ping"
         case 0x15: return "pong"
+        case 0x16: return "compressedOps"
         default: return nil
         }
     }

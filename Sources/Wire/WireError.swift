@@ -43,6 +43,10 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A field holds a value the protocol forbids (version 0, seq 0, a text
         /// whose length in characters is not its run's count, …).
         public static let invalidField = Code(rawValue: "invalidField")
+        /// A CompressedOps payload is not one raw DEFLATE stream that inflates
+        /// to exactly its stated length (corrupt, cut short, or inflating past
+        /// the length, as a "zip bomb" would).
+        public static let badCompression = Code(rawValue: "badCompression")
     }
 
     public let code: Code

@@ -8,14 +8,18 @@ public enum WireProtocol {
     /// versions are negotiated in the Hello.
     public static let magic: [UInt8] = [0xF9, 0x46, 0x4E, 0x53]
 
-    /// The protocol version this implementation speaks: 3, which added the
-    /// text operations (`insertText`, `deleteText`) to version 2.
-    public static let currentVersion: UInt16 = 3
+    /// The newest protocol version this implementation speaks: 4, which
+    /// added CompressedOps (an Ops batch compressed with DEFLATE) to version 3.
+    public static let currentVersion: UInt16 = 4
 
     /// Every version this implementation can speak, offered in the Hello.
-    /// Only 3: a version 2 peer could not read text operations, so it gets
-    /// `unsupportedVersion`.
-    public static let supportedVersions: ClosedRange<UInt16> = 3...3
+    /// 3 and 4: version 4 only adds a message, so a version 3 peer is served
+    /// in version 3 (uncompressed Ops). A version 2 peer could not read text
+    /// operations, so it gets `unsupportedVersion`.
+    public static let supportedVersions: ClosedRange<UInt16> = 3...4
+
+    /// The first version in which a side may send CompressedOps.
+    public static let compressedOperationsVersion: UInt16 = 4
 
     /// The highest version both ranges contain, or nil when they do not
     /// overlap (the hub then answers `unsupportedVersion`).
@@ -26,7 +30,7 @@ public enum WireProtocol {
     }
 }
 
-/// The limits of protocol version 3. A decoder checks every length and count
+/// The limits of protocol versions 3 and 4. A decoder checks every length and count
 /// from the peer against these *before* allocating for it; an encoder refuses
 /// to produce what a decoder would reject.
 public enum WireLimits {
@@ -40,6 +44,9 @@ public enum WireLimits {
     /// The largest seq any operation, id or vector entry may carry: 2^63 − 1,
     /// so that every seq fits a signed 64-bit integer (SQLite's INTEGER).
     public static let maxSeq = UInt64(Int64.max)
+    /// Largest stated (inflated) length of a CompressedOps batch: the frame
+    /// limit, which the same batch sent uncompressed would have to fit.
+    public static let maxInflatedBatchLength = maxFrameLength
     /// Most operations in one Ops batch.
     public static let maxBatchOperations = 1024
     /// Most Ops batches a sender may have sent and not yet seen acknowledged.

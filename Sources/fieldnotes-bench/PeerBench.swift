@@ -49,9 +49,13 @@ struct PeerBench {
         return (replica, operations, ms)
     }
 
-    /// Wire bytes of a log: the Ops payloads a sync would send.
-    static func wireBytes(_ operations: [CRDT.Operation]) throws -> Int {
-        try OperationBatch.split(operations).reduce(0) { $0 + (try $1.encode().count) }
+    /// Wire bytes of a log: the whole frames (header, batch id, batch) a
+    /// protocol version 4 sync sends for it, each batch as Ops or, when
+    /// shorter, CompressedOps (`Message.ops`).
+    static func wireBytes(_ operations: [CRDT.Operation], version: UInt16 = WireProtocol.currentVersion) throws -> Int {
+        try OperationBatch.split(operations).enumerated().reduce(0) { total, entry in
+            total + (try Message.ops(batchID: UInt64(entry.offset + 1), batch: entry.element, version: version).encode().count)
+        }
     }
 
     func run() throws -> JSON {
@@ -64,6 +68,7 @@ struct PeerBench {
             var storeMergeB: [Double] = []
             var sentA = 0
             var sentB = 0
+            var sentV3 = 0
             var merged = 0
             var storeBytes = 0
             for run in 0..<runs {
@@ -81,6 +86,7 @@ struct PeerBench {
                 guard intoA.record(PeerBench.map) == intoB.record(PeerBench.map) else { throw BenchFailure("peer workload did not converge") }
                 sentA = try PeerBench.wireBytes(opsA)
                 sentB = try PeerBench.wireBytes(opsB)
+                sentV3 = try PeerBench.wireBytes(opsA, version: 3) + PeerBench.wireBytes(opsB, version: 3)
                 merged = try PeerBench.wireBytes(opsA) + PeerBench.wireBytes(opsB)
 
                 // The store: each side's log in SQLite, then the other's applied in batches of 1000.
@@ -114,6 +120,7 @@ struct PeerBench {
                 ("store_merge_b_ms", .number(Clock.median(storeMergeB))),
                 ("sent_a_bytes", .number(Double(sentA))),
                 ("sent_b_bytes", .number(Double(sentB))),
+                ("sent_v3_bytes", .number(Double(sentV3))),
                 ("merged_state_bytes", .number(Double(merged))),
                 ("store_file_bytes", .number(Double(storeBytes))),
             ]))

@@ -86,12 +86,17 @@ struct TextBench {
         let coalesced = TextOperation.coalesced(operations)
         let perEditOperations = Self.noteOperations(operations, origin: replica)
         let runOperations = Self.noteOperations(coalesced, origin: replica)
-        let perEdit = try OperationBatch.split(perEditOperations).reduce(0) { $0 + (try $1.encode().count) }
-        let runsSize = try OperationBatch.split(runOperations).reduce(0) { $0 + (try $1.encode().count) }
+        // The frames a protocol version 4 sync sends (CompressedOps where shorter), and version 3's uncompressed Ops.
+        let perEdit = try PeerBench.wireBytes(perEditOperations)
+        let runsSize = try PeerBench.wireBytes(runOperations)
         report.add("text", "  history on the wire (Ops batches), one operation per edit", Double(perEdit) / 1024, "KiB",
-                   goal: "\(perEditOperations.count) operations")
+                   goal: "\(perEditOperations.count) operations; protocol version 4, compressed")
         report.add("text", "  history on the wire (Ops batches), typing coalesced into runs", Double(runsSize) / 1024, "KiB",
-                   goal: "\(runOperations.count) operations; goal <= 1.5 x Loro's exported updates")
+                   goal: "\(runOperations.count) operations; protocol version 4, compressed; goal <= 1.5 x Loro's exported updates")
+        report.add("text", "  the same as version 3's uncompressed Ops, one operation per edit",
+                   Double(try PeerBench.wireBytes(perEditOperations, version: 3)) / 1024, "KiB")
+        report.add("text", "  the same as version 3's uncompressed Ops, typing coalesced into runs",
+                   Double(try PeerBench.wireBytes(runOperations, version: 3)) / 1024, "KiB")
         try storeFigures(runOperations, endContent: trace.endContent, shape: "typing coalesced into runs")
         try storeFigures(perEditOperations, endContent: trace.endContent, shape: "one operation per edit")
 

@@ -78,6 +78,60 @@ struct SessionMachineTests {
         #expect(session.received == 2 && session.sent == 2 && session.outcome == "ok")
     }
 
+    /// A hub that selects version 3 (an older hub) gets a version 3
+    /// session: the device refuses a CompressedOps from it as a
+    /// `protocolViolation`, and (fed plain Ops instead) sends its own batch
+    /// as Ops, never CompressedOps, however well it would compress (SPEC §10).
+    @Test func aDeviceInAVersionThreeSessionNeitherTakesNorSendsCompressedOps() throws {
+        let vector = try SessionVector.load()
+        let hello = try #require(vector.hello)
+        let stated = try #require(vector.vector(from: .device))
+        let hubVector = try #require(vector.vector(from: .hub))
+        let welcome = try #require(vector.welcome)
+        let fromHub = try #require(vector.frames(from: .hub).compactMap(\.message).first { $0.operationBatch != nil }?.operationBatch)
+        // The device's own operations 13..40: a batch that compresses.
+        let own = (13 ... 40).map { seq in
+            CRDT.Operation(id: OperationID(origin: hello.replica, seq: UInt64(seq)), timestamp: Timestamp(physical: 1_717_243_200_000 + UInt64(seq), logical: 0),
+                           record: fromHub.batch.operations[0].record, action: .add(set: "tags", element: .text("tag number \(seq)")))
+        }
+        for compressedFromHub in [true, false] {
+            var held = stated.vector
+            held[hello.replica] = 40
+            let store = ReplayStore(replica: hello.replica, stated: stated, held: held, operations: own, acknowledged: stated[hello.replica])
+            var session = DeviceSession(store: store, deviceName: hello.deviceName, purpose: .sync,
+                                        wallClock: { hello.wallClockMillis }, nonce: { hello.nonce })
+            var sent: [Message] = []
+            func drain() throws {
+                while true {
+                    switch try session.next() {
+                    case .send(let messages): sent += messages
+                    case .sendError, .raiseFrameLimit: continue
+                    case .receive, .close: return
+                    }
+                }
+            }
+            try drain()
+            try session.receive(.welcome(Welcome(version: 3, hubReplica: welcome.hubReplica, wallClockMillis: welcome.wallClockMillis)))
+            try drain()
+            try session.receive(.vector(hubVector))
+            try drain()
+            if compressedFromHub {
+                #expect(throws: SyncError.self) {
+                    try session.receive(.compressedOperations(batchID: fromHub.batchID, batch: fromHub.batch))
+                }
+                continue
+            }
+            try session.receive(.operations(batchID: fromHub.batchID, batch: fromHub.batch))
+            try drain()
+            try session.receive(.done(batches: 1, operations: UInt64(fromHub.batch.operations.count)))
+            try drain()
+            let ownBatches = sent.filter { $0.operationBatch != nil }
+            #expect(!ownBatches.isEmpty && ownBatches.allSatisfy { if case .operations = $0 { return true } else { return false } }, "\(ownBatches.map(\.type))")
+            let batch = try #require(ownBatches.first?.operationBatch?.batch)
+            #expect(try Message.ops(batchID: 1, batch: batch, version: 4).type == .compressedOperations, "the batch would compress in version 4")
+        }
+    }
+
     /// Two real stores through the pipe, an enrolled device with one note:
     /// each side writes the same frames, in the same order, as in the
     /// session vector. Only the interleaving differs, where SPEC §7.1 rule 5
@@ -91,11 +145,16 @@ struct SessionMachineTests {
             let (report, sessions) = try device.sync(with: hub)
             let session = try #require(sessions.first)
             #expect(sessions.count == 1 && report.sent == 4 && report.received == 2)
+            // A batch goes as Ops or CompressedOps, whichever frame is shorter (SPEC §5.10):
+            // the real stores' batches differ from the vector's, so the two count as one here.
+            func family(_ type: MessageType) -> MessageType { type == .compressedOperations ? .operations : type }
             for side in [Side.device, .hub] {
-                let written = session.transcript.filter { $0.from == side }.map(\.message.type)
-                #expect(written == vector.frames(from: side).compactMap(\.message?.type), "\(side)")
+                let written = session.transcript.filter { $0.from == side }.map { family($0.message.type) }
+                #expect(written == vector.frames(from: side).compactMap { $0.message.map { family($0.type) } }, "\(side)")
             }
-            #expect(session.types == ["D:hello", "D:vector", "H:welcome", "H:vector", "H:ops", "D:ack", "H:done", "D:ops", "H:ack", "D:done"])
+            #expect(session.types.map { $0.replacingOccurrences(of: "compressedOps", with: "ops") }
+                    == ["D:hello", "D:vector", "H:welcome", "H:vector", "H:ops", "D:ack", "H:done", "D:ops", "H:ack", "D:done"])
+            #expect(session.transcript.allSatisfy { $0.message.isAllowed(inVersion: 4) })
         }
     }
 
@@ -151,7 +210,7 @@ struct SessionMachineTests {
             for (from, message) in session.transcript {
                 switch (from, message) {
                 case (.hub, .done): sawHubDone = true
-                case (.device, .operations(let batchID, _)):
+                case (.device, .operations(let batchID, _)), (.device, .compressedOperations(let batchID, _)):
                     #expect(sawHubDone, "the device sent Ops before the hub's Done")
                     ids.append(batchID)
                     inFlight += 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A minimal fieldnotes device for sync protocol version 3, in Python.
+"""A minimal fieldnotes device for sync protocol versions 3 and 4, in Python.
 
 Written from Protocol/SPEC.md, Protocol/OPERATIONS.md, Protocol/SCHEMA.md and
 Protocol/vectors/*.json only (not from the Swift sources), with nothing but
@@ -13,12 +13,15 @@ SPEC §2 suggests.
       fingerprint before any application data, send magic + Hello + Enrol,
       read the Welcome, close. Saves the link in DIR/link.json.
 
-  fieldnotes_device.py sync --state DIR [--add-note TITLE [--body TEXT]]
+  fieldnotes_device.py sync --state DIR [--add-note TITLE [--body TEXT]] [--max-version 3]
       Connect, pin, send magic + Hello + Vector, read Welcome, the hub's
       Vector, every Ops batch (decoded in full, seqs checked, each
       committed to DIR/ops.json and acknowledged), the hub's Done; send
       its own operations the hub lacks (with --add-note, a new note: create,
       title, and the body as one insertText run), Done, close. Prints what
+      it received. It offers versions 3..4 (3..3 with --max-version 3, as a
+      version 3 device would); in a version 4 session it sends each batch as
+      CompressedOps when that frame is shorter (SPEC §5.10). Prints what
       it received:
         RECEIVED origin=HEX first=N last=M count=K   (one line per origin)
         SUMMARY operations=N origins=M batches=B held_origins=H held_operations=O
@@ -44,13 +47,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 # ---------------------------------------------------------------------------
 # Constants (SPEC §2, §4, §8, §9)
 
 MAGIC = bytes([0xF9, 0x46, 0x4E, 0x53])
 PROTOCOL_MIN = 3
-PROTOCOL_MAX = 3
+PROTOCOL_MAX = 4
+COMPRESSED_OPS_VERSION = 4  # CompressedOps (SPEC §5.10) from version 4 on
 
 LIMIT_BEFORE_WELCOME = 1024
 LIMIT_AFTER_WELCOME = 1048576
@@ -73,10 +78,11 @@ SKEW_WARNING_MS = 300000
 
 T_HELLO, T_WELCOME, T_ERROR, T_ENROL = 0x01, 0x04, 0x05, 0x06
 T_VECTOR, T_OPS, T_ACK, T_DONE, T_PING, T_PONG = 0x10, 0x11, 0x12, 0x13, 0x14, 0x15
+T_COMPRESSED_OPS = 0x16
 TYPE_NAMES = {
     T_HELLO: "hello", T_WELCOME: "welcome", T_ERROR: "error", T_ENROL: "enrol",
     T_VECTOR: "vector", T_OPS: "ops", T_ACK: "ack", T_DONE: "done",
-    T_PING: "ping", T_PONG: "pong",
+    T_PING: "ping", T_PONG: "pong", T_COMPRESSED_OPS: "compressedOps",
 }
 TYPE_CODES = {v: k for k, v in TYPE_NAMES.items()}
 
@@ -626,6 +632,10 @@ def dec_message(mtype, payload):
         batch = dec_batch(None, reader=r)
         r.end("Ops")
         return {"type": "ops", "batchID": bid, "batch": batch}
+    if mtype == T_COMPRESSED_OPS:
+        bid = r.varint("batchID")
+        batch = dec_batch(inflate_batch(r))
+        return {"type": "compressedOps", "batchID": bid, "batch": batch}
     if mtype in (T_ACK, T_DONE):
         a = r.varint()
         b = r.varint()
@@ -638,6 +648,46 @@ def dec_message(mtype, payload):
         r.end()
         return {"type": TYPE_NAMES[mtype], "value": v}
     raise DecodeError("unknownMessageType", f"type 0x{mtype:02x}")
+
+
+def inflate_batch(r):
+    """SPEC §5.10: the inflated length (checked first), then one raw DEFLATE stream
+    to the end of the payload that inflates to exactly that many bytes; never more
+    than length + 1 bytes of output are made."""
+    length = r.varint("inflatedLength")
+    if length == 0:
+        raise DecodeError("invalidField", "inflated length 0")
+    if length > LIMIT_AFTER_WELCOME:
+        raise DecodeError("limitExceeded", f"inflated length {length}")
+    data = r.take(r.remaining(), "deflated")
+    inflater = zlib.decompressobj(-15)
+    try:
+        out = inflater.decompress(data, length + 1)
+    except zlib.error as e:
+        raise DecodeError("badCompression", f"not a valid DEFLATE stream ({e})")
+    if len(out) > length:
+        raise DecodeError("badCompression", f"inflates past its stated {length} bytes")
+    if not inflater.eof:
+        raise DecodeError("badCompression", "the compressed stream ends before its last block")
+    if inflater.unused_data:
+        raise DecodeError("trailingBytes", f"{len(inflater.unused_data)} bytes after the compressed stream")
+    if len(out) < length:
+        raise DecodeError("badCompression", f"inflates to {len(out)} bytes, stated {length}")
+    return out
+
+
+def deflate(data):
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def ops_frame(batch_id, batch, version):
+    """The frame a sender of `version` sends for a batch: CompressedOps when shorter (version 4)."""
+    plain = enc_message({"type": "ops", "batchID": batch_id, "batch": batch})
+    if version < COMPRESSED_OPS_VERSION:
+        return plain
+    packed = enc_message({"type": "compressedOps", "batchID": batch_id, "batch": batch})
+    return packed if len(packed) < len(plain) else plain
 
 
 def enc_message(m):
@@ -658,6 +708,9 @@ def enc_message(m):
             for e in m["entries"])
     elif t == "ops":
         p = enc_varint(m["batchID"]) + enc_batch(m["batch"])
+    elif t == "compressedOps":
+        plain = enc_batch(m["batch"])
+        p = enc_varint(m["batchID"]) + enc_varint(len(plain)) + deflate(plain)
     elif t == "ack":
         p = enc_varint(m["batchID"]) + enc_varint(m["applied"])
     elif t == "done":
@@ -1010,20 +1063,20 @@ class Connection:
         self.sock = None
 
 
-def hello(link):
-    return enc_message({"type": "hello", "minVersion": PROTOCOL_MIN, "maxVersion": PROTOCOL_MAX,
+def hello(link, max_version=PROTOCOL_MAX):
+    return enc_message({"type": "hello", "minVersion": PROTOCOL_MIN, "maxVersion": max_version,
                         "deviceName": link["device"], "replica": link["replica"],
                         "nonce": secrets.token_bytes(32).hex(),
                         "wallClockMillis": int(time.time() * 1000)})
 
 
-def expect_welcome(conn):
+def expect_welcome(conn, max_version=PROTOCOL_MAX):
     conn.read_magic()
     m = conn.frame()
     if m["type"] != "welcome":
         raise SessionError(15, f"expected Welcome, got {m['type']}")
-    if not (PROTOCOL_MIN <= m["version"] <= PROTOCOL_MAX):
-        raise SessionError(2, f"hub selected version {m['version']}, outside {PROTOCOL_MIN}..{PROTOCOL_MAX}")
+    if not (PROTOCOL_MIN <= m["version"] <= max_version):
+        raise SessionError(2, f"hub selected version {m['version']}, outside {PROTOCOL_MIN}..{max_version}")
     skew = m["wallClockMillis"] - int(time.time() * 1000)
     if abs(skew) > SKEW_WARNING_MS:
         log(f"warning: the hub's clock differs from this device's by {skew / 1000:.0f} s")
@@ -1099,14 +1152,17 @@ def cmd_sync(args):
             raise SystemExit(f"this device holds nothing of {args.corrupt_fingerprint}")
         hit[0]["fingerprint"] = "%016x" % (int(hit[0]["fingerprint"], 16) ^ 1)
     received = {}  # origin -> [first, last, count]
-    stats = {"batches": 0, "ops": 0, "forks": 0, "sent_ops": 0, "sent_applied": 0, "sent_batches": 0}
+    stats = {"batches": 0, "ops": 0, "forks": 0, "sent_ops": 0, "sent_applied": 0, "sent_batches": 0,
+             "compressed_batches": 0, "sent_compressed": 0}
 
     conn = Connection(link, keyfile, args.timeout)
     log(f"connected: {conn.tls_info}; hub fingerprint pinned")
 
     def body(c):
-        c.send(MAGIC + hello(link) + enc_message({"type": "vector", "entries": my_vector}))
-        w = expect_welcome(c)
+        c.send(MAGIC + hello(link, args.max_version) + enc_message({"type": "vector", "entries": my_vector}))
+        w = expect_welcome(c, args.max_version)
+        version = w["version"]
+        log(f"protocol version {version}")
         hub_vec = c.frame()
         if hub_vec["type"] != "vector":
             raise SessionError(15, f"expected the hub's Vector, got {hub_vec['type']}")
@@ -1126,7 +1182,11 @@ def cmd_sync(args):
         while True:
             m = c.frame()
             t = m["type"]
-            if t == "ops":
+            if t == "compressedOps" and version < COMPRESSED_OPS_VERSION:
+                raise SessionError(15, f"CompressedOps in a version {version} session")
+            if t in ("ops", "compressedOps"):
+                if t == "compressedOps":
+                    stats["compressed_batches"] += 1
                 if m["batchID"] != expected_batch:
                     raise SessionError(15, f"batch id {m['batchID']}, expected {expected_batch}")
                 expected_batch += 1
@@ -1219,7 +1279,9 @@ def cmd_sync(args):
         nxt = 0
         while nxt < len(batches) or unacked:
             while nxt < len(batches) and len(unacked) < WINDOW:
-                frame = enc_message(batches[nxt])
+                frame = ops_frame(batches[nxt]["batchID"], batches[nxt]["batch"], version)
+                if frame[4] == T_COMPRESSED_OPS:
+                    stats["sent_compressed"] += 1
                 if len(frame) - 4 > LIMIT_AFTER_WELCOME:
                     raise SessionError(13, "batch too large for a frame (splitting not implemented)")
                 c.send(frame)
@@ -1249,8 +1311,9 @@ def cmd_sync(args):
         print(f"RECEIVED origin={o} first={first} last={last} count={count}")
     print(f"SUMMARY operations={stats['ops']} origins={len(received)} batches={stats['batches']} "
           f"held_origins={len(store.origins)} held_operations={sum(map(len, store.origins.values()))} "
-          f"forks={stats['forks']}")
-    print(f"SENT operations={stats['sent_ops']} batches={stats['sent_batches']} applied={stats['sent_applied']}")
+          f"forks={stats['forks']} compressed={stats['compressed_batches']}")
+    print(f"SENT operations={stats['sent_ops']} batches={stats['sent_batches']} applied={stats['sent_applied']} "
+          f"compressed={stats['sent_compressed']}")
 
 
 # ---------------------------------------------------------------------------
@@ -1339,7 +1402,7 @@ def cmd_vectors(args):
     operation_files = ["operation-create", "operation-assign", "operation-add", "operation-remove", "operation-erase",
                        "operation-insert-text", "operation-delete-text"]
     # Every file in the directory is checked below; one this device does not know is a failure.
-    known = set(message_files + operation_files + ["fingerprint", "token", "session", "reject"])
+    known = set(message_files + operation_files + ["compressed-ops", "fingerprint", "token", "session", "reject"])
     for f in sorted(os.listdir(vdir)):
         if f.endswith(".json") and f[:-5] not in known:
             fail(f, "a vector file this device does not check")
@@ -1362,6 +1425,33 @@ def cmd_vectors(args):
             all_frames += raw
             all_msgs.append(m)
             ok("message")
+    # CompressedOps (SPEC §5.10): DEFLATE has many encodings of one batch, so the
+    # check is the batch, its inflated bytes, and that our own CompressedOps of it
+    # decodes to the same message.
+    for v in json.load(open(os.path.join(vdir, "compressed-ops.json")))["vectors"]:
+        where = f"compressed-ops.json/{v['name']}"
+        raw = bytes.fromhex(v["hex"])
+        try:
+            m = decode_frame_bytes(raw, LIMIT_AFTER_WELCOME)
+        except DecodeError as e:
+            fail(where, f"decode failed: {e}")
+            continue
+        if not strict_equal(m, v["decoded"]) or v.get("roundtrip") is not False:
+            fail(where, f"decoded {json.dumps(m)} != {json.dumps(v['decoded'])}")
+            continue
+        if enc_batch(m["batch"]).hex() != v["inflated"]:
+            fail(where, "the batch does not re-encode to `inflated`")
+            continue
+        ours = enc_message(v["decoded"])
+        if not strict_equal(decode_frame_bytes(ours, LIMIT_AFTER_WELCOME), m):
+            fail(where, "our own CompressedOps of the batch decodes differently")
+            continue
+        if ops_frame(m["batchID"], m["batch"], 4)[4] != T_COMPRESSED_OPS or ops_frame(m["batchID"], m["batch"], 3)[4] != T_OPS:
+            fail(where, "a version 4 sender should compress this batch, a version 3 sender never")
+            continue
+        all_frames += raw
+        all_msgs.append(m)
+        ok("compressed")
     # Concatenated and byte by byte (SPEC §13).
     try:
         if not strict_equal(decode_stream(bytes(all_frames), LIMIT_AFTER_WELCOME), all_msgs):
@@ -1550,6 +1640,8 @@ def main(argv=None):
     s = sub.add_parser("sync", help="sync with the hub (receive only)")
     s.add_argument("--state", required=True)
     s.add_argument("--timeout", type=float, default=30)
+    s.add_argument("--max-version", type=int, choices=[3, 4], default=PROTOCOL_MAX,
+                   help="offer versions 3..N in the Hello (3: behave as a version 3 device, no compression)")
     s.add_argument("--add-note", metavar="TITLE",
                    help="first write a note with this title as the device's own operations, and send it")
     s.add_argument("--body", metavar="TEXT",

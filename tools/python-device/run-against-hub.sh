@@ -130,10 +130,28 @@ if sync_py; then
     fi
     hub_logged "device=pydev .*outcome=ok" && pass "hub logged the session as ok" \
         || fail "hub log has no 'device=pydev ... outcome=ok': $(grep pydev "$WORK/serve.err" | tail -1)"
+    # Protocol version 4 (SPEC §5.10): the hub sent the batch as CompressedOps, shorter than Ops.
+    if grep -q "protocol version 4" "$WORK/out" && [ "$(summary compressed)" -ge 1 ]; then
+        pass "version 4 session; $(summary compressed) of $(summary batches) batches came compressed (CompressedOps)"
+    else
+        fail "python sync: expected a version 4 session with a CompressedOps batch: $(cat "$WORK/out")"
+    fi
 else
     fail "python sync: $(cat "$WORK/out")"
 fi
 HELD="$(summary held_operations)"
+
+# A version 3 device (the Python device offering 3..3 in its Hello): the
+# version 4 hub selects 3 and serves it Ops only, never CompressedOps (SPEC §10).
+PY3DIR="$WORK/py3"
+CODE3="$(enroll pyv3)"
+if py join "$CODE3" --state "$PY3DIR" >"$WORK/out" 2>&1 && sync_v3() { py sync --state "$PY3DIR" --max-version 3 >"$WORK/out" 2>&1; } \
+        && sync_v3 && grep -q "protocol version 3" "$WORK/out" && [ "$(summary compressed)" = 0 ] \
+        && [ "$(summary operations)" -ge "$N" ]; then
+    pass "a version 3 device is served in version 3, uncompressed: $(summary operations) operations in $(summary batches) Ops"
+else
+    fail "version 3 device: $(cat "$WORK/out")"
+fi
 
 # A second sync: the Vector now states what it holds, with fingerprints the
 # hub must find equal to its own (SPEC §5.5): nothing to receive.
@@ -176,7 +194,7 @@ fi
 # Swift device receives it and shows the body.
 TITLE="Python device note $$"
 BODY="Typed on the Python device: naïve café, 👩🏽‍⚕️, e$(printf '\xcc\x81')."
-if sync_py --add-note "$TITLE" --body "$BODY" && grep -q "^SENT operations=3 batches=1 applied=3$" "$WORK/out"; then
+if sync_py --add-note "$TITLE" --body "$BODY" && grep -q "^SENT operations=3 batches=1 applied=3 " "$WORK/out"; then
     pass "python sync sent its own note, body as insertText: $(grep '^SENT' "$WORK/out")"
 else
     fail "python sync sending a note: $(cat "$WORK/out")"

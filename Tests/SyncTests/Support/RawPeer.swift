@@ -110,8 +110,9 @@ struct DeviceCredentials {
         self.replica = replica
     }
 
-    func hello() throws -> Hello {
-        Hello(deviceName: name, replica: replica, nonce: try SecureRandom.bytes(Hello.nonceLength), wallClockMillis: Store.systemMillis())
+    func hello(versions: ClosedRange<UInt16> = WireProtocol.supportedVersions) throws -> Hello {
+        Hello(versions: versions, deviceName: name, replica: replica, nonce: try SecureRandom.bytes(Hello.nonceLength),
+              wallClockMillis: Store.systemMillis())
     }
 }
 
@@ -122,11 +123,11 @@ extension RawPeer {
     /// returns at the hub's Done with the hub's vector. The next frame is
     /// this peer's to send: Ops batches of its own operations, then Done.
     @discardableResult
-    func authenticate(_ credentials: DeviceCredentials, vector: SyncVector,
+    func authenticate(_ credentials: DeviceCredentials, vector: SyncVector, versions: ClosedRange<UInt16> = WireProtocol.supportedVersions,
                       sourceLocation: SourceLocation = #_sourceLocation) throws -> SyncVector {
         try startTLS(credentials.identity)
         try send(WireProtocol.magic)
-        try send(.hello(try credentials.hello()))
+        try send(.hello(try credentials.hello(versions: versions)))
         try send(.vector(vector))
         guard case .welcome? = try receive() else {
             Issue.record("the hub did not welcome an enrolled device", sourceLocation: sourceLocation)
@@ -139,7 +140,7 @@ extension RawPeer {
         }
         while true {
             switch try receive() {
-            case .operations(let batchID, let batch)?:
+            case .operations(let batchID, let batch)?, .compressedOperations(let batchID, let batch)?:
                 try send(.ack(batchID: batchID, applied: UInt64(batch.operations.count)))
             case .done?:
                 return hubVector

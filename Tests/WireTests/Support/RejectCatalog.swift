@@ -292,6 +292,34 @@ enum RejectCatalog {
                    bytes: batch(1, 1, deleteText(leb(1) + [2] + leb(1) + leb(1))), error: .badReference),
         ]
 
+        // CompressedOps (version 4): the length stated, the DEFLATE stream, the batch inside.
+        let plain = try OperationBatch(VectorCatalog.newNote).encode()
+        func compressed(_ length: Int, _ deflated: [UInt8]) -> [UInt8] { frame(0x16, leb(1) + leb(UInt64(length)) + deflated) }
+        let stored = VectorCatalog.storedBlock(plain)
+        let emptyBatch = Fixtures.device.bytes + leb(1) + leb(0)
+        // zlib's raw DEFLATE of 1,000 zero bytes: 11 bytes that inflate a hundredfold.
+        let thousandZeros: [UInt8] = [0x63, 0x60, 0x18, 0x05, 0xa3, 0x60, 0x14, 0x0c, 0x77, 0x00, 0x00]
+        rejects += [
+            Reject(name: "CompressedOps: inflated length 0", decoder: "session", bytes: compressed(0, stored), error: .invalidField),
+            Reject(name: "CompressedOps: inflated length over 1 MiB (refused before inflating)", decoder: "session",
+                   bytes: compressed((1 << 20) + 1, stored), error: .limitExceeded),
+            Reject(name: "CompressedOps: not DEFLATE (block type 3, reserved)", decoder: "session",
+                   bytes: compressed(plain.count, [0x07, 0x00, 0x00]), error: .badCompression),
+            Reject(name: "CompressedOps: inflates past its stated length (1,000 zero bytes stated as 100)", decoder: "session",
+                   bytes: compressed(100, thousandZeros), error: .badCompression),
+            Reject(name: "CompressedOps: inflates to fewer bytes than stated", decoder: "session",
+                   bytes: compressed(plain.count + 1, stored), error: .badCompression),
+            Reject(name: "CompressedOps: stream cut short", decoder: "session",
+                   bytes: compressed(plain.count, Array(stored.dropLast())), error: .badCompression),
+            Reject(name: "CompressedOps: no stream at all", decoder: "session", bytes: compressed(plain.count, []), error: .badCompression),
+            Reject(name: "CompressedOps: a byte after the end of the stream", decoder: "session",
+                   bytes: compressed(plain.count, stored + [0]), error: .trailingBytes),
+            Reject(name: "CompressedOps: the inflated batch has a byte after its last operation", decoder: "session",
+                   bytes: compressed(plain.count + 1, VectorCatalog.storedBlock(plain + [0])), error: .trailingBytes),
+            Reject(name: "CompressedOps: the inflated batch holds no operations", decoder: "session",
+                   bytes: compressed(emptyBatch.count, VectorCatalog.storedBlock(emptyBatch)), error: .invalidField),
+        ]
+
         // Version 1's Ping with its 16-byte tag: inside TLS, the tag is just 16 bytes too many.
         let taggedPing = frame(0x14, be64(1) + Array(repeating: 0xA5, count: 16))
         rejects += [

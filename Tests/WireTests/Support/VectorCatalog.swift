@@ -87,6 +87,7 @@ enum VectorCatalog {
             ("zero", .pong(0)),
             ("typical", .pong(0x0123_4567_89AB_CDEF)),
         ]))
+        files.append(try compressedOps())
         files += try operationFilesList()
         files.append(fingerprints())
         files.append(tokens())
@@ -230,6 +231,65 @@ enum VectorCatalog {
                     .insertText(field: "body", run: TextRun(first: 1, text: newBody, left: nil, right: nil))),
         Fixtures.op(4, at: Fixtures.deviceClock + 33_100, Fixtures.note1, .add(set: "tags", element: .text("transport"))),
     ]
+
+    /// A device's morning: three notes, each created, titled and tagged.
+    static let morning: [Operation] = {
+        var operations: [Operation] = []
+        var seq: UInt64 = 5
+        for (index, note) in [Fixtures.note1, Fixtures.note2, Fixtures.note3].enumerated() {
+            let t = Fixtures.deviceClock + 600_000 * UInt64(index + 1)
+            let actions: [(UInt64, Action)] = [
+                (0, .create(type: "note")),
+                (5_000, .assign(field: "title", value: .text("Interview P1\(index), at the clinic"), replaces: [])),
+                (9_000, .add(set: "tags", element: .text("transport"))),
+                (9_500, .add(set: "tags", element: .text("cost of living"))),
+            ]
+            for (offset, action) in actions {
+                operations.append(Fixtures.op(seq, at: t + offset, note, action))
+                seq += 1
+            }
+        }
+        return operations
+    }()
+
+    /// `morning`'s batch as zlib 1.2.13 deflates it (raw, level 6, window
+    /// bits −15, memory level 8, default strategy), frozen here so the
+    /// vectors do not depend on the zlib a machine has: any zlib may make
+    /// other bytes for the same batch, and every one is accepted.
+    static let morningDeflated = "8b93e7d19addeb57bff8d8c64b4fbeb177b2f230362c5fbefb57320383fd2c19be6a5dffac1e39ebd8fa593a7e0c2c79f925a94c13fc181819584b324b725259643cf34a528bca3253cb15020c0d7414124b144a325215927332f3329319980fd80195b29424a617b370961425e61517e4179530bf6067606466e14bce2f2e51c84f53c8c92ccbcc4b673cd1e5c1c0b0fdd1956f2b0e3cfcbc74fbc98b8fbf2edfc908b28d8909d51e436cf63031a359c184c30a1ebfac6e5d79bb98aad9bcfa7e395dd2602b98d1ac30c2660533ba15cc18560000"
+
+    /// `bytes` as one stored DEFLATE block (RFC 1951 §3.2.4: BFINAL 1, BTYPE 00,
+    /// LEN and NLEN little-endian, then the bytes): a stream anyone can make.
+    static func storedBlock(_ bytes: [UInt8]) -> [UInt8] {
+        precondition(bytes.count < 1 << 16, "one stored block holds at most 65,535 bytes")
+        let length = UInt16(bytes.count)
+        return [0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)] + bytes
+    }
+
+    static func compressedOps() throws -> VectorFile {
+        let batch = try OperationBatch(morning)
+        let plain = try batch.encode()
+        guard let zlib = Hex.decode(morningDeflated) else { preconditionFailure("morningDeflated is not hex") }
+        var vectors: [JSON] = []
+        for (name, batchID, deflated) in [
+            ("twelve operations, deflated by zlib 1.2.13 (level 6)", UInt64(1), zlib),
+            ("the same batch in one stored block (BTYPE 00): any DEFLATE stream of the batch is accepted", UInt64(2), storedBlock(plain)),
+        ] {
+            let payload = RejectCatalog.leb(batchID) + RejectCatalog.leb(UInt64(plain.count)) + deflated
+            vectors.append(.object([
+                ("name", .string(name)),
+                ("hex", .string(Hex.encode(try Frame(type: .compressedOperations, payload: payload).encoded()))),
+                ("decoded", VectorJSON.message(.compressedOperations(batchID: batchID, batch: batch))),
+                ("inflated", .string(Hex.encode(plain))),
+                ("roundtrip", .bool(false)),
+            ]))
+        }
+        return VectorFile(fileName: "compressed-ops", description: "CompressedOps (type 0x16, protocol version 4): a batch id, the "
+            + "batch's length once inflated, then the batch (OPERATIONS.md §2) as one raw DEFLATE stream (RFC 1951). `hex` is the "
+            + "whole frame; `inflated` the batch the stream inflates to. DEFLATE has many encodings of one input, so `roundtrip` is "
+            + "false: re-encoding gives the same batch, not necessarily the same compressed bytes.",
+            vectors: vectors)
+    }
 
     static func operationFilesList() throws -> [VectorFile] {
         let t = Fixtures.deviceClock
@@ -411,10 +471,11 @@ enum VectorCatalog {
             // fingerprint is that operation's; the others' operations are not shown.
             Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30])
                 .stating(Fixtures.tablet, seq: 30, fingerprint: fingerprint(tabletOps.operations[1])))),
-            Step(fromDevice: false, message: .operations(batchID: 1, batch: tabletOps)),
+            // What a version 4 sender sends: Ops, since compressing two operations does not pay.
+            Step(fromDevice: false, message: try Message.ops(batchID: 1, batch: tabletOps, version: 4)),
             Step(fromDevice: false, message: .done(batches: 1, operations: 2)),
             Step(fromDevice: true, message: .ack(batchID: 1, applied: 2)),
-            Step(fromDevice: true, message: .operations(batchID: 1, batch: deviceOps)),
+            Step(fromDevice: true, message: try Message.ops(batchID: 1, batch: deviceOps, version: 4)),
             Step(fromDevice: false, message: .ack(batchID: 1, applied: 2)),
             Step(fromDevice: true, message: .done(batches: 1, operations: 2)),
         ]

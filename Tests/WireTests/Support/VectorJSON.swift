@@ -44,6 +44,8 @@ enum VectorJSON {
             ])
         case .operations(let batchID, let batch):
             return .object([("type", .string("ops")), ("batchID", .number(batchID)), ("batch", self.batch(batch))])
+        case .compressedOperations(let batchID, let batch):
+            return .object([("type", .string("compressedOps")), ("batchID", .number(batchID)), ("batch", self.batch(batch))])
         case .ack(let batchID, let applied):
             return .object([("type", .string("ack")), ("batchID", .number(batchID)), ("applied", .number(applied))])
         case .done(let batches, let operations):

@@ -1,0 +1,54 @@
+import Deflate
+import Testing
+
+/// The zlib wrapper: what it compresses inflates back, and inflating bytes
+/// from a peer is bounded by the length the peer stated.
+@Suite struct DeflateTests {
+    @Test func compressedBytesInflateBackToTheInput() throws {
+        let inputs: [[UInt8]] = [
+            [0],
+            Array("Walks 40 min to the clinic; bus too dear. ".utf8) + Array(repeating: 0x41, count: 5_000),
+            (0 ..< 70_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }, // little repetition, past one stored block
+        ]
+        for input in inputs {
+            let deflated = Deflate.compress(input)
+            #expect(try Deflate.inflate(deflated, length: input.count) == input)
+        }
+        let repetitive = Array(repeating: UInt8(7), count: 100_000)
+        #expect(Deflate.compress(repetitive).count < 200)
+    }
+
+    @Test func aStreamThatInflatesPastItsStatedLengthIsRefused() throws {
+        // 1 MiB of zeros deflates to about a kilobyte: stated as 1,000 bytes, it is refused
+        // after at most 1,001 bytes of output.
+        let bomb = Deflate.compress(Array(repeating: 0, count: 1 << 20))
+        #expect(bomb.count < 1_100)
+        #expect(throws: DeflateError.self) { try Deflate.inflate(bomb, length: 1_000) }
+        do {
+            _ = try Deflate.inflate(bomb, length: 1_000)
+        } catch {
+            #expect(error.code == .tooLong)
+        }
+        #expect(try Deflate.inflate(bomb, length: 1 << 20).count == 1 << 20)
+    }
+
+    @Test func shortCutCorruptAndTrailingStreamsAreRefusedWithTheirReason() throws {
+        let input = Array("a note body, a note body, a note body".utf8)
+        let deflated = Deflate.compress(input)
+        func code(_ bytes: [UInt8], _ length: Int) -> DeflateError.Code? {
+            do {
+                _ = try Deflate.inflate(bytes, length: length)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(code(deflated, input.count) == nil)
+        #expect(code(deflated, input.count + 1) == .tooShort)
+        #expect(code(deflated, input.count - 1) == .tooLong)
+        #expect(code(Array(deflated.dropLast()), input.count) == .truncated)
+        #expect(code(deflated + [0], input.count) == .trailingBytes)
+        #expect(code([0x07, 0, 0], input.count) == .corrupt)
+        #expect(code([], input.count) == .truncated)
+    }
+}
