@@ -200,15 +200,15 @@ extension Store {
         }
     }
 
-    /// The fields the shown-value index `heads_shown` leaves out (schema 6).
-    static let unindexedShownFields: Set<String> = ["title", "body"]
+    /// The fields the shown-value index `heads_shown` leaves out (schema 7).
+    static let unindexedShownFields: Set<String> = ["title", "body", "occurred_at"]
 
     /// For a query on the shown values of `field`: the index's own
     /// condition, which SQLite needs to see written out to use a partial
     /// index (a bound `field = ?` does not show it); nothing for a field the
     /// index leaves out, which is then scanned.
     static func shownIndexCondition(_ field: String) -> String {
-        unindexedShownFields.contains(field) ? "" : " AND field NOT IN ('title', 'body')"
+        unindexedShownFields.contains(field) ? "" : " AND field NOT IN ('title', 'body', 'occurred_at')"
     }
 
     /// A filter as SQL over `records r`: joins (the range field's shown head
@@ -298,7 +298,7 @@ extension Store {
             var names: [ReplicaID: String] = [:]
             try statement("""
                 SELECT r.id, h.value FROM heads h JOIN records r ON r.rid = h.record
-                WHERE h.field = 'name' AND h.wins = 1 AND h.field NOT IN ('title', 'body') AND r.type = ? AND r.erased = 0
+                WHERE h.field = 'name' AND h.wins = 1 AND h.field NOT IN ('title', 'body', 'occurred_at') AND r.type = ? AND r.erased = 0
                 """).forEach([.text(Store.deviceType)]) { row in
                 if let replica = ReplicaID(hex: row.text(0)), case .text(let name) = row.value(1) { names[replica] = name }
                 return true

@@ -133,9 +133,9 @@ import Testing
             }
             let store = try Store.open(at: path)
             let database = try Database(path: path, mode: .readOnly)
-            #expect(try database.userVersion == 6)
+            #expect(try database.userVersion == 7)
             let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
-            #expect(indexSQL?.contains("NOT IN ('title', 'body')") == true, "\(String(describing: indexSQL))")
+            #expect(indexSQL?.contains("NOT IN ('title', 'body'") == true, "\(String(describing: indexSQL))")
             var byArea = RecordFilter(type: "note")
             byArea.fields = ["area": .text("Heneage")]
             #expect(try store.list(byArea).map(\.id) == [note])
@@ -145,6 +145,66 @@ import Testing
             var byBody = RecordFilter(type: "note")
             byBody.fields = ["body": .text("Met at the library.")]
             #expect(Set(try store.list(byBody).map(\.id)) == [note, other])
+        }
+    }
+
+    /// Schema 7 left `occurred_at` out of the shown-value index too: a
+    /// version 6 store with notes opens, gets the narrower index, finds the
+    /// same notes by area, by date range and by a date's exact value, and
+    /// applies a peer's operations after it as any store does.
+    @Test func aVersion6StoreGetsTheIndexWithoutDatesAndFindsAndAppliesAsBefore() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/v6.fieldnotes"
+            let early = try Store.newRecordID(), late = try Store.newRecordID()
+            do {
+                let store = try Store.create(at: path, name: "v6")
+                for (id, area, date) in [(early, "Heneage", "2026-03-01T10:00:00Z"), (late, "Park", "2026-05-01T10:00:00Z")] {
+                    try store.commit([.create(id, type: "note"), .assign(id, field: "title", value: .text("At \(area)")),
+                                      .assign(id, field: "area", value: .text(area)), .assign(id, field: "occurred_at", value: .text(date)),
+                                      .editText(id, field: "body", text: "Met at the library.")])
+                }
+            }
+            do {
+                // What a version 6 store held: dates in the index.
+                let database = try Database(path: path)
+                try database.execute("""
+                    DROP INDEX heads_shown;
+                    CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1 AND field NOT IN ('title', 'body');
+                    PRAGMA user_version = 6;
+                    """)
+                let dated = try database.first("SELECT count(*) FROM heads INDEXED BY heads_shown WHERE field = 'occurred_at' AND wins = 1 AND field NOT IN ('title', 'body')") { $0.int64(0) }
+                #expect(dated == 2, "the version 6 index held the dates")
+            }
+            let store = try Store.open(at: path)
+            let database = try Database(path: path, mode: .readOnly)
+            #expect(try database.userVersion == 7)
+            let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
+            #expect(indexSQL?.contains("NOT IN ('title', 'body', 'occurred_at')") == true, "\(String(describing: indexSQL))")
+            let areas = try database.first("""
+                SELECT count(*) FROM heads INDEXED BY heads_shown WHERE field = 'area' AND wins = 1 AND field NOT IN ('title', 'body', 'occurred_at')
+                """) { $0.int64(0) }
+            #expect(areas == 2, "the new index still holds the other fields' shown values")
+
+            var byArea = RecordFilter(type: "note")
+            byArea.fields = ["area": .text("Park")]
+            #expect(try store.list(byArea).map(\.id) == [late])
+            var byRange = RecordFilter(type: "note")
+            byRange.rangeField = "occurred_at"
+            byRange.from = "2026-02-01"
+            byRange.before = "2026-04-01"
+            #expect(try store.list(byRange).map(\.id) == [early])
+            var byDate = RecordFilter(type: "note")
+            byDate.conditions = [.fieldIn("occurred_at", [.text("2026-05-01T10:00:00Z")])]
+            #expect(try store.list(byDate).map(\.id) == [late])
+
+            // A peer's notes apply to the migrated store and read back the same.
+            let peer = try Store.create(at: directory + "/peer.fieldnotes", name: "peer")
+            let third = try Store.newRecordID()
+            let made = try peer.commit([.create(third, type: "note"), .assign(third, field: "area", value: .text("Park")),
+                                        .assign(third, field: "occurred_at", value: .text("2026-05-02T09:00:00Z"))])
+            #expect(try store.apply(made) == made.count)
+            #expect(Set(try store.list(byArea).map(\.id)) == [late, third])
+            #expect(try store.record(third)?.value("occurred_at") == .text("2026-05-02T09:00:00Z"))
         }
     }
 }
