@@ -17,9 +17,14 @@ public struct ReplicaState: Sendable {
     public private(set) var clock: HybridLogicalClock
     /// Every operation held (purged where its record is erased).
     public private(set) var operations = OperationLog()
-    private var records: [RecordID: MutableRecord] = [:]
+    /// Every record an operation names, found through `recordSlots`.
+    private var records: [MutableRecord] = []
+    private var recordSlots: [RecordID: Int] = [:]
+    /// The record applied to last: a merge brings runs of operations on one record.
+    private var lastRecord = 0
 
     private struct MutableRecord: Sendable {
+        let id: RecordID
         var type: String?
         var erased = false
         /// Ids that some write to this record replaces or some remove observed:
@@ -49,8 +54,8 @@ public struct ReplicaState: Sendable {
         guard place != .held else { return false }
         clock.observe(operation.timestamp, wallMillis: wallMillis)
         // Mutated in place: copying a large record per operation would be quadratic.
-        let (stored, erases) = ReplicaState.admit(operation, into: &records[operation.record, default: MutableRecord()])
-        operations.insert(stored, at: place)
+        let (purged, erases) = ReplicaState.admit(operation, into: &records[recordSlot(operation.record)])
+        operations.insert(purged ? operation.purged : operation, at: place)
         if erases { operations.purge(record: operation.record) }
         return true
     }
@@ -61,18 +66,35 @@ public struct ReplicaState: Sendable {
         for operation in other.operations.values { apply(operation, wallMillis: wallMillis) }
     }
 
-    /// Brings an operation into its record: purged if the record is erased.
-    /// Returns the form to hold, and whether it erases the record now.
-    private static func admit(_ operation: Operation, into record: inout MutableRecord) -> (stored: Operation, erases: Bool) {
+    /// The index in `records` of the record `id`, made if new.
+    private mutating func recordSlot(_ id: RecordID) -> Int {
+        if lastRecord < records.count, records[lastRecord].id == id { return lastRecord }
+        if let slot = recordSlots[id] {
+            lastRecord = slot
+            return slot
+        }
+        records.append(MutableRecord(id: id))
+        lastRecord = records.count - 1
+        recordSlots[id] = lastRecord
+        return lastRecord
+    }
+
+    /// The record `id`, if an operation named it.
+    private func held(_ id: RecordID) -> MutableRecord? {
+        recordSlots[id].map { records[$0] }
+    }
+
+    /// Brings an operation into its record. Returns whether to hold it purged
+    /// (its record is erased), and whether it erases the record now.
+    private static func admit(_ operation: Operation, into record: inout MutableRecord) -> (purged: Bool, erases: Bool) {
         guard !record.erased else {
-            let stored = operation.purged
-            // A create still names an erased record's type, so the record shows
-            // as erased whether its create arrived before or after the erase.
-            if stored.action.kind == .create { materialise(stored, into: &record) }
-            return (stored, false)
+            // A create (which purging leaves as it is) still names an erased record's
+            // type, so the record shows as erased whether its create came before or after the erase.
+            if operation.action.kind == .create { materialise(operation, into: &record) }
+            return (true, false)
         }
         materialise(operation, into: &record)
-        return (operation, operation.action.kind == .erase)
+        return (false, operation.action.kind == .erase)
     }
 
     private static func materialise(_ operation: Operation, into record: inout MutableRecord) {
@@ -119,7 +141,7 @@ public struct ReplicaState: Sendable {
     // MARK: Reading
 
     public func record(_ id: RecordID) -> VisibleRecord? {
-        guard let record = records[id], let type = record.type else { return nil }
+        guard let record = held(id), let type = record.type else { return nil }
         var fields = record.fields
         for (name, operations) in record.texts {
             if let head = TextField(replica: replica, operations: operations).head { fields[name] = [head] }
@@ -130,7 +152,7 @@ public struct ReplicaState: Sendable {
 
     /// Every visible record, in id order.
     public var visibleRecords: [VisibleRecord] {
-        records.keys.sorted().compactMap { record($0) }
+        recordSlots.keys.sorted().compactMap { record($0) }
     }
 
     // MARK: Local changes
@@ -147,10 +169,10 @@ public struct ReplicaState: Sendable {
     /// Writes a field, replacing every head this replica sees.
     @discardableResult
     public mutating func assign(_ record: RecordID, _ field: String, _ value: Value, wallMillis: UInt64) -> Operation {
-        var replaces = (records[record]?.fields[field] ?? []).map(\.id).sorted()
+        var replaces = (held(record)?.fields[field] ?? []).map(\.id).sorted()
         if TextField.isText(field) {
             // A text field's register heads: its assigns no other assign replaces.
-            let assigns = (records[record]?.texts[field] ?? []).filter { $0.action.kind == .assign }
+            let assigns = (held(record)?.texts[field] ?? []).filter { $0.action.kind == .assign }
             var covered: Set<OperationID> = []
             for case .assign(_, _, let ids) in assigns.map(\.action) { covered.formUnion(ids) }
             replaces = assigns.map(\.id).filter { !covered.contains($0) }.sorted()
@@ -160,7 +182,7 @@ public struct ReplicaState: Sendable {
 
     /// The text field as this replica holds it (`TextField`).
     public func textField(_ record: RecordID, _ field: String) -> TextField {
-        TextField(replica: replica, operations: records[record]?.texts[field] ?? [])
+        TextField(replica: replica, operations: held(record)?.texts[field] ?? [])
     }
 
     /// Makes and applies the text operations that turn a text field into `text`.
@@ -173,7 +195,7 @@ public struct ReplicaState: Sendable {
     /// Removes an element by naming every add of it this replica sees.
     @discardableResult
     public mutating func remove(_ record: RecordID, _ set: String, _ element: Value, wallMillis: UInt64) -> Operation {
-        let observed = (records[record]?.sets[set] ?? [:]).filter { $0.value == element }.map(\.key).sorted()
+        let observed = (held(record)?.sets[set] ?? [:]).filter { $0.value == element }.map(\.key).sorted()
         return makeLocal(record, .remove(set: set, element: element, observed: observed), wallMillis: wallMillis)
     }
 }

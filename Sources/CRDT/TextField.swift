@@ -16,8 +16,9 @@ public struct TextField: Sendable {
     public static let names: Set<String> = ["body"]
 
     /// Whether `field` is a text field: `names` searched without hashing, as
-    /// every assign asks and the set is one or two names.
-    public static func isText(_ field: String) -> Bool { names.contains { $0 == field } }
+    /// every assign asks and there are one or two names.
+    public static func isText(_ field: String) -> Bool { nameList.contains(field) }
+    private static let nameList = Array(names)
 
     public private(set) var sequence: TextSequence
     /// Operations on the field this state holds (bases and text
