@@ -60,6 +60,8 @@ struct PeerBench {
             var writeTimes: [Double] = []
             var mergeA: [Double] = []
             var mergeB: [Double] = []
+            var decodeA: [Double] = []
+            var decodeB: [Double] = []
             var storeMergeA: [Double] = []
             var storeMergeB: [Double] = []
             var sentA = 0
@@ -67,17 +69,23 @@ struct PeerBench {
             var merged = 0
             var storeBytes = 0
             for run in 0..<runs {
-                let (a, opsA, msA) = write(shape, side: 0)
-                let (b, opsB, msB) = write(shape, side: 1)
+                // Each replica merges in place, as a peer's document imports an update:
+                // no copy of the replica inside the timing.
+                var (intoA, opsA, msA) = write(shape, side: 0)
+                var (intoB, opsB, msB) = write(shape, side: 1)
                 writeTimes.append((msA + msB) / 2)
-                var intoA = a
                 let startA = Clock.now()
                 for operation in opsB { intoA.apply(operation) }
                 mergeA.append(Clock.now() - startA)
-                var intoB = b
                 let startB = Clock.now()
                 for operation in opsA { intoB.apply(operation) }
                 mergeB.append(Clock.now() - startB)
+                // The merges above start from decoded operations; the peers' start from
+                // bytes. What decoding the other side's Ops batches adds:
+                let batchesA = try OperationBatch.split(opsA).map { try $0.encode() }
+                let batchesB = try OperationBatch.split(opsB).map { try $0.encode() }
+                decodeA.append(try Clock.time { for bytes in batchesB { _ = try OperationBatch.decode(bytes) } })
+                decodeB.append(try Clock.time { for bytes in batchesA { _ = try OperationBatch.decode(bytes) } })
                 guard intoA.record(PeerBench.map) == intoB.record(PeerBench.map) else { throw BenchFailure("peer workload did not converge") }
                 sentA = try PeerBench.wireBytes(opsA)
                 sentB = try PeerBench.wireBytes(opsB)
@@ -110,6 +118,8 @@ struct PeerBench {
                 ("write_ms", .number(Clock.median(writeTimes))),
                 ("merge_a_ms", .number(Clock.median(mergeA))),
                 ("merge_b_ms", .number(Clock.median(mergeB))),
+                ("decode_a_ms", .number(Clock.median(decodeA))),
+                ("decode_b_ms", .number(Clock.median(decodeB))),
                 ("store_merge_a_ms", .number(Clock.median(storeMergeA))),
                 ("store_merge_b_ms", .number(Clock.median(storeMergeB))),
                 ("sent_a_bytes", .number(Double(sentA))),
