@@ -15,17 +15,21 @@
 public struct ReplicaState: Sendable {
     public let replica: ReplicaID
     public private(set) var clock: HybridLogicalClock
-    public private(set) var vector = VersionVector()
-    /// Every operation held, by id (purged where its record is erased).
-    public private(set) var operations: [OperationID: Operation] = [:]
-    private var records: [RecordID: MutableRecord] = [:]
+    /// Every operation held (purged where its record is erased).
+    public private(set) var operations = OperationLog()
+    /// Every record an operation names, found through `recordSlots`.
+    private var records: [MutableRecord] = []
+    private var recordSlots: [RecordID: Int] = [:]
+    /// The record applied to last: a merge brings runs of operations on one record.
+    private var lastRecord = 0
 
     private struct MutableRecord: Sendable {
+        let id: RecordID
         var type: String?
         var erased = false
         /// Ids that some write to this record replaces or some remove observed:
         /// never heads or members, whenever they arrive.
-        var covered: Set<OperationID> = []
+        var covered = OperationIDSet()
         var fields: [String: [FieldHead]] = [:]
         /// Set name → live add tag → element.
         var sets: [String: [OperationID: Value]] = [:]
@@ -38,41 +42,59 @@ public struct ReplicaState: Sendable {
         self.clock = clock
     }
 
+    /// For each origin, the seq up to which every operation is held.
+    public var vector: VersionVector { operations.vector }
+
     // MARK: Merging
 
     /// Applies an operation from anywhere; returns false if it was already held.
     @discardableResult
     public mutating func apply(_ operation: Operation, wallMillis: UInt64 = 0) -> Bool {
-        guard operations[operation.id] == nil else { return false }
+        let place = operations.place(of: operation.id)
+        guard place != .held else { return false }
         clock.observe(operation.timestamp, wallMillis: wallMillis)
-        let erased = records[operation.record]?.erased ?? false
-        let stored = erased ? operation.purged : operation
-        operations[operation.id] = stored
-        advanceVector(past: operation.id)
-        // A create still names an erased record's type, so the record shows
-        // as erased whether its create arrived before or after the erase.
-        if !erased || stored.action.kind == .create {
-            // Mutated in place: copying a large record per operation would be quadratic.
-            ReplicaState.materialise(stored, into: &records[operation.record, default: MutableRecord()])
-        }
-        if !erased, stored.action.kind == .erase {
-            let id = operation.record
-            for (key, held) in operations where held.record == id { operations[key] = held.purged }
-        }
+        // Mutated in place: copying a large record per operation would be quadratic.
+        let (purged, erases) = ReplicaState.admit(operation, into: &records[recordSlot(operation.record)])
+        operations.insert(purged ? operation.purged : operation, at: place)
+        if erases { operations.purge(record: operation.record) }
         return true
     }
 
-    /// Applies every operation of `other` this replica lacks.
+    /// Applies every operation of `other` this replica lacks. The result does
+    /// not depend on the order; each origin's operations go in seq order.
     public mutating func merge(_ other: ReplicaState, wallMillis: UInt64 = 0) {
-        for operation in other.operations.values.sorted(by: { $0.timestamp < $1.timestamp }) {
-            apply(operation, wallMillis: wallMillis)
-        }
+        for operation in other.operations.values { apply(operation, wallMillis: wallMillis) }
     }
 
-    private mutating func advanceVector(past id: OperationID) {
-        var seq = vector[id.origin]
-        while operations[OperationID(origin: id.origin, seq: seq + 1)] != nil { seq += 1 }
-        vector[id.origin] = seq
+    /// The index in `records` of the record `id`, made if new.
+    private mutating func recordSlot(_ id: RecordID) -> Int {
+        if lastRecord < records.count, records[lastRecord].id == id { return lastRecord }
+        if let slot = recordSlots[id] {
+            lastRecord = slot
+            return slot
+        }
+        records.append(MutableRecord(id: id))
+        lastRecord = records.count - 1
+        recordSlots[id] = lastRecord
+        return lastRecord
+    }
+
+    /// The record `id`, if an operation named it.
+    private func held(_ id: RecordID) -> MutableRecord? {
+        recordSlots[id].map { records[$0] }
+    }
+
+    /// Brings an operation into its record. Returns whether to hold it purged
+    /// (its record is erased), and whether it erases the record now.
+    private static func admit(_ operation: Operation, into record: inout MutableRecord) -> (purged: Bool, erases: Bool) {
+        guard !record.erased else {
+            // A create (which purging leaves as it is) still names an erased record's
+            // type, so the record shows as erased whether its create came before or after the erase.
+            if operation.action.kind == .create { materialise(operation, into: &record) }
+            return (true, false)
+        }
+        materialise(operation, into: &record)
+        return (false, operation.action.kind == .erase)
     }
 
     private static func materialise(_ operation: Operation, into record: inout MutableRecord) {
@@ -82,36 +104,44 @@ public struct ReplicaState: Sendable {
             // settle on the byte-wise smaller type, whatever the order.
             if let existing = record.type, !type.utf8.lexicographicallyPrecedes(existing.utf8) { break }
             record.type = type
-        case .assign(let field, _, _) where TextField.names.contains(field):
+        case .assign(let field, _, _) where TextField.isText(field):
             record.texts[field, default: []].append(operation)
         case .insertText(let field, _), .deleteText(let field, _):
             record.texts[field, default: []].append(operation)
         case .assign(let field, let value, let replaces):
-            record.covered.formUnion(replaces)
-            var heads = record.fields[field] ?? []
-            if !replaces.isEmpty { heads.removeAll { replaces.contains($0.id) } }
-            if !record.covered.contains(operation.id) {
-                heads.append(FieldHead(id: operation.id, timestamp: operation.timestamp, value: value))
-            }
-            record.fields[field] = heads
+            for id in replaces { record.covered.insert(id) }
+            let head = record.covered.contains(operation.id) ? nil : FieldHead(id: operation.id, timestamp: operation.timestamp, value: value)
+            // One lookup, and the heads changed where they lie.
+            settle(&record.fields[field, default: []], replaces: replaces, adding: head)
         case .add(let set, let element):
             if !record.covered.contains(operation.id) { record.sets[set, default: [:]][operation.id] = element }
         case .remove(let set, _, let observed):
-            record.covered.formUnion(observed)
+            for id in observed { record.covered.insert(id) }
             for tag in observed { record.sets[set]?[tag] = nil }
         case .erase:
             record.erased = true
             record.fields = [:]
             record.sets = [:]
-            record.covered = []
+            record.covered = OperationIDSet()
             record.texts = [:]
         }
+    }
+
+    /// A field's heads after a write: without those it replaces, with the write if no write replaces it.
+    private static func settle(_ heads: inout [FieldHead], replaces: [OperationID], adding head: FieldHead?) {
+        if heads.count == 1, replaces.contains(heads[0].id) {
+            // The usual write: it replaces the one head, in place.
+            if let head { heads[0] = head } else { heads.removeAll(keepingCapacity: true) }
+            return
+        }
+        if !replaces.isEmpty { heads.removeAll { replaces.contains($0.id) } }
+        if let head { heads.append(head) }
     }
 
     // MARK: Reading
 
     public func record(_ id: RecordID) -> VisibleRecord? {
-        guard let record = records[id], let type = record.type else { return nil }
+        guard let record = held(id), let type = record.type else { return nil }
         var fields = record.fields
         for (name, operations) in record.texts {
             if let head = TextField(replica: replica, operations: operations).head { fields[name] = [head] }
@@ -122,7 +152,7 @@ public struct ReplicaState: Sendable {
 
     /// Every visible record, in id order.
     public var visibleRecords: [VisibleRecord] {
-        records.keys.sorted().compactMap { record($0) }
+        recordSlots.keys.sorted().compactMap { record($0) }
     }
 
     // MARK: Local changes
@@ -130,7 +160,7 @@ public struct ReplicaState: Sendable {
     /// Makes and applies a local operation: the next seq of this replica and
     /// a clock tick.
     public mutating func makeLocal(_ record: RecordID, _ action: Action, wallMillis: UInt64) -> Operation {
-        let id = OperationID(origin: replica, seq: vector[replica] + 1)
+        let id = OperationID(origin: replica, seq: operations.nextSeq(of: replica))
         let operation = Operation(id: id, timestamp: clock.tick(wallMillis: wallMillis), record: record, action: action)
         apply(operation, wallMillis: wallMillis)
         return operation
@@ -139,10 +169,10 @@ public struct ReplicaState: Sendable {
     /// Writes a field, replacing every head this replica sees.
     @discardableResult
     public mutating func assign(_ record: RecordID, _ field: String, _ value: Value, wallMillis: UInt64) -> Operation {
-        var replaces = (records[record]?.fields[field] ?? []).map(\.id).sorted()
-        if TextField.names.contains(field) {
+        var replaces = (held(record)?.fields[field] ?? []).map(\.id).sorted()
+        if TextField.isText(field) {
             // A text field's register heads: its assigns no other assign replaces.
-            let assigns = (records[record]?.texts[field] ?? []).filter { $0.action.kind == .assign }
+            let assigns = (held(record)?.texts[field] ?? []).filter { $0.action.kind == .assign }
             var covered: Set<OperationID> = []
             for case .assign(_, _, let ids) in assigns.map(\.action) { covered.formUnion(ids) }
             replaces = assigns.map(\.id).filter { !covered.contains($0) }.sorted()
@@ -152,7 +182,7 @@ public struct ReplicaState: Sendable {
 
     /// The text field as this replica holds it (`TextField`).
     public func textField(_ record: RecordID, _ field: String) -> TextField {
-        TextField(replica: replica, operations: records[record]?.texts[field] ?? [])
+        TextField(replica: replica, operations: held(record)?.texts[field] ?? [])
     }
 
     /// Makes and applies the text operations that turn a text field into `text`.
@@ -165,7 +195,7 @@ public struct ReplicaState: Sendable {
     /// Removes an element by naming every add of it this replica sees.
     @discardableResult
     public mutating func remove(_ record: RecordID, _ set: String, _ element: Value, wallMillis: UInt64) -> Operation {
-        let observed = (records[record]?.sets[set] ?? [:]).filter { $0.value == element }.map(\.key).sorted()
+        let observed = (held(record)?.sets[set] ?? [:]).filter { $0.value == element }.map(\.key).sorted()
         return makeLocal(record, .remove(set: set, element: element, observed: observed), wallMillis: wallMillis)
     }
 }

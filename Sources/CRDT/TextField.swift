@@ -15,6 +15,11 @@ public struct TextField: Sendable {
     /// The fields that are text fields, on every record type.
     public static let names: Set<String> = ["body"]
 
+    /// Whether `field` is a text field: `names` searched without hashing, as
+    /// every assign asks and there are one or two names.
+    public static func isText(_ field: String) -> Bool { nameList.contains(field) }
+    private static let nameList = Array(names)
+
     public private(set) var sequence: TextSequence
     /// Operations on the field this state holds (bases and text
     /// operations): a store compares it with its log to tell a stale copy.

@@ -53,8 +53,13 @@ struct PeerBench {
     /// protocol version 4 sync sends for it, each batch as Ops or, when
     /// shorter, CompressedOps (`Message.ops`).
     static func wireBytes(_ operations: [CRDT.Operation], version: UInt16 = WireProtocol.currentVersion) throws -> Int {
-        try OperationBatch.split(operations).enumerated().reduce(0) { total, entry in
-            total + (try Message.ops(batchID: UInt64(entry.offset + 1), batch: entry.element, version: version).encode().count)
+        try frames(operations, version: version).reduce(0) { $0 + (try $1.encoded().count) }
+    }
+
+    /// The frames of `wireBytes`.
+    static func frames(_ operations: [CRDT.Operation], version: UInt16 = WireProtocol.currentVersion) throws -> [Frame] {
+        try OperationBatch.split(operations).enumerated().map { index, batch in
+            try Message.ops(batchID: UInt64(index + 1), batch: batch, version: version).frame()
         }
     }
 
@@ -64,6 +69,8 @@ struct PeerBench {
             var writeTimes: [Double] = []
             var mergeA: [Double] = []
             var mergeB: [Double] = []
+            var decodeA: [Double] = []
+            var decodeB: [Double] = []
             var storeMergeA: [Double] = []
             var storeMergeB: [Double] = []
             var sentA = 0
@@ -72,17 +79,24 @@ struct PeerBench {
             var merged = 0
             var storeBytes = 0
             for run in 0..<runs {
-                let (a, opsA, msA) = write(shape, side: 0)
-                let (b, opsB, msB) = write(shape, side: 1)
+                // Each replica merges in place, as a peer's document imports an update:
+                // no copy of the replica inside the timing.
+                var (intoA, opsA, msA) = write(shape, side: 0)
+                var (intoB, opsB, msB) = write(shape, side: 1)
                 writeTimes.append((msA + msB) / 2)
-                var intoA = a
                 let startA = Clock.now()
                 for operation in opsB { intoA.apply(operation) }
                 mergeA.append(Clock.now() - startA)
-                var intoB = b
                 let startB = Clock.now()
                 for operation in opsA { intoB.apply(operation) }
                 mergeB.append(Clock.now() - startB)
+                // The merges above start from decoded operations; the peers' start from
+                // bytes. What decoding the other side's frames adds (as a version 4 sync
+                // sends them: CompressedOps inflated where it was the shorter):
+                let framesA = try PeerBench.frames(opsA)
+                let framesB = try PeerBench.frames(opsB)
+                decodeA.append(try Clock.time { for frame in framesB { _ = try Message.decode(frame) } })
+                decodeB.append(try Clock.time { for frame in framesA { _ = try Message.decode(frame) } })
                 guard intoA.record(PeerBench.map) == intoB.record(PeerBench.map) else { throw BenchFailure("peer workload did not converge") }
                 sentA = try PeerBench.wireBytes(opsA)
                 sentB = try PeerBench.wireBytes(opsB)
@@ -116,6 +130,8 @@ struct PeerBench {
                 ("write_ms", .number(Clock.median(writeTimes))),
                 ("merge_a_ms", .number(Clock.median(mergeA))),
                 ("merge_b_ms", .number(Clock.median(mergeB))),
+                ("decode_a_ms", .number(Clock.median(decodeA))),
+                ("decode_b_ms", .number(Clock.median(decodeB))),
                 ("store_merge_a_ms", .number(Clock.median(storeMergeA))),
                 ("store_merge_b_ms", .number(Clock.median(storeMergeB))),
                 ("sent_a_bytes", .number(Double(sentA))),

@@ -6,7 +6,10 @@ extension ReplicaState {
     /// Everything that must agree between two replicas holding the same
     /// operations: the visible records' canonical bytes, the vector, and the
     /// operations held (purged payloads included).
-    var observable: Observable { Observable(visible: visibleRecords.map(\.canonicalBytes), vector: vector, operations: operations) }
+    var observable: Observable {
+        Observable(visible: visibleRecords.map(\.canonicalBytes), vector: vector,
+                   operations: Dictionary(uniqueKeysWithValues: operations.values.map { ($0.id, $0) }))
+    }
 
     /// Compared whole; described briefly, so a failure names what differs
     /// instead of printing thousands of bytes.
