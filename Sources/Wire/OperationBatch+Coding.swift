@@ -69,14 +69,14 @@ struct OperationEncoder {
         }
     }
 
-    private mutating func appendName(_ name: String, _ what: String, to out: inout [UInt8]) throws(WireError) {
+    private mutating func appendName(_ name: String, _ what: @autoclosure () -> String, to out: inout [UInt8]) throws(WireError) {
         let utf8 = Array(name.utf8)
         if let reference = names[utf8] {
             out.appendVarint(reference)
             return
         }
         guard utf8.count <= WireLimits.maxNameLength else {
-            throw WireError(.limitExceeded, "Ops: \(what) is \(utf8.count) bytes, limit \(WireLimits.maxNameLength)")
+            throw WireError(.limitExceeded, "Ops: \(what()) is \(utf8.count) bytes, limit \(WireLimits.maxNameLength)")
         }
         out.append(0)
         out.appendVarint(UInt64(utf8.count))
@@ -84,9 +84,9 @@ struct OperationEncoder {
         names[utf8] = UInt64(names.count + 1)
     }
 
-    private mutating func appendIDs(_ ids: [OperationID], seq: UInt64, _ what: String, to out: inout [UInt8]) throws(WireError) {
+    private mutating func appendIDs(_ ids: [OperationID], seq: UInt64, _ what: @autoclosure () -> String, to out: inout [UInt8]) throws(WireError) {
         guard ids.count <= WireLimits.maxIDListLength else {
-            throw WireError(.limitExceeded, "Ops: \(what) has \(ids.count) ids, limit \(WireLimits.maxIDListLength)")
+            throw WireError(.limitExceeded, "Ops: \(what()) has \(ids.count) ids, limit \(WireLimits.maxIDListLength)")
         }
         out.appendVarint(UInt64(ids.count))
         for id in ids {
@@ -94,12 +94,12 @@ struct OperationEncoder {
             if id.origin == origin {
                 // An operation can only name earlier operations of its own origin.
                 guard id.seq >= 1, id.seq < seq else {
-                    throw WireError(.invalidField, "Ops: operation \(origin):\(seq) names \(id) in \(what), not an earlier operation of its origin")
+                    throw WireError(.invalidField, "Ops: operation \(origin):\(seq) names \(id) in \(what()), not an earlier operation of its origin")
                 }
                 out.appendVarint(seq - id.seq)
             } else {
-                guard id.seq >= 1 else { throw WireError(.invalidField, "Ops: \(what) names seq 0") }
-                guard id.seq <= WireLimits.maxSeq else { throw WireError(.limitExceeded, "Ops: \(what) names seq \(id.seq), past 2^63 - 1") }
+                guard id.seq >= 1 else { throw WireError(.invalidField, "Ops: \(what()) names seq 0") }
+                guard id.seq <= WireLimits.maxSeq else { throw WireError(.limitExceeded, "Ops: \(what()) names seq \(id.seq), past 2^63 - 1") }
                 out.appendVarint(id.seq)
             }
         }
@@ -138,12 +138,12 @@ struct OperationEncoder {
     }
 
     /// 0 for none; else a replica reference (literal 1) and the counter.
-    private mutating func appendCharacter(_ character: CharacterID?, _ what: String, to out: inout [UInt8]) throws(WireError) {
+    private mutating func appendCharacter(_ character: CharacterID?, _ what: @autoclosure () -> String, to out: inout [UInt8]) throws(WireError) {
         guard let character else {
             out.append(0)
             return
         }
-        try checkCharacters(first: character.counter, count: 1, what)
+        try checkCharacters(first: character.counter, count: 1, what())
         appendReplica(character.replica, literal: 1, to: &out)
         out.appendVarint(character.counter)
     }
@@ -163,10 +163,10 @@ struct OperationEncoder {
     }
 
     /// Counters `first ..< first + count`: at least one, from 1, up to 2^63 − 1.
-    private func checkCharacters(first: UInt64, count: UInt64, _ what: String) throws(WireError) {
-        guard first >= 1, count >= 1 else { throw WireError(.invalidField, "Ops: \(what) has counter \(first), count \(count)") }
+    private func checkCharacters(first: UInt64, count: UInt64, _ what: @autoclosure () -> String) throws(WireError) {
+        guard first >= 1, count >= 1 else { throw WireError(.invalidField, "Ops: \(what()) has counter \(first), count \(count)") }
         guard first <= WireLimits.maxSeq, count - 1 <= WireLimits.maxSeq - first else {
-            throw WireError(.limitExceeded, "Ops: \(what) from counter \(first) for \(count) passes 2^63 - 1")
+            throw WireError(.limitExceeded, "Ops: \(what()) from counter \(first) for \(count) passes 2^63 - 1")
         }
     }
 
@@ -236,100 +236,100 @@ struct OperationDecoder {
     }
 
     mutating func decode(_ reader: inout ByteReader, seq: UInt64) throws(WireError) -> Operation {
-        let what = "operation \(seq)"
-        let kindByte = try reader.readByte("\(what) kind")
+        func what() -> String { "operation \(seq)" }
+        let kindByte = try reader.readByte("\(what()) kind")
         guard let kind = Action.Kind(rawValue: kindByte) else {
-            throw reader.error(.unknownOperationKind, "\(what) has kind \(kindByte)")
+            throw reader.error(.unknownOperationKind, "\(what()) has kind \(kindByte)")
         }
-        let delta = unzigzag(try reader.readVarint("\(what) clock delta"))
+        let delta = unzigzag(try reader.readVarint("\(what()) clock delta"))
         let (physical, overflow) = previousPhysical.addingReportingOverflow(delta)
         guard !overflow, physical >= 0, physical < OperationDecoder.physicalLimit else {
-            throw reader.error(.invalidField, "\(what) clock leaves the 48-bit millisecond range")
+            throw reader.error(.invalidField, "\(what()) clock leaves the 48-bit millisecond range")
         }
         previousPhysical = physical
-        let logical = try reader.readVarint("\(what) logical clock", in: 0 ... UInt64(UInt16.max))
+        let logical = try reader.readVarint("\(what()) logical clock", in: 0 ... UInt64(UInt16.max))
         let timestamp = Timestamp(physical: UInt64(physical), logical: UInt16(logical))
-        let record = try readRecord(&reader, what)
+        let record = try readRecord(&reader, what())
         let action: Action
         switch kind {
         case .create:
-            action = .create(type: try readName(&reader, "\(what) record type"))
+            action = .create(type: try readName(&reader, "\(what()) record type"))
         case .assign:
-            let field = try readName(&reader, "\(what) field name")
-            let value = try readValue(&reader, what)
-            action = .assign(field: field, value: value, replaces: try readIDs(&reader, seq: seq, "\(what) replaces"))
+            let field = try readName(&reader, "\(what()) field name")
+            let value = try readValue(&reader, what())
+            action = .assign(field: field, value: value, replaces: try readIDs(&reader, seq: seq, "\(what()) replaces"))
         case .add:
-            let set = try readName(&reader, "\(what) set name")
-            action = .add(set: set, element: try readValue(&reader, what))
+            let set = try readName(&reader, "\(what()) set name")
+            action = .add(set: set, element: try readValue(&reader, what()))
         case .remove:
-            let set = try readName(&reader, "\(what) set name")
-            let element = try readValue(&reader, what)
-            action = .remove(set: set, element: element, observed: try readIDs(&reader, seq: seq, "\(what) observed"))
+            let set = try readName(&reader, "\(what()) set name")
+            let element = try readValue(&reader, what())
+            action = .remove(set: set, element: element, observed: try readIDs(&reader, seq: seq, "\(what()) observed"))
         case .erase:
-            action = .erase(reason: try reader.readString("\(what) erase reason", limit: WireLimits.maxEraseReasonLength))
+            action = .erase(reason: try reader.readString("\(what()) erase reason", limit: WireLimits.maxEraseReasonLength))
         case .insertText:
-            let field = try readName(&reader, "\(what) field name")
-            action = .insertText(field: field, run: try readRun(&reader, what))
+            let field = try readName(&reader, "\(what()) field name")
+            action = .insertText(field: field, run: try readRun(&reader, what()))
         case .deleteText:
-            let field = try readName(&reader, "\(what) field name")
-            action = .deleteText(field: field, ranges: try readRanges(&reader, what))
+            let field = try readName(&reader, "\(what()) field name")
+            action = .deleteText(field: field, ranges: try readRanges(&reader, what()))
         }
         return Operation(id: OperationID(origin: origin, seq: seq), timestamp: timestamp, record: record, action: action)
     }
 
-    private mutating func readRecord(_ reader: inout ByteReader, _ what: String) throws(WireError) -> RecordID {
-        let reference = try reader.readVarint("\(what) record reference")
+    private mutating func readRecord(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> RecordID {
+        let reference = try reader.readVarint("\(what()) record reference")
         if reference == 0 {
-            let bytes = try reader.readBytes(16, "\(what) record id")
-            guard let record = RecordID(bytes: bytes) else { throw reader.error(.truncated, "\(what) record id") }
+            let bytes = try reader.readBytes(16, "\(what()) record id")
+            guard let record = RecordID(bytes: bytes) else { throw reader.error(.truncated, "\(what()) record id") }
             guard recordSet.insert(record).inserted else {
-                throw reader.error(.nonCanonical, "\(what) repeats record \(record) as a literal; it must use its reference")
+                throw reader.error(.nonCanonical, "\(what()) repeats record \(record) as a literal; it must use its reference")
             }
             records.append(record)
             return record
         }
         guard reference <= UInt64(records.count) else {
-            throw reader.error(.badReference, "\(what) names record \(reference) of \(records.count)")
+            throw reader.error(.badReference, "\(what()) names record \(reference) of \(records.count)")
         }
         return records[Int(reference) - 1]
     }
 
-    private mutating func readName(_ reader: inout ByteReader, _ what: String) throws(WireError) -> String {
-        let reference = try reader.readVarint("\(what) reference")
+    private mutating func readName(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> String {
+        let reference = try reader.readVarint("\(what()) reference")
         if reference == 0 {
-            let length = try reader.readVarint("\(what) length")
+            let length = try reader.readVarint("\(what()) length")
             guard length <= UInt64(WireLimits.maxNameLength) else {
-                throw reader.error(.limitExceeded, "\(what) is \(length) bytes, limit \(WireLimits.maxNameLength)")
+                throw reader.error(.limitExceeded, "\(what()) is \(length) bytes, limit \(WireLimits.maxNameLength)")
             }
-            let name = try reader.readUTF8(Int(length), what)
+            let name = try reader.readUTF8(Int(length), what())
             guard nameBytes.insert(Array(name.utf8)).inserted else {
-                throw reader.error(.nonCanonical, "\(what) repeats \"\(name)\" as a literal; it must use its reference")
+                throw reader.error(.nonCanonical, "\(what()) repeats \"\(name)\" as a literal; it must use its reference")
             }
             names.append(name)
             return name
         }
         guard reference <= UInt64(names.count) else {
-            throw reader.error(.badReference, "\(what) names entry \(reference) of \(names.count)")
+            throw reader.error(.badReference, "\(what()) names entry \(reference) of \(names.count)")
         }
         return names[Int(reference) - 1]
     }
 
-    private mutating func readIDs(_ reader: inout ByteReader, seq: UInt64, _ what: String) throws(WireError) -> [OperationID] {
-        let count = try reader.readCount("\(what) count", limit: WireLimits.maxIDListLength, minimumSize: 2)
+    private mutating func readIDs(_ reader: inout ByteReader, seq: UInt64, _ what: @autoclosure () -> String) throws(WireError) -> [OperationID] {
+        let count = try reader.readCount("\(what()) count", limit: WireLimits.maxIDListLength, minimumSize: 2)
         var ids: [OperationID] = []
         ids.reserveCapacity(count)
         for index in 0 ..< count {
-            let reference = try reader.readVarint("\(what) id \(index) replica reference")
-            let replica = try readReplica(&reader, reference: reference, literal: 0, "\(what) id \(index)")
+            let reference = try reader.readVarint("\(what()) id \(index) replica reference")
+            let replica = try readReplica(&reader, reference: reference, literal: 0, "\(what()) id \(index)")
             if replica == origin {
                 guard seq >= 2 else {
-                    throw reader.error(.invalidField, "\(what) id \(index): operation \(seq) has no earlier operation of its origin to name")
+                    throw reader.error(.invalidField, "\(what()) id \(index): operation \(seq) has no earlier operation of its origin to name")
                 }
-                let back = try reader.readVarint("\(what) id \(index) seq distance", in: 1 ... seq - 1)
+                let back = try reader.readVarint("\(what()) id \(index) seq distance", in: 1 ... seq - 1)
                 ids.append(OperationID(origin: replica, seq: seq - back))
             } else {
-                let seq = try reader.readVarint("\(what) id \(index) seq", in: 1 ... UInt64.max)
-                guard seq <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "\(what) id \(index) seq \(seq) exceeds 2^63 - 1") }
+                let seq = try reader.readVarint("\(what()) id \(index) seq", in: 1 ... UInt64.max)
+                guard seq <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "\(what()) id \(index) seq \(seq) exceeds 2^63 - 1") }
                 ids.append(OperationID(origin: replica, seq: seq))
             }
         }
@@ -341,81 +341,81 @@ struct OperationDecoder {
     /// `reference − literal`. Id lists and ranges use `literal` 0,
     /// character references 1.
     private mutating func readReplica(_ reader: inout ByteReader, reference: UInt64, literal: UInt64,
-                                      _ what: String) throws(WireError) -> ReplicaID {
+                                      _ what: @autoclosure () -> String) throws(WireError) -> ReplicaID {
         if reference == literal {
-            let replica = try reader.readReplicaID("\(what) replica")
+            let replica = try reader.readReplicaID("\(what()) replica")
             guard replicaSet.insert(replica).inserted else {
-                throw reader.error(.nonCanonical, "\(what) repeats replica \(replica) as a literal; it must use its reference")
+                throw reader.error(.nonCanonical, "\(what()) repeats replica \(replica) as a literal; it must use its reference")
             }
             replicas.append(replica)
             return replica
         }
         let entry = reference - literal
         guard entry <= UInt64(replicas.count) else {
-            throw reader.error(.badReference, "\(what) names replica \(entry) of \(replicas.count)")
+            throw reader.error(.badReference, "\(what()) names replica \(entry) of \(replicas.count)")
         }
         return replicas[Int(entry) - 1]
     }
 
     /// A character counter, or a range's first counter: 1 ... 2^63 − 1.
-    private func readCounter(_ reader: inout ByteReader, _ what: String) throws(WireError) -> UInt64 {
-        let counter = try reader.readVarint(what)
-        guard counter >= 1 else { throw reader.error(.invalidField, "\(what) is 0; counters start at 1") }
-        guard counter <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "\(what) \(counter) exceeds 2^63 - 1") }
+    private func readCounter(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> UInt64 {
+        let counter = try reader.readVarint(what())
+        guard counter >= 1 else { throw reader.error(.invalidField, "\(what()) is 0; counters start at 1") }
+        guard counter <= WireLimits.maxSeq else { throw reader.error(.limitExceeded, "\(what()) \(counter) exceeds 2^63 - 1") }
         return counter
     }
 
     /// The number of characters from `first`: at least 1, at most `limit`,
     /// and the last counter within 2^63 − 1.
-    private func readCharacterCount(_ reader: inout ByteReader, first: UInt64, limit: UInt64, _ what: String) throws(WireError) -> UInt64 {
-        let count = try reader.readVarint(what)
-        guard count >= 1 else { throw reader.error(.invalidField, "\(what) is 0") }
-        guard count <= limit else { throw reader.error(.limitExceeded, "\(what) is \(count), limit \(limit)") }
+    private func readCharacterCount(_ reader: inout ByteReader, first: UInt64, limit: UInt64, _ what: @autoclosure () -> String) throws(WireError) -> UInt64 {
+        let count = try reader.readVarint(what())
+        guard count >= 1 else { throw reader.error(.invalidField, "\(what()) is 0") }
+        guard count <= limit else { throw reader.error(.limitExceeded, "\(what()) is \(count), limit \(limit)") }
         guard count - 1 <= WireLimits.maxSeq - first else {
-            throw reader.error(.limitExceeded, "\(what) \(count) from counter \(first) passes 2^63 - 1")
+            throw reader.error(.limitExceeded, "\(what()) \(count) from counter \(first) passes 2^63 - 1")
         }
         return count
     }
 
     /// 0 for none; else a replica reference (literal 1) and a counter.
-    private mutating func readCharacter(_ reader: inout ByteReader, _ what: String) throws(WireError) -> CharacterID? {
-        let reference = try reader.readVarint("\(what) reference")
+    private mutating func readCharacter(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> CharacterID? {
+        let reference = try reader.readVarint("\(what()) reference")
         guard reference != 0 else { return nil }
-        let replica = try readReplica(&reader, reference: reference, literal: 1, what)
-        return CharacterID(replica: replica, counter: try readCounter(&reader, "\(what) counter"))
+        let replica = try readReplica(&reader, reference: reference, literal: 1, what())
+        return CharacterID(replica: replica, counter: try readCounter(&reader, "\(what()) counter"))
     }
 
-    private mutating func readRun(_ reader: inout ByteReader, _ what: String) throws(WireError) -> TextRun {
-        let first = try readCounter(&reader, "\(what) first counter")
-        let count = try readCharacterCount(&reader, first: first, limit: UInt64(WireLimits.maxTextRunLength), "\(what) character count")
-        let left = try readCharacter(&reader, "\(what) left origin")
-        let right = try readCharacter(&reader, "\(what) right origin")
+    private mutating func readRun(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> TextRun {
+        let first = try readCounter(&reader, "\(what()) first counter")
+        let count = try readCharacterCount(&reader, first: first, limit: UInt64(WireLimits.maxTextRunLength), "\(what()) character count")
+        let left = try readCharacter(&reader, "\(what()) left origin")
+        let right = try readCharacter(&reader, "\(what()) right origin")
         // Length 0 is a run purged by an erase: counters, length and origins stay.
-        let text = try reader.readString("\(what) text", limit: WireLimits.maxTextLength)
+        let text = try reader.readString("\(what()) text", limit: WireLimits.maxTextLength)
         guard text.isEmpty || UInt64(text.unicodeScalars.count) == count else {
-            throw reader.error(.invalidField, "\(what) text has \(text.unicodeScalars.count) characters, its count says \(count)")
+            throw reader.error(.invalidField, "\(what()) text has \(text.unicodeScalars.count) characters, its count says \(count)")
         }
         return TextRun(first: first, count: count, text: text.isEmpty ? nil : text, left: left, right: right)
     }
 
-    private mutating func readRanges(_ reader: inout ByteReader, _ what: String) throws(WireError) -> [CharacterRange] {
+    private mutating func readRanges(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> [CharacterRange] {
         // replica reference, first and count: 3 bytes at least.
-        let count = try reader.readCount("\(what) range count", limit: WireLimits.maxDeleteRanges, minimumSize: 3)
-        guard count >= 1 else { throw reader.error(.invalidField, "\(what) names no characters") }
+        let count = try reader.readCount("\(what()) range count", limit: WireLimits.maxDeleteRanges, minimumSize: 3)
+        guard count >= 1 else { throw reader.error(.invalidField, "\(what()) names no characters") }
         var ranges: [CharacterRange] = []
         ranges.reserveCapacity(count)
         for index in 0 ..< count {
-            let reference = try reader.readVarint("\(what) range \(index) replica reference")
-            let replica = try readReplica(&reader, reference: reference, literal: 0, "\(what) range \(index)")
-            let first = try readCounter(&reader, "\(what) range \(index) first counter")
-            let length = try readCharacterCount(&reader, first: first, limit: UInt64.max, "\(what) range \(index) count")
+            let reference = try reader.readVarint("\(what()) range \(index) replica reference")
+            let replica = try readReplica(&reader, reference: reference, literal: 0, "\(what()) range \(index)")
+            let first = try readCounter(&reader, "\(what()) range \(index) first counter")
+            let length = try readCharacterCount(&reader, first: first, limit: UInt64.max, "\(what()) range \(index) count")
             ranges.append(CharacterRange(replica: replica, first: first, count: length))
         }
         return ranges
     }
 
-    private func readValue(_ reader: inout ByteReader, _ what: String) throws(WireError) -> Value {
-        let tag = try reader.readByte("\(what) value tag")
+    private func readValue(_ reader: inout ByteReader, _ what: @autoclosure () -> String) throws(WireError) -> Value {
+        let tag = try reader.readByte("\(what()) value tag")
         switch tag {
         case ValueTag.null:
             return .null
@@ -424,23 +424,23 @@ struct OperationDecoder {
         case ValueTag.true:
             return .bool(true)
         case ValueTag.number:
-            let bits = try reader.readUInt64("\(what) number")
+            let bits = try reader.readUInt64("\(what()) number")
             let number = Double(bitPattern: bits)
-            guard !number.isNaN else { throw reader.error(.invalidValue, "\(what) number is NaN") }
+            guard !number.isNaN else { throw reader.error(.invalidValue, "\(what()) number is NaN") }
             guard ValueTag.exactInteger(number) == nil else {
-                throw reader.error(.nonCanonical, "\(what) number \(number) is whole; it is sent as an integer (tag 5)")
+                throw reader.error(.nonCanonical, "\(what()) number \(number) is whole; it is sent as an integer (tag 5)")
             }
             return .number(number)
         case ValueTag.integer:
-            let integer = unzigzag(try reader.readVarint("\(what) integer"))
+            let integer = unzigzag(try reader.readVarint("\(what()) integer"))
             guard integer.magnitude <= UInt64(ValueTag.largestExactInteger) else {
-                throw reader.error(.invalidValue, "\(what) integer \(integer) is beyond 2^53, where doubles lose whole numbers")
+                throw reader.error(.invalidValue, "\(what()) integer \(integer) is beyond 2^53, where doubles lose whole numbers")
             }
             return .number(Double(integer))
         case ValueTag.text:
-            return .text(try reader.readString("\(what) text", limit: WireLimits.maxTextLength))
+            return .text(try reader.readString("\(what()) text", limit: WireLimits.maxTextLength))
         default:
-            throw reader.error(.invalidValue, "\(what) value has tag \(tag)")
+            throw reader.error(.invalidValue, "\(what()) value has tag \(tag)")
         }
     }
 }
