@@ -69,9 +69,14 @@ struct CSVTable {
             return
         }
         out.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            out.append(byte)
-            if byte == UInt8(ascii: "\"") { out.append(byte) }
+        if utf8.contains(UInt8(ascii: "\"")) {
+            for byte in utf8 {
+                out.append(byte)
+                if byte == UInt8(ascii: "\"") { out.append(byte) }
+            }
+        } else {
+            // Most quoted fields (a body with a comma or a line end) have no quote to double: copied whole.
+            out.append(contentsOf: utf8)
         }
         out.append(UInt8(ascii: "\""))
     }

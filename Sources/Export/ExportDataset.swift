@@ -150,12 +150,22 @@ struct ExportDataset {
         var hits: [IdentifierHit] = []
         // Short values repeat across records (areas, kinds, consent, tags, dates):
         // each distinct one is scanned once. Longer text (bodies) is scanned every time.
+        // Participants repeat too (a pseudonym on each of its person's notes), and
+        // their rule differs (`IdentifierScanner.holdsPseudonym`): remembered apart.
         var known: [String: [IdentifierScanner.Match]] = [:]
+        var knownPseudonyms: [String: [IdentifierScanner.Match]] = [:]
         func matches(_ text: String) -> [IdentifierScanner.Match] {
             guard text.utf8.count <= ExportDataset.rememberedLength else { return IdentifierScanner.matches(in: text) }
             if let found = known[text] { return found }
             let found = IdentifierScanner.matches(in: text)
             known[text] = found
+            return found
+        }
+        func pseudonymMatches(_ text: String, _ type: String, _ field: String) -> [IdentifierScanner.Match] {
+            guard text.utf8.count <= ExportDataset.rememberedLength else { return IdentifierScanner.matches(in: text, type: type, field: field) }
+            if let found = knownPseudonyms[text] { return found }
+            let found = IdentifierScanner.matches(in: text, type: type, field: field)
+            knownPseudonyms[text] = found
             return found
         }
         for records in [notes, themes, insights, decisions, devices, memos, cases] {
@@ -165,7 +175,7 @@ struct ExportDataset {
                         guard let text = head.value.text else { continue }
                         // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
                         let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
-                            ? IdentifierScanner.matches(in: text, type: record.type, field: field.name) : matches(text)
+                            ? pseudonymMatches(text, record.type, field.name) : matches(text)
                         for match in found {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
                         }

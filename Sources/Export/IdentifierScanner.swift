@@ -45,10 +45,32 @@ public enum IdentifierScanner {
         guard text.utf8.count >= 5 else { return [] }
         let codes = fold(text)
         guard codes.count >= 5 else { return [] }
+        return resolve(found(in: codes, everyRule: false))
+    }
+
+    /// What each rule finds in folded text. Every rule but the email and
+    /// name rules matches digits (a phone number, postcode, NHS, NI or
+    /// hospital number, a date, a house number: each rule's guard asks for an
+    /// ASCII digit), so text with none, most titles and many bodies, goes
+    /// through those two alone unless `everyRule` (which tests compare with).
+    static func found(in codes: [UInt8], everyRule: Bool) -> [Match] {
+        let digits = everyRule || codes.contains { isDigit($0) }
         let words = Words(codes)
-        var found = email(codes) + phoneNumbers(codes) + postcodes(codes)
-        found += words.nhsNumbers() + words.nationalInsuranceNumbers() + words.hospitalNumbers()
-        found += words.datesOfBirth() + words.streetAddresses() + words.namesAfterTitles()
+        var found = email(codes)
+        if digits {
+            found += phoneNumbers(codes) + postcodes(codes)
+            found += words.nhsNumbers() + words.nationalInsuranceNumbers() + words.hospitalNumbers()
+            found += words.datesOfBirth() + words.streetAddresses()
+        }
+        found += words.namesAfterTitles()
+        return found
+    }
+
+    /// The matches in order, none overlapping: where two overlap, the one
+    /// starting first is kept (the longer, if they start together; by
+    /// `precedence` if as long).
+    static func resolve(_ found: [Match]) -> [Match] {
+        var found = found
         found.sort { a, b in
             a.range.lowerBound != b.range.lowerBound ? a.range.lowerBound < b.range.lowerBound
                 : a.range.count != b.range.count ? a.range.count > b.range.count : rank[a.kind, default: 0] < rank[b.kind, default: 0]

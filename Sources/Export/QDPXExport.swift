@@ -41,7 +41,9 @@ enum QDPXExport {
     static let namespace = "urn:QDA-XML:project:1.0"
 
     struct Project {
-        let xml: String
+        /// `project.qde`, as UTF-8.
+        let xmlBytes: [UInt8]
+        var xml: String { String(decoding: xmlBytes, as: UTF8.self) }
         /// Archive path ("Sources/<guid>.txt") and text of every source and note.
         let files: [(path: String, text: String)]
         let passages: PassageCounts
@@ -71,8 +73,11 @@ enum QDPXExport {
     static func archive(_ data: ExportDataset) throws -> [UInt8] {
         let project = project(data)
         var zip = ZIPWriter(modified: data.generatedAt)
-        try zip.add("project.qde", Array(project.xml.utf8))
-        for file in project.files { try zip.add(file.path, Array(file.text.utf8)) }
+        var size = ZIPWriter.entryOverhead(name: "project.qde") + project.xmlBytes.count + ZIPWriter.endOverhead
+        for file in project.files { size += ZIPWriter.entryOverhead(name: file.path) + file.text.utf8.count }
+        zip.reserve(size)
+        try zip.add("project.qde", project.xmlBytes)
+        for file in project.files { try zip.add(file.path, text: file.text) }
         return try zip.finish()
     }
 
@@ -315,7 +320,7 @@ enum QDPXExport {
                                  "Notes whose consent was declined or withdrawn are included without their text.",
                                  counts.summary].filter { !$0.isEmpty }.joined(separator: " "))
         xml.end()
-        return Project(xml: xml.text, files: files, passages: counts)
+        return Project(xmlBytes: xml.bytes, files: files, passages: counts)
     }
 
     /// A note's participant (pseudonym), trimmed; nil when it has none.

@@ -1,32 +1,40 @@
 /// Writes indented XML: elements with attributes in the order given, text
-/// content escaped. Attributes whose value is nil are left out.
+/// content escaped. Attributes whose value is nil are left out. The document
+/// is built as UTF-8 bytes (appending a string's bytes is a copy; appending
+/// to a string checks and counts them again).
 struct XMLBuilder {
-    private(set) var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    private(set) var bytes = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
     private var open: [String] = []
 
-    /// Appends the attributes, each escaped, straight onto `text` (no
+    /// The document as text.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    private mutating func append(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    /// Appends the attributes, each escaped, straight onto `bytes` (no
     /// string per attribute or per element: a project has one per selection).
     private mutating func appendAttributes(_ pairs: [(String, String?)]) {
         for (name, value) in pairs {
             guard let value else { continue }
-            text += " "
-            text += name
-            text += "=\""
-            text += XMLText.attribute(value)
-            text += "\""
+            bytes.append(0x20)
+            append(name)
+            bytes.append(0x3D)
+            bytes.append(0x22)
+            append(XMLText.attribute(value))
+            bytes.append(0x22)
         }
     }
 
     private mutating func appendIndent() {
-        for _ in 0 ..< open.count { text += "  " }
+        for _ in 0 ..< open.count { bytes.append(0x20); bytes.append(0x20) }
     }
 
     private mutating func appendTag(_ name: String, _ pairs: [(String, String?)], close: String) {
         appendIndent()
-        text += "<"
-        text += name
+        bytes.append(0x3C)
+        append(name)
         appendAttributes(pairs)
-        text += close
+        append(close)
     }
 
     mutating func start(_ name: String, _ pairs: [(String, String?)] = []) {
@@ -37,9 +45,9 @@ struct XMLBuilder {
     mutating func end() {
         let name = open.removeLast()
         appendIndent()
-        text += "</"
-        text += name
-        text += ">\n"
+        append("</")
+        append(name)
+        append(">\n")
     }
 
     /// An element with no children.
@@ -50,9 +58,9 @@ struct XMLBuilder {
     /// An element holding only text; the text is written exactly (no added indentation).
     mutating func leaf(_ name: String, _ content: String, _ pairs: [(String, String?)] = []) {
         appendTag(name, pairs, close: ">")
-        text += XMLText.content(content)
-        text += "</"
-        text += name
-        text += ">\n"
+        append(XMLText.content(content))
+        append("</")
+        append(name)
+        append(">\n")
     }
 }

@@ -33,25 +33,53 @@ struct ZIPWriter {
 
     struct TooLarge: Error {}
 
+    /// Room for `bytes` more bytes of archive, so appending the entries
+    /// copies nothing already written (a project of 100,000 notes is
+    /// hundreds of megabytes).
+    mutating func reserve(_ count: Int) {
+        bytes.reserveCapacity(bytes.count + count)
+    }
+
+    /// The bytes an entry named `name` adds to the archive besides its
+    /// content: its local header and its central directory header, each with the name.
+    static func entryOverhead(name: String) -> Int { 30 + 46 + 2 * name.utf8.count }
+
+    /// The end records' bytes, at most (with the ZIP64 ones).
+    static let endOverhead = 56 + 20 + 22
+
     /// Appends one stored file. `name` uses `/` between folders.
     mutating func add(_ name: String, _ content: [UInt8]) throws {
-        guard content.count < Int(UInt32.max), bytes.count < Int(UInt32.max) - content.count - 1024 else { throw TooLarge() }
+        try add(name, size: content.count) { $0 += content }
+    }
+
+    /// Appends one stored file holding `text` in UTF-8, with no copy of it made first.
+    mutating func add(_ name: String, text: String) throws {
+        try add(name, size: text.utf8.count) { $0.append(contentsOf: text.utf8) }
+    }
+
+    /// Writes the local header, then the `size` bytes `append` adds, then
+    /// puts their CRC-32 into the header.
+    private mutating func add(_ name: String, size: Int, _ append: (inout [UInt8]) -> Void) throws {
+        guard size < Int(UInt32.max), bytes.count < Int(UInt32.max) - size - 1024 else { throw TooLarge() }
         let nameBytes = Array(name.utf8)
-        let entry = Entry(name: nameBytes, crc: CRC32.checksum(content), size: UInt32(content.count), offset: UInt32(bytes.count))
+        let offset = bytes.count
         append32(0x0403_4B50)          // local file header signature
         append16(20)                   // version needed to extract: 2.0
         append16(0x0800)               // flags: bit 11, names are UTF-8
         append16(0)                    // method: stored
         append16(dosTime)
         append16(dosDate)
-        append32(entry.crc)
-        append32(entry.size)           // compressed size
-        append32(entry.size)           // uncompressed size
+        append32(0)                    // CRC-32, written once the content is in
+        append32(UInt32(size))         // compressed size
+        append32(UInt32(size))         // uncompressed size
         append16(UInt16(nameBytes.count))
         append16(0)                    // extra field length
         bytes += nameBytes
-        bytes += content
-        entries.append(entry)
+        let start = bytes.count
+        append(&bytes)
+        let crc = CRC32.checksum(bytes[start...])
+        for index in 0..<4 { bytes[offset + 14 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index)) }
+        entries.append(Entry(name: nameBytes, crc: crc, size: UInt32(size), offset: UInt32(offset)))
     }
 
     /// Writes the central directory and the end record; returns the archive.

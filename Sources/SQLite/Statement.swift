@@ -123,6 +123,35 @@ public struct Row {
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
+    /// A 16-byte blob as two big-endian halves, read in place (no array made):
+    /// how 128-bit ids are stored. Nil for any other length or storage class.
+    public func uint128(_ column: Int32) -> (high: UInt64, low: UInt64)? {
+        guard sqlite3_column_type(handle, column) == SQLITE_BLOB, sqlite3_column_bytes(handle, column) == 16,
+              let pointer = sqlite3_column_blob(handle, column) else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: 16)
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for index in 0..<8 {
+            high = high << 8 | UInt64(bytes[index])
+            low = low << 8 | UInt64(bytes[index + 8])
+        }
+        return (high, low)
+    }
+
+    /// The column's length in bytes (as text, for a text column).
+    public func byteCount(_ column: Int32) -> Int { Int(sqlite3_column_bytes(handle, column)) }
+
+    /// Whether the column's text is exactly `text`, compared in place: a
+    /// reader of many rows that repeat a few names keeps one string per name.
+    public func text(_ column: Int32, equals text: String) -> Bool {
+        // sqlite3_column_text first, then sqlite3_column_bytes: the order SQLite's
+        // documentation gives, so the count is of the text as converted.
+        guard let pointer = sqlite3_column_text(handle, column) else { return text.isEmpty }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count == text.utf8.count else { return false }
+        return UnsafeBufferPointer(start: pointer, count: count).elementsEqual(text.utf8)
+    }
+
     /// The column as a typed value, whatever its storage class.
     public func value(_ column: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, column) {

@@ -123,18 +123,18 @@ extension Store {
             sql += filter.rangeField != nil ? " ORDER BY o.value, r.id" : " ORDER BY +r.id"
             if let limit = filter.limit { sql += " LIMIT \(max(0, limit))" }
             let rows = try database.prepare(sql).query(selection.joinValues + selection.values) { ($0.int64(0), $0.text(1), $0.int64(2) != 0) }
-            // Few rows, or rows spread thinly over the store: a lookup per record.
-            // Many, densely: whole ranges of records in three scans each.
+            // Few rows, or rows spread thinly over the store: the rows' own records,
+            // in three queries. Many, densely: whole ranges of records in three scans each.
             let highest = try statement("SELECT max(rid) FROM records").first { $0.int64(0) } ?? 0
-            guard rows.count > 512, Int64(rows.count) * 4 > highest else {
-                return try rows.compactMap { rid, hex, erased in
-                    guard let id = RecordID(hex: hex) else { return nil }
-                    return try visibleRecord(rid: rid, id: id, type: filter.type, erased: erased)
-                }
-            }
-            // Many rows: read them by ranges of records, then put them in the query's order.
             let wanted = Dictionary(rows.enumerated().map { ($0.element.0, $0.offset) }, uniquingKeysWith: { first, _ in first })
             var ordered = [VisibleRecord?](repeating: nil, count: rows.count)
+            guard rows.count > 512, Int64(rows.count) * 4 > highest else {
+                for (rid, record) in try records(rids: rows.map(\.0)) {
+                    if let position = wanted[rid] { ordered[position] = record }
+                }
+                return ordered.compactMap { $0 }
+            }
+            // Many rows: read them by ranges of records, then put them in the query's order.
             let sortedRIDs = wanted.keys.sorted()
             var index = 0
             while index < sortedRIDs.count {
@@ -337,64 +337,6 @@ extension Store {
                 low = high + 1
             }
         }
-    }
-
-    /// The visible records with rid in `range`, in rid order, with their rids.
-    /// Heads and members arrive in primary-key order (record, then name), so
-    /// each record's fields and sets are grouped as they are read.
-    func records(inRange range: ClosedRange<Int64>) throws -> [(rid: Int64, record: VisibleRecord)] {
-        let bounds: [SQLValue] = [.integer(range.lowerBound), .integer(range.upperBound)]
-        var fields: [Int64: [(name: String, heads: [FieldHead])]] = [:]
-        var lastRecord: Int64 = -1
-        var current: [(name: String, heads: [FieldHead])] = []
-        func flushFields() { if lastRecord >= 0 { fields[lastRecord] = current } }
-        try statement("SELECT record, field, origin, seq, ts, value FROM heads WHERE record BETWEEN ? AND ? ORDER BY record, field")
-            .forEach(bounds) { row in
-                guard let origin = ReplicaID(bytes: row.blob(2)) else { return true }
-                let record = row.int64(0)
-                if record != lastRecord {
-                    flushFields()
-                    lastRecord = record
-                    current = []
-                }
-                let head = FieldHead(id: OperationID(origin: origin, seq: UInt64(row.int64(3))),
-                                     timestamp: Timestamp(packed: UInt64(bitPattern: row.int64(4))), value: row.value(5).crdtValue)
-                let name = row.text(1)
-                if let last = current.indices.last, current[last].name == name {
-                    current[last].heads.append(head)
-                } else {
-                    current.append((name, [head]))
-                }
-                return true
-            }
-        flushFields()
-        var sets: [Int64: [(name: String, elements: [Value])]] = [:]
-        lastRecord = -1
-        var currentSets: [(name: String, elements: [Value])] = []
-        try statement("SELECT record, name, element FROM members WHERE record BETWEEN ? AND ? ORDER BY record, name")
-            .forEach(bounds) { row in
-                let record = row.int64(0)
-                if record != lastRecord {
-                    if lastRecord >= 0 { sets[lastRecord] = currentSets }
-                    lastRecord = record
-                    currentSets = []
-                }
-                let name = row.text(1)
-                let element = row.value(2).crdtValue
-                if let last = currentSets.indices.last, currentSets[last].name == name {
-                    currentSets[last].elements.append(element)
-                } else {
-                    currentSets.append((name, [element]))
-                }
-                return true
-            }
-        if lastRecord >= 0 { sets[lastRecord] = currentSets }
-        return try statement("SELECT rid, id, type, erased FROM records WHERE rid BETWEEN ? AND ? AND type IS NOT NULL ORDER BY rid")
-            .query(bounds) { ($0.int64(0), $0.text(1), $0.text(2), $0.int64(3) != 0) }
-            .compactMap { rid, hex, type, erased in
-                guard let id = RecordID(hex: hex) else { return nil }
-                return (rid, VisibleRecord(id: id, type: type, erased: erased, orderedFields: fields[rid] ?? [], orderedSets: sets[rid] ?? []))
-            }
     }
 
     public func versionVector() throws -> VersionVector {

@@ -1,4 +1,4 @@
-import Export
+@testable import Export
 import Foundation
 import Store
 import Synthetic
@@ -144,6 +144,30 @@ import Testing
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+
+    /// The scanner runs only the email and name rules on text with no ASCII
+    /// digit: it must find exactly what every rule finds, on each corpus line,
+    /// on the line with its digits spelt as letters (so the shortcut is taken),
+    /// and on the demo's synthetic notes.
+    @Test func textWithoutDigitsGivesWhatEveryRuleGives() throws {
+        var texts = try Self.corpus().map(\.text)
+        texts += texts.map { String($0.map { $0.isASCII && $0.isNumber ? "x" : $0 }) }
+        var generator = FieldNotesGenerator(seed: 12)
+        for _ in 0..<300 {
+            let note = generator.next(baseSeconds: 1_790_000_000)
+            texts += [note.title ?? "", note.body ?? ""]
+        }
+        texts += ["Mrs Jean Smith wrote to jean.smith@example.org", "Dr Patel, via Cllr Margaret Cracknell", "no digits at all here"]
+        var shortcuts = 0
+        for text in texts where text.utf8.count >= 5 {
+            let codes = IdentifierScanner.fold(text)
+            if !codes.contains(where: IdentifierScanner.isDigit) { shortcuts += 1 }
+            let every = IdentifierScanner.resolve(IdentifierScanner.found(in: codes, everyRule: true))
+            #expect(IdentifierScanner.matches(in: text) == every, "\(text)")
+        }
+        #expect(shortcuts > 400, "too few texts without digits to test the shortcut: \(shortcuts)")
+        #expect(IdentifierScanner.matches(in: "Mrs Jean Smith wrote to jean.smith@example.org").map(\.kind) == [.personName, .email])
+    }
 
     @Test func theCorpusPlantsAtLeast200IdentifiersCoveringEveryKind() throws {
         let cases = try Self.corpus()

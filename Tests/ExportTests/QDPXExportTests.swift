@@ -3,6 +3,7 @@ import CRDT
 @testable import Export
 import Foundation
 import Store
+import Synthetic
 import Testing
 import TestSupport
 
@@ -56,6 +57,37 @@ import TestSupport
         #expect(Array(bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04])
         #expect(Array(bytes.suffix(22).prefix(4)) == [0x50, 0x4B, 0x05, 0x06])
         #expect(Array(bytes[14..<18]) == [0x86, 0xA6, 0x10, 0x36])   // CRC-32 of "hello", little-endian
+    }
+
+    /// Slicing-by-8 against the bitwise definition, at every length to 40 and
+    /// every start offset to 9 (so each tail of 0 to 7 bytes and unaligned
+    /// starts are met), and on a text entry, whose CRC is patched into its header.
+    @Test func crc32BySlicingMatchesTheBitwiseDefinition() throws {
+        func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return ~crc
+        }
+        var generator = SplitMix64(seed: 7)
+        let bytes = (0..<64).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        for start in 0..<9 {
+            for length in 0...40 {
+                let slice = bytes[start..<(start + length)]
+                #expect(CRC32.checksum(slice) == bitwise(slice), "start \(start), length \(length)")
+            }
+        }
+        var running = CRC32()
+        running.update(bytes[0..<13])
+        running.update(bytes[13...])
+        #expect(running.value == bitwise(bytes[...]))
+        var zip = ZIPWriter(modified: 1_796_904_000)
+        try zip.add("a.txt", text: "Talked about the bus to Grimsby, twice.")
+        let archive = try zip.finish()
+        let crc = bitwise(Array("Talked about the bus to Grimsby, twice.".utf8)[...])
+        #expect(Array(archive[14..<18]) == (0..<4).map { UInt8(truncatingIfNeeded: crc >> UInt32(8 * $0)) })
     }
 
     @Test func zipWriterUsesZIP64PastSixtyFiveThousandEntries() throws {

@@ -87,9 +87,11 @@ import Testing
 
                 let notes = try store.list(RecordFilter(type: "note"))
                 #expect(notes.map(\.id) == visible.filter { $0.type == "note" && !$0.erased && !$0.isDeleted }.map(\.id), "\(context)")
+                // Whole records, as the bulk reader builds them: every head (conflicts too) and element.
+                #expect(notes == visible.filter { $0.type == "note" && !$0.erased && !$0.isDeleted }, "\(context): listed notes differ from the model's")
                 var themes = RecordFilter(type: "theme")
                 themes.includeDeleted = true
-                #expect(try store.list(themes).map(\.id) == visible.filter { $0.type == "theme" }.map(\.id), "\(context)")
+                #expect(try store.list(themes) == visible.filter { $0.type == "theme" }, "\(context)")
             }
             #expect(Set(try stores.map { try $0.digest() }).count == 1, "seed \(seed): stores fed the same operations disagree")
         }

@@ -1,0 +1,95 @@
+import CRDT
+import SQLite
+
+/// Reading many records at once: three set-based queries (records, heads,
+/// members), each in primary-key order, merged in one pass, instead of two
+/// lookups per record.
+extension Store {
+    /// The visible records whose rids are in `rids` (any order, repeats
+    /// allowed), in rid order, with their rids. Records whose create is not
+    /// held are left out.
+    func records(rids: [Int64]) throws -> [(rid: Int64, record: VisibleRecord)] {
+        guard !rids.isEmpty else { return [] }
+        // One bound JSON array, however many: no limit on variables to meet.
+        // SQLite puts the list in a sorted index and walks it in order, so
+        // every query below comes out in primary-key order with no sort.
+        let list: [SQLValue] = [.text("[" + Set(rids).sorted().map(String.init).joined(separator: ",") + "]")]
+        return try readRecords(
+            records: statement("SELECT rid, id, type, erased FROM records WHERE rid IN (SELECT value FROM json_each(?)) AND type IS NOT NULL ORDER BY rid"),
+            heads: statement("SELECT record, field, origin, seq, ts, value FROM heads WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, field"),
+            members: statement("SELECT record, name, element FROM members WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, name"),
+            values: list)
+    }
+
+    /// The visible records with rid in `range`, in rid order, with their rids.
+    func records(inRange range: ClosedRange<Int64>) throws -> [(rid: Int64, record: VisibleRecord)] {
+        try readRecords(
+            records: statement("SELECT rid, id, type, erased FROM records WHERE rid BETWEEN ? AND ? AND type IS NOT NULL ORDER BY rid"),
+            heads: statement("SELECT record, field, origin, seq, ts, value FROM heads WHERE record BETWEEN ? AND ? ORDER BY record, field"),
+            members: statement("SELECT record, name, element FROM members WHERE record BETWEEN ? AND ? ORDER BY record, name"),
+            values: [.integer(range.lowerBound), .integer(range.upperBound)])
+    }
+
+    /// Runs the three queries (each taking `values`) and builds the records.
+    /// `records` gives (rid, id, type, erased) in rid order; `heads` and
+    /// `members` give their rows in primary-key order (record, then name), so
+    /// each row's record is found by walking forward, and each record's fields
+    /// and sets arrive grouped and in byte order of their names, as
+    /// `VisibleRecord(orderedFields:orderedSets:)` takes them.
+    private func readRecords(records: Statement, heads: Statement, members: Statement,
+                             values: [SQLValue]) throws -> [(rid: Int64, record: VisibleRecord)] {
+        let rows = try records.query(values) { ($0.int64(0), $0.text(1), $0.text(2), $0.int64(3) != 0) }
+        var fields = [[(name: String, heads: [FieldHead])]](repeating: [], count: rows.count)
+        var sets = [[(name: String, elements: [Value])]](repeating: [], count: rows.count)
+        var names = Names()
+        var position = 0
+        try heads.forEach(values) { row in
+            let record = row.int64(0)
+            while position < rows.count && rows[position].0 < record { position += 1 }
+            guard position < rows.count, rows[position].0 == record, let origin = row.uint128(2) else { return true }
+            let head = FieldHead(id: OperationID(origin: ReplicaID(high: origin.high, low: origin.low), seq: UInt64(row.int64(3))),
+                                 timestamp: Timestamp(packed: UInt64(bitPattern: row.int64(4))), value: row.value(5).crdtValue)
+            if let last = fields[position].indices.last, row.text(1, equals: fields[position][last].name) {
+                fields[position][last].heads.append(head)
+            } else {
+                fields[position].append((names.name(row, 1), [head]))
+            }
+            return true
+        }
+        position = 0
+        try members.forEach(values) { row in
+            let record = row.int64(0)
+            while position < rows.count && rows[position].0 < record { position += 1 }
+            guard position < rows.count, rows[position].0 == record else { return true }
+            let element = row.value(2).crdtValue
+            if let last = sets[position].indices.last, row.text(1, equals: sets[position][last].name) {
+                sets[position][last].elements.append(element)
+            } else {
+                sets[position].append((names.name(row, 1), [element]))
+            }
+            return true
+        }
+        var out: [(rid: Int64, record: VisibleRecord)] = []
+        out.reserveCapacity(rows.count)
+        for (index, (rid, hex, type, erased)) in rows.enumerated() {
+            guard let id = RecordID(hex: hex) else { continue }
+            out.append((rid, VisibleRecord(id: id, type: type, erased: erased, orderedFields: fields[index], orderedSets: sets[index])))
+        }
+        return out
+    }
+
+    /// Field and set names as read: a few names repeat on every record, so
+    /// each name too long to be a small string (15 bytes, held inline with no
+    /// allocation) is made into a string once and compared in place after that.
+    private struct Names {
+        private var known: [String] = []
+
+        mutating func name(_ row: Row, _ column: Int32) -> String {
+            guard row.byteCount(column) > 15 else { return row.text(column) }
+            for name in known where row.text(column, equals: name) { return name }
+            let name = row.text(column)
+            if known.count < 64 { known.append(name) }
+            return name
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import CRDT
+import Store
+import Synthetic
+import Testing
+
+/// `list` reads its records in bulk: by ranges of records when they are many
+/// and dense, by their rids otherwise. Either way each record must be exactly
+/// what a lookup of that one record shows.
+@Suite struct StoreBulkReadTests {
+    @Test func listedRecordsEqualThoseReadOneByOneOnEveryPath() throws {
+        try withTemporaryDirectory { directory throws in
+            let store = try Store.create(at: directory + "/bulk.fieldnotes", name: "bulk")
+            var generator = FieldNotesGenerator(seed: 0xB01C)
+            let base: Int64 = 1_790_000_000
+            var ids: [RecordID] = []
+            for _ in 0..<3 {
+                var changes: [Change] = []
+                for _ in 0..<400 {
+                    let id = try Store.newRecordID()
+                    ids.append(id)
+                    changes += try Note.changes(generator.next(baseSeconds: base), for: id, creating: true, nowSeconds: base)
+                }
+                try store.commit(changes)
+            }
+            // A deleted note, and an erased one, among them.
+            try store.commit([.assign(ids[5], field: "deleted", value: .bool(true)), .erase(ids[7], reason: "test")])
+
+            // Dense (all 1,200 notes): by ranges.
+            let all = try store.list(RecordFilter(type: Note.type))
+            #expect(all.count == 1_198)
+            for record in all { #expect(try store.record(record.id) == record, "\(record.id.short)") }
+
+            // Sparse (one tag's notes): by rids, in the query's order (by occurred_at).
+            let tag = try #require(all.flatMap { $0.elements(Note.tagSet) }.first)
+            var filter = RecordFilter(type: Note.type)
+            filter.rangeField = "occurred_at"
+            filter.elements[Note.tagSet] = tag
+            filter.includeDeleted = true
+            let tagged = try store.list(filter)
+            #expect(!tagged.isEmpty && tagged.count < 512)
+            #expect(tagged.map { $0.value("occurred_at")?.text ?? "" } == tagged.map { $0.value("occurred_at")?.text ?? "" }.sorted())
+            for record in tagged { #expect(try store.record(record.id) == record, "\(record.id.short)") }
+            let deletedWithTag = try store.record(ids[5])?.elements(Note.tagSet).contains(tag) ?? false
+            #expect(Set(tagged.map(\.id)) == Set(all.filter { $0.elements(Note.tagSet).contains(tag) }.map(\.id) + (deletedWithTag ? [ids[5]] : [])))
+        }
+    }
+}
