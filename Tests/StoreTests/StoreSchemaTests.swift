@@ -128,6 +128,7 @@ import Testing
                 try database.execute("""
                     DROP INDEX heads_shown;
                     CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1;
+                    DROP INDEX records_type;
                     PRAGMA user_version = 5;
                     """)
             }
@@ -170,6 +171,7 @@ import Testing
                 try database.execute("""
                     DROP INDEX heads_shown;
                     CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1 AND field NOT IN ('title', 'body');
+                    DROP INDEX records_type;
                     PRAGMA user_version = 6;
                     """)
                 let dated = try database.first("SELECT count(*) FROM heads INDEXED BY heads_shown WHERE field = 'occurred_at' AND wins = 1 AND field NOT IN ('title', 'body')") { $0.int64(0) }
@@ -184,6 +186,8 @@ import Testing
                 SELECT count(*) FROM heads INDEXED BY heads_shown WHERE field = 'area' AND wins = 1 AND field NOT IN ('title', 'body', 'occurred_at')
                 """) { $0.int64(0) }
             #expect(areas == 2, "the new index still holds the other fields' shown values")
+            let plan = try database.prepare("EXPLAIN QUERY PLAN SELECT rid FROM records WHERE type = 'area'").query([]) { $0.text(3) }
+            #expect(plan.contains { $0.contains("records_type") }, "records of one type are found by index: \(plan)")
 
             var byArea = RecordFilter(type: "note")
             byArea.fields = ["area": .text("Park")]
