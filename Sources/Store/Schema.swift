@@ -109,11 +109,13 @@ enum Schema {
         // values, nearly one per note, scattered each apply's entries over
         // the whole index: a sixth of the pages a sync batch wrote.
         // Records are found by type through `records_type`: reading the
-        // few areas, themes or cases no longer scans every note's row.
+        // few areas, themes or cases no longer scans every note's row
+        // (`IF NOT EXISTS`, so a store wound back to an older version by
+        // hand, as the upgrade tests do, migrates too).
         """
         DROP INDEX heads_shown;
         CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1 AND field NOT IN ('title', 'body', 'occurred_at');
-        CREATE INDEX records_type ON records(type);
+        CREATE INDEX IF NOT EXISTS records_type ON records(type);
         """,
     ]
 
