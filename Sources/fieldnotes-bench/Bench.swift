@@ -103,3 +103,11 @@ func peakMemoryMiB() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
 }
+
+/// The path of a store a figure makes afresh in the bench's directory, with
+/// whatever an earlier figure left there (with `--dir`) removed first.
+func scratchPath(_ directory: String, _ name: String) -> String {
+    let path = directory + "/" + name
+    for file in [path, path + "-wal", path + "-shm", path + ".key"] { try? FileManager.default.removeItem(atPath: file) }
+    return path
+}

@@ -163,7 +163,7 @@ struct StoreBench {
     /// notes; returns the apply rate.
     @discardableResult
     func applyOnly() throws -> Double {
-        let store = try Store.create(at: directory + "/apply-source.sqlite", name: "source")
+        let store = try Store.create(at: scratchPath(directory, "apply-source.sqlite"), name: "source")
         var generator = FieldNotesGenerator(seed: 42)
         var changes: [Change] = []
         for _ in 0..<(applyOperations / 11 + 1) {
@@ -189,7 +189,7 @@ struct StoreBench {
         var applyRates: [Double] = []
         var insertRates: [Double] = []
         for round in 0..<3 {
-            let target = try Store.create(at: directory + "/apply-\(round).sqlite", name: "apply")
+            let target = try Store.create(at: scratchPath(directory, "apply-\(round).sqlite"), name: "apply")
             let applyMs = try Clock.time {
                 var index = 0
                 while index < operations.count {
@@ -198,7 +198,7 @@ struct StoreBench {
                 }
             }
             applyRates.append(Double(operations.count) / applyMs * 1000)
-            insertRates.append(try rawInsertRate(operations, path: directory + "/raw-\(round).sqlite"))
+            insertRates.append(try rawInsertRate(operations, path: scratchPath(directory, "raw-\(round).sqlite")))
         }
         let apply = Clock.median(applyRates)
         let insert = Clock.median(insertRates)

@@ -61,7 +61,7 @@ struct SyncBench {
     }
 
     func makeDevice(_ name: String, hubStore: Store, address: String, notes: Int, seed: UInt64) throws -> String {
-        let path = directory + "/\(name).sqlite"
+        let path = scratchPath(directory, "\(name).sqlite")
         let store = try Store.create(at: path, name: name)
         var generator = FieldNotesGenerator(seed: seed)
         var made = 0
@@ -195,7 +195,7 @@ struct SyncBench {
     }
 
     func startHub(_ name: String, maxConnections: Int) throws -> (HubProcess, Store) {
-        let path = directory + "/\(name).sqlite"
+        let path = scratchPath(directory, "\(name).sqlite")
         let store = try Store.create(at: path, name: name)
         return (try HubProcess(binary: binary, store: path, maxConnections: maxConnections), store)
     }
