@@ -154,18 +154,12 @@ struct ExportDataset {
         // their rule differs (`IdentifierScanner.holdsPseudonym`): remembered apart.
         var known: [String: [IdentifierScanner.Match]] = [:]
         var knownPseudonyms: [String: [IdentifierScanner.Match]] = [:]
-        func matches(_ text: String) -> [IdentifierScanner.Match] {
-            guard text.utf8.count <= ExportDataset.rememberedLength else { return IdentifierScanner.matches(in: text) }
-            if let found = known[text] { return found }
-            let found = IdentifierScanner.matches(in: text)
-            known[text] = found
-            return found
-        }
-        func pseudonymMatches(_ text: String, _ type: String, _ field: String) -> [IdentifierScanner.Match] {
-            guard text.utf8.count <= ExportDataset.rememberedLength else { return IdentifierScanner.matches(in: text, type: type, field: field) }
-            if let found = knownPseudonyms[text] { return found }
-            let found = IdentifierScanner.matches(in: text, type: type, field: field)
-            knownPseudonyms[text] = found
+        func remembered(_ text: String, in cache: inout [String: [IdentifierScanner.Match]],
+                        _ scan: (String) -> [IdentifierScanner.Match]) -> [IdentifierScanner.Match] {
+            guard text.utf8.count <= ExportDataset.rememberedLength else { return scan(text) }
+            if let found = cache[text] { return found }
+            let found = scan(text)
+            cache[text] = found
             return found
         }
         for records in [notes, themes, insights, decisions, devices, memos, cases] {
@@ -175,7 +169,8 @@ struct ExportDataset {
                         guard let text = head.value.text else { continue }
                         // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
                         let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
-                            ? pseudonymMatches(text, record.type, field.name) : matches(text)
+                            ? remembered(text, in: &knownPseudonyms) { IdentifierScanner.matches(in: $0, type: record.type, field: field.name) }
+                            : remembered(text, in: &known, IdentifierScanner.matches(in:))
                         for match in found {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
                         }
@@ -184,7 +179,7 @@ struct ExportDataset {
                 for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
                     for element in set.elements {
                         guard let text = element.text else { continue }
-                        for match in matches(text) {
+                        for match in remembered(text, in: &known, IdentifierScanner.matches(in:)) {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
                         }
                     }
