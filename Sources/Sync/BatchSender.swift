@@ -42,9 +42,9 @@ struct BatchSender {
     /// returns nil and this is false, every batch has gone and been acknowledged.
     var awaitingAck: Bool { !inFlight.isEmpty }
 
-    /// The next Ops message to send now; nil when the window is full or
-    /// every batch has been sent.
-    mutating func nextMessage() throws -> Message? {
+    /// The next batch to send now, as Ops or CompressedOps with its frame
+    /// built; nil when the window is full or every batch has been sent.
+    mutating func nextMessage() throws -> EncodedMessage? {
         guard inFlight.count < WireLimits.window, let batch = try nextBatch() else { return nil }
         inFlight.append(batch.id)
         operationsSent += batch.batch.operations.count

@@ -48,6 +48,17 @@ final class Channel {
 
     func send(_ message: Message) throws { try send([message]) }
 
+    /// Sends a message whose frame is built.
+    func send(_ encoded: EncodedMessage) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try encoder.encode(encoded.frame)
+        } catch {
+            throw SyncError("cannot encode \(encoded.message.type): \(error)", code: .internal)
+        }
+        try write(bytes)
+    }
+
     /// Sends several messages in one write.
     func send(_ messages: [Message]) throws {
         var bytes: [UInt8] = []

@@ -33,6 +33,8 @@ struct DeviceSession {
     enum Action: Equatable {
         /// Send these messages, in one write.
         case send([Message])
+        /// Send this batch's frame as built (`Message.ops`).
+        case sendBatch(EncodedMessage)
         /// Send an Error frame if the connection still takes one; never fails.
         case sendError(ErrorCode, String)
         /// The handshake is over: frames may be session-sized (1 MiB).
@@ -132,7 +134,7 @@ struct DeviceSession {
         case .syncing(.sending(var sender, let theirs, let held)):
             if let batch = try sender.nextMessage() {
                 state = .syncing(.sending(sender, theirs: theirs, held: held))
-                return .send([batch])
+                return .sendBatch(batch)
             }
             if sender.awaitingAck { return .receive }
             report.sent += sender.operationsSent

@@ -211,6 +211,7 @@ public struct DeviceSync {
             progress(session.progress)
             switch try session.next() {
             case .send(let messages): try channel.send(messages)
+            case .sendBatch(let batch): try channel.send(batch)
             case .sendError(let code, let text): channel.sendError(code, text)
             case .raiseFrameLimit: channel.beginSession()
             case .receive: try session.receive(try channel.receive(deadline: deadline()))

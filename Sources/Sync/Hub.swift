@@ -248,6 +248,8 @@ public final class Hub: Sendable {
             switch try machine.next() {
             case .send(let messages):
                 try channel.send(messages)
+            case .sendBatch(let batch):
+                try channel.send(batch)
             case .raiseFrameLimit:
                 channel.beginSession()
             case .receive(let deadline):

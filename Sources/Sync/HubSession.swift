@@ -42,6 +42,8 @@ struct HubSession {
     enum Action: Equatable {
         /// Send these messages, in one write.
         case send([Message])
+        /// Send this batch's frame as built (`Message.ops`).
+        case sendBatch(EncodedMessage)
         /// The handshake is over: frames may be session-sized (1 MiB).
         case raiseFrameLimit
         /// Wait for the device's next message and pass it to `receive(_:)`.
@@ -127,7 +129,7 @@ struct HubSession {
         case .syncing(.sending(var sender, let ours, let hello)):
             if let batch = try sender.nextMessage() {
                 state = .syncing(.sending(sender, ours: ours, hello: hello))
-                return .send([batch])
+                return .sendBatch(batch)
             }
             if sender.awaitingAck { return .receive(.idle) }
             sent = sender.operationsSent

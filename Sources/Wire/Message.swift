@@ -91,13 +91,7 @@ public enum Message: Hashable, Sendable {
             out.appendVarint(batchID)
             try batch.encode(into: &out)
         case .compressedOperations(let batchID, let batch):
-            out.appendVarint(batchID)
-            let plain = try batch.encode()
-            guard plain.count <= WireLimits.maxInflatedBatchLength else {
-                throw WireError(.limitExceeded, "CompressedOps: batch of \(plain.count) bytes, limit \(WireLimits.maxInflatedBatchLength)")
-            }
-            out.appendVarint(UInt64(plain.count))
-            out.append(contentsOf: Deflate.compress(plain))
+            out = try Message.compressedPayload(batchID: batchID, batch: try batch.encode())
         case .ack(let batchID, let applied):
             out.appendVarint(batchID)
             out.appendVarint(applied)
@@ -178,14 +172,36 @@ public enum Message: Hashable, Sendable {
         }
     }
 
-    /// The message a sender speaking `version` sends for a batch: from
-    /// version 4 on, CompressedOps when its frame is shorter than the Ops
-    /// frame (it nearly always is beyond a few operations), else Ops.
-    public static func ops(batchID: UInt64, batch: OperationBatch, version: UInt16) throws(WireError) -> Message {
-        let plain = Message.operations(batchID: batchID, batch: batch)
+    /// The message a sender speaking `version` sends for a batch, with its
+    /// frame: from version 4 on, CompressedOps when its frame is shorter
+    /// than the Ops frame (it nearly always is beyond a few operations),
+    /// else Ops. The batch is encoded and compressed once, here; the
+    /// connection sends the frame as built.
+    public static func ops(batchID: UInt64, batch: OperationBatch, version: UInt16) throws(WireError) -> EncodedMessage {
+        var payload: [UInt8] = []
+        payload.appendVarint(batchID)
+        let batchStart = payload.count
+        try batch.encode(into: &payload)
+        let plain = EncodedMessage(message: .operations(batchID: batchID, batch: batch), frame: Frame(type: .operations, payload: payload))
         guard version >= WireProtocol.compressedOperationsVersion else { return plain }
-        let compressed = Message.compressedOperations(batchID: batchID, batch: batch)
-        return try compressed.payload().count < plain.payload().count ? compressed : plain
+        let compressed = try compressedPayload(batchID: batchID, batch: Array(payload[batchStart...]))
+        guard compressed.count < payload.count else { return plain }
+        return EncodedMessage(message: .compressedOperations(batchID: batchID, batch: batch),
+                              frame: Frame(type: .compressedOperations, payload: compressed))
+    }
+
+    /// A CompressedOps payload: the batch id, the length of `batch` (an
+    /// encoded batch, at most `WireLimits.maxInflatedBatchLength`), then
+    /// `batch` as raw DEFLATE.
+    private static func compressedPayload(batchID: UInt64, batch: [UInt8]) throws(WireError) -> [UInt8] {
+        guard batch.count <= WireLimits.maxInflatedBatchLength else {
+            throw WireError(.limitExceeded, "CompressedOps: batch of \(batch.count) bytes, limit \(WireLimits.maxInflatedBatchLength)")
+        }
+        var out: [UInt8] = []
+        out.appendVarint(batchID)
+        out.appendVarint(UInt64(batch.count))
+        out.append(contentsOf: Deflate.compress(batch))
+        return out
     }
 
     /// A CompressedOps batch: the inflated length (1 to the frame limit,

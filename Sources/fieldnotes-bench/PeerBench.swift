@@ -59,7 +59,7 @@ struct PeerBench {
     /// The frames of `wireBytes`.
     static func frames(_ operations: [CRDT.Operation], version: UInt16 = WireProtocol.currentVersion) throws -> [Frame] {
         try OperationBatch.split(operations).enumerated().map { index, batch in
-            try Message.ops(batchID: UInt64(index + 1), batch: batch, version: version).frame()
+            try Message.ops(batchID: UInt64(index + 1), batch: batch, version: version).frame
         }
     }
 

@@ -31,6 +31,7 @@ struct SessionMachineTests {
         let (raisedAt, closed) = try replay(vector, as: .device, next: {
             switch try session.next() {
             case .send(let messages): return .send(messages)
+            case .sendBatch(let batch): return .sendBatch(batch)
             case .sendError(let code, let text): return .send([.error(code: code, message: text)])
             case .raiseFrameLimit: return .raiseFrameLimit
             case .receive: return .receive
@@ -64,6 +65,7 @@ struct SessionMachineTests {
         let (raisedAt, closed) = try replay(vector, as: .hub, next: {
             switch try session.next() {
             case .send(let messages): return .send(messages)
+            case .sendBatch(let batch): return .sendBatch(batch)
             case .raiseFrameLimit: return .raiseFrameLimit
             case .receive(let deadline):
                 #expect(deadline == (session.authenticated ? .idle : .handshake))
@@ -105,6 +107,7 @@ struct SessionMachineTests {
                 while true {
                     switch try session.next() {
                     case .send(let messages): sent += messages
+                    case .sendBatch(let batch): sent.append(batch.message)
                     case .sendError, .raiseFrameLimit: continue
                     case .receive, .close: return
                     }
@@ -128,7 +131,7 @@ struct SessionMachineTests {
             let ownBatches = sent.filter { $0.operationBatch != nil }
             #expect(!ownBatches.isEmpty && ownBatches.allSatisfy { if case .operations = $0 { return true } else { return false } }, "\(ownBatches.map(\.type))")
             let batch = try #require(ownBatches.first?.operationBatch?.batch)
-            #expect(try Message.ops(batchID: 1, batch: batch, version: 4).type == .compressedOperations, "the batch would compress in version 4")
+            #expect(try Message.ops(batchID: 1, batch: batch, version: 4).message.type == .compressedOperations, "the batch would compress in version 4")
         }
     }
 

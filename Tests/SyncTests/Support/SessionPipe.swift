@@ -51,10 +51,17 @@ struct SessionPipe {
                 if side == .device { toHub.append(bytes) } else { toDevice.append(bytes) }
             }
         }
+        /// A batch goes as the frame its sender built, as `Channel` sends it.
+        func write(_ batch: EncodedMessage, from side: Side) throws {
+            result.transcript.append((side, batch.message))
+            let bytes = try encoder.encode(batch.frame)
+            if side == .device { toHub.append(bytes) } else { toDevice.append(bytes) }
+        }
         func stepDevice() -> Step {
             do {
                 switch try result.device.next() {
                 case .send(let messages): try write(messages, from: .device)
+                case .sendBatch(let batch): try write(batch, from: .device)
                 case .sendError(let code, let text): try write([.error(code: code, message: text)], from: .device)
                 case .raiseFrameLimit: toDevice.beginSession()
                 case .receive:
@@ -74,6 +81,7 @@ struct SessionPipe {
             do {
                 switch try result.hub.next() {
                 case .send(let messages): try write(messages, from: .hub)
+                case .sendBatch(let batch): try write(batch, from: .hub)
                 case .raiseFrameLimit: toHub.beginSession()
                 case .receive:
                     if let message = try toHub.decodeMessage() {

@@ -137,6 +137,8 @@ final class ReplayHub: HubSessionHost {
 /// One side's actions, reduced to what a replay checks.
 enum ReplayAction {
     case send([Message])
+    /// A batch's frame as its sender built it: those bytes are compared.
+    case sendBatch(EncodedMessage)
     case receive
     case raiseFrameLimit
     case close
@@ -156,6 +158,13 @@ func replay(_ vector: SessionVector, as side: Side, next: () throws -> ReplayAct
     var raisedAt: Int?
     for _ in 0 ..< 100 {
         switch try next() {
+        case .sendBatch(let batch):
+            try #require(written < expected.count, "the \(side) wrote \(batch.message.type) after all its frames", sourceLocation: sourceLocation)
+            let bytes = try FrameEncoder().encode(batch.frame)
+            #expect(Hex.encode(bytes) == Hex.encode(expected[written].bytes),
+                    "step \(expected[written].step): the \(side) wrote \(batch.message.type)", sourceLocation: sourceLocation)
+            #expect(try Message.decode(batch.frame) == batch.message, "the \(side)'s batch frame holds another message", sourceLocation: sourceLocation)
+            written += 1
         case .send(let messages):
             for message in messages {
                 try #require(written < expected.count, "the \(side) wrote \(message.type) after all its frames", sourceLocation: sourceLocation)

@@ -472,10 +472,10 @@ enum VectorCatalog {
             Step(fromDevice: false, message: .vector(Fixtures.vector([Fixtures.device: 12, Fixtures.tablet: 30])
                 .stating(Fixtures.tablet, seq: 30, fingerprint: fingerprint(tabletOps.operations[1])))),
             // What a version 4 sender sends: Ops, since compressing two operations does not pay.
-            Step(fromDevice: false, message: try Message.ops(batchID: 1, batch: tabletOps, version: 4)),
+            Step(fromDevice: false, message: try Message.ops(batchID: 1, batch: tabletOps, version: 4).message),
             Step(fromDevice: false, message: .done(batches: 1, operations: 2)),
             Step(fromDevice: true, message: .ack(batchID: 1, applied: 2)),
-            Step(fromDevice: true, message: try Message.ops(batchID: 1, batch: deviceOps, version: 4)),
+            Step(fromDevice: true, message: try Message.ops(batchID: 1, batch: deviceOps, version: 4).message),
             Step(fromDevice: false, message: .ack(batchID: 1, applied: 2)),
             Step(fromDevice: true, message: .done(batches: 1, operations: 2)),
         ]
