@@ -105,11 +105,16 @@ struct ByteReader {
     }
 
     mutating func readUTF8(_ length: Int, _ what: @autoclosure () -> String) throws(WireError) -> String {
+        try readUTF8Bytes(length, what()).string
+    }
+
+    /// `readUTF8`, also giving the bytes read.
+    mutating func readUTF8Bytes(_ length: Int, _ what: @autoclosure () -> String) throws(WireError) -> (string: String, bytes: [UInt8]) {
         let raw = try readBytes(length, what())
         guard let string = String(validating: raw, as: UTF8.self) else {
             throw error(.invalidUTF8, "\(what()) is not valid UTF-8")
         }
-        return string
+        return (string, raw)
     }
 
     mutating func readReplicaID(_ what: @autoclosure () -> String) throws(WireError) -> ReplicaID {

@@ -1,5 +1,19 @@
 import CRDT
 
+/// A name's UTF-8 bytes as a table key. Bytes, not `String`: Swift equates
+/// canonically equivalent strings, the wire compares bytes. Hashed in one
+/// pass over the bytes (`[UInt8]` feeds its hasher a byte at a time, which
+/// was half of decoding a batch of literal names).
+struct NameKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
+
 /// The tables and running clock one batch's operations are encoded against.
 /// Tables grow as literals appear; a reference `r ≥ 1` names entry `r − 1`,
 /// and `0` introduces a literal that becomes the next entry. A character
@@ -9,9 +23,7 @@ struct OperationEncoder {
     let origin: ReplicaID
     private var nextSeq: UInt64
     private var previousPhysical: UInt64 = 0
-    /// Keyed by UTF-8 bytes, not `String`: Swift equates canonically
-    /// equivalent strings, the wire compares bytes.
-    private var names: [[UInt8]: UInt64] = [:]
+    private var names: [NameKey: UInt64] = [:]
     private var records: [RecordID: UInt64] = [:]
     private var replicas: [ReplicaID: UInt64]
 
@@ -71,7 +83,7 @@ struct OperationEncoder {
 
     private mutating func appendName(_ name: String, _ what: @autoclosure () -> String, to out: inout [UInt8]) throws(WireError) {
         let utf8 = Array(name.utf8)
-        if let reference = names[utf8] {
+        if let reference = names[NameKey(utf8)] {
             out.appendVarint(reference)
             return
         }
@@ -81,7 +93,7 @@ struct OperationEncoder {
         out.append(0)
         out.appendVarint(UInt64(utf8.count))
         out.append(contentsOf: utf8)
-        names[utf8] = UInt64(names.count + 1)
+        names[NameKey(utf8)] = UInt64(names.count + 1)
     }
 
     private mutating func appendIDs(_ ids: [OperationID], seq: UInt64, _ what: @autoclosure () -> String, to out: inout [UInt8]) throws(WireError) {
@@ -223,7 +235,7 @@ struct OperationDecoder {
     let origin: ReplicaID
     private var previousPhysical: Int64 = 0
     private var names: [String] = []
-    private var nameBytes: Set<[UInt8]> = []
+    private var nameBytes: Set<NameKey> = []
     private var records: [RecordID] = []
     private var recordSet: Set<RecordID> = []
     private var replicas: [ReplicaID]
@@ -301,8 +313,8 @@ struct OperationDecoder {
             guard length <= UInt64(WireLimits.maxNameLength) else {
                 throw reader.error(.limitExceeded, "\(what()) is \(length) bytes, limit \(WireLimits.maxNameLength)")
             }
-            let name = try reader.readUTF8(Int(length), what())
-            guard nameBytes.insert(Array(name.utf8)).inserted else {
+            let (name, bytes) = try reader.readUTF8Bytes(Int(length), what())
+            guard nameBytes.insert(NameKey(bytes)).inserted else {
                 throw reader.error(.nonCanonical, "\(what()) repeats \"\(name)\" as a literal; it must use its reference")
             }
             names.append(name)
