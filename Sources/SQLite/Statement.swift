@@ -15,6 +15,8 @@ public final class Statement {
     private let handle: OpaquePointer
     private let database: Database
     public let sql: String
+    /// How many parameters the SQL names (`sqlite3_bind_parameter_count`).
+    private let parameterCount: Int
 
     init(database: Database, sql: String) throws {
         var handle: OpaquePointer?
@@ -23,13 +25,16 @@ public final class Statement {
         self.handle = handle
         self.database = database
         self.sql = sql
+        self.parameterCount = Int(sqlite3_bind_parameter_count(handle))
     }
 
     deinit { sqlite3_finalize(handle) }
 
     private func bind(_ values: [SQLValue]) throws {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        // A parameter given no value binds NULL; when every one is given a
+        // value, clearing them first is a wasted pass (this runs per row applied).
+        if values.count < parameterCount { sqlite3_clear_bindings(handle) }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             var result: Int32 = SQLITE_OK

@@ -73,7 +73,11 @@ extension Store {
             try statement("""
                 INSERT INTO texts(record, field, ops) VALUES (?, 'body', ?) ON CONFLICT(record, field) DO UPDATE SET ops = excluded.ops
                 """).run([.integer(rid), .integer(Int64(field.operationCount))])
-            try statement("DELETE FROM heads WHERE record = ? AND field = 'body'").run([.integer(rid)])
+            // A record this batch created has no body head yet: only this
+            // loop writes one, once per batch.
+            if !batch.created.contains(rid) {
+                try statement("DELETE FROM heads WHERE record = ? AND field = 'body'").run([.integer(rid)])
+            }
             if let head = field.head {
                 try statement("INSERT INTO heads(record, field, origin, seq, ts, value, wins) VALUES (?, 'body', ?, ?, ?, ?, 1)")
                     .run([.integer(rid), .blob(head.id.origin.bytes), .integer(Int64(head.id.seq)),
