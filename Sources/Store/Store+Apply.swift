@@ -207,19 +207,28 @@ extension Store {
     }
 
     private func recordRow(_ id: RecordID, _ batch: Batch) throws -> (rid: Int64, erased: Bool) {
-        if let cached = batch.records[id] { return cached }
+        let found = try recordRow(id, batch, type: nil)
+        return (found.rid, found.erased)
+    }
+
+    /// The record's row, made if no operation named the record before; a
+    /// row made for a create (`type`) is made with its type, which is what
+    /// the create would set (`typed`).
+    private func recordRow(_ id: RecordID, _ batch: Batch, type: String?) throws -> (rid: Int64, erased: Bool, typed: Bool) {
+        if let cached = batch.records[id] { return (cached.rid, cached.erased, false) }
         let row = try statement("SELECT rid, erased FROM records WHERE id = ?").first([.text(id.hex)]) { ($0.int64(0), $0.int64(1) != 0) }
         let found: (rid: Int64, erased: Bool)
         if let row {
             found = (row.0, row.1)
         } else {
-            let rid = try statement("INSERT INTO records(id) VALUES (?) RETURNING rid").first([.text(id.hex)]) { $0.int64(0) } ?? 0
+            let rid = try statement("INSERT INTO records(id, type) VALUES (?, ?) RETURNING rid")
+                .first([.text(id.hex), type.map(SQLValue.text) ?? .null]) { $0.int64(0) } ?? 0
             found = (rid, false)
             batch.fresh.insert(rid)
             batch.created.insert(rid)
         }
         batch.records[id] = found
-        return found
+        return (found.rid, found.erased, row == nil && type != nil)
     }
 
     private func vectorEntry(_ origin: ReplicaID, _ batch: Batch) throws -> (held: UInt64, stored: UInt64) {
@@ -235,12 +244,16 @@ extension Store {
     /// place. Returns false if the operation was already held.
     private func applyOne(_ operation: Operation, _ batch: Batch) throws -> Bool {
         try Store.checkSeqs(operation)
-        let (rid, erased) = try recordRow(operation.record, batch)
+        var createType: String?
+        if case .create(let type) = operation.action { createType = type }
+        let (rid, erased, typed) = try recordRow(operation.record, batch, type: createType)
         let onText = !erased && Store.isOnTextField(operation.action)
         if onText { try loadText(rid, batch) }
         let stored = erased ? operation.purged : operation
         let (kind, name, value, refs) = Store.columns(of: stored.action)
-        let row: [SQLValue] = [.blob(operation.id.origin.bytes), .integer(Int64(operation.id.seq)), .integer(Int64(bitPattern: operation.timestamp.packed)),
+        let origin = SQLValue.blob(operation.id.origin.bytes)
+        let seq = SQLValue.integer(Int64(operation.id.seq))
+        let row: [SQLValue] = [origin, seq, .integer(Int64(bitPattern: operation.timestamp.packed)),
                                .integer(rid), .integer(Int64(kind.rawValue)), .text(name), value, refs]
         let insert = try statement("INSERT OR IGNORE INTO ops(origin, seq, ts, record, kind, name, value, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         try insert.run(row)
@@ -257,12 +270,13 @@ extension Store {
         }
         try advanceVector(past: operation.id, batch)
 
-        let origin = SQLValue.blob(operation.id.origin.bytes)
-        let seq = SQLValue.integer(Int64(operation.id.seq))
         switch stored.action {
         case .create(let type):
-            // Two creates of one id settle on the byte-wise smaller type, whatever the order.
-            try statement("UPDATE records SET type = ?2 WHERE rid = ?1 AND (type IS NULL OR type > ?2)").run([.integer(rid), .text(type)])
+            // Two creates of one id settle on the byte-wise smaller type,
+            // whatever the order. A row this create made has its type already.
+            if !typed {
+                try statement("UPDATE records SET type = ?2 WHERE rid = ?1 AND (type IS NULL OR type > ?2)").run([.integer(rid), .text(type)])
+            }
             batch.touchedText.insert(rid)
         case _ where erased:
             break
