@@ -19,6 +19,16 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// 32 lower-case hex digits of a 128-bit number given as its two halves, most significant first.
+    public static func encode(_ high: UInt64, _ low: UInt64) -> String {
+        var out = [UInt8](repeating: 0, count: 32)
+        for index in 0..<16 {
+            out[index] = digits[Int(truncatingIfNeeded: high >> UInt64(60 - 4 * index)) & 0xf]
+            out[16 + index] = digits[Int(truncatingIfNeeded: low >> UInt64(60 - 4 * index)) & 0xf]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Decodes an even-length hex string (either case); nil on any other input.
     public static func decode(_ string: String) -> [UInt8]? {
         let utf8 = Array(string.utf8)

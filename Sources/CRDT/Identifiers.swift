@@ -106,7 +106,7 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var bytes: [UInt8] { ReplicaID(high: high, low: low).bytes }
 
     /// 32 lower-case hex digits.
-    public var hex: String { Hex.encode(high) + Hex.encode(low) }
+    public var hex: String { Hex.encode(high, low) }
     public var short: String { String(Hex.encode(high).prefix(8)) }
     public var description: String { hex }
 

@@ -53,10 +53,21 @@ public struct VisibleRecord: Hashable, Sendable {
             self.sets = []
             return
         }
-        self.fields = orderedFields
-            .filter { !$0.heads.isEmpty && !($0.heads.count == 1 && $0.heads[0].value.isNull) }
-            .map { (name: $0.name, heads: $0.heads.count == 1 ? $0.heads : $0.heads.sorted(by: FieldHead.showsBefore)) }
+        // Most fields have one head that is set, and most sets one element: those
+        // arrays are kept as they came (no copy), and only the rest rebuilt.
+        if orderedFields.allSatisfy({ $0.heads.count == 1 && !$0.heads[0].value.isNull }) {
+            self.fields = orderedFields
+        } else {
+            self.fields = orderedFields
+                .filter { !$0.heads.isEmpty && !($0.heads.count == 1 && $0.heads[0].value.isNull) }
+                .map { (name: $0.name, heads: $0.heads.count == 1 ? $0.heads : $0.heads.sorted(by: FieldHead.showsBefore)) }
+        }
+        if orderedSets.allSatisfy({ $0.elements.count == 1 }) {
+            self.sets = orderedSets
+            return
+        }
         self.sets = orderedSets.compactMap { set in
+            guard set.elements.count > 1 else { return set.elements.isEmpty ? nil : set }
             var keyed = set.elements.map { (bytes: $0.canonicalBytes, value: $0) }
             if keyed.count > 1 { keyed.sort { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
             var elements: [Value] = []

@@ -31,10 +31,11 @@ enum CSVExport {
         func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
 
         for note in data.notes {
-            add("notes", [note.id.hex, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
+            let id = note.id.hex
+            add("notes", [id, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
                           text(note, "consent"), data.withheld.contains(note.id) ? "true" : "false", text(note, "title"), text(note, "body")])
-            for tag in ExportDataset.tags(note) { add("note_tags", [note.id.hex, tag]) }
-            for measure in Note.measures(of: note) { add("note_measures", [note.id.hex, measure.name, DecimalText.format(measure.value)]) }
+            for tag in ExportDataset.tags(note) { add("note_tags", [id, tag]) }
+            for measure in Note.measures(of: note) { add("note_measures", [id, measure.name, DecimalText.format(measure.value)]) }
         }
         for theme in data.tree.ordered.compactMap({ data.tree.themes[$0.id] }) {
             // The parent the codebook shows: never a cycle, never a missing theme.
@@ -54,7 +55,7 @@ enum CSVExport {
             for insight in Evidence.ids(decision, Decision.insightSet) { add("decision_insights", [decision.id.hex, insight.hex]) }
         }
         for row in data.noteThemes { add("note_themes", [row.note.hex, row.theme.hex, row.how.rawValue]) }
-        let notes = Dictionary(data.notes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let notes = data.notesWithPassages
         for passage in data.passagesInNoteOrder {
             let placed = data.placed(passage, notes: notes)
             add("passages", [passage.record.id.hex, passage.note.hex, passage.theme.hex, passage.coder, passage.codedAt,

@@ -64,6 +64,13 @@ extension ExportDataset {
         return (range.lowerBound, range.upperBound, String(String.UnicodeScalarView(body[range])))
     }
 
+    /// The notes in scope that passages are on, by id, for `placed(_:notes:)`.
+    var notesWithPassages: [RecordID: VisibleRecord] {
+        let coded = Set(passages.map(\.note))
+        guard !coded.isEmpty else { return [:] }
+        return Dictionary(notes.filter { coded.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The passages in the order the notes are exported, then by where they
     /// start in the body, then by id: how `passages.csv` and NDJSON list them.
     var passagesInNoteOrder: [Passages.Resolved] {

@@ -65,7 +65,8 @@ struct ExportDataset {
         var notes = try store.list(try filter.recordFilter())
         // Ethics approvals usually require a withdrawn participant's data to go entirely: metadata and scores too.
         let before = notes.count
-        if !filter.includeWithdrawnMetadata { notes = notes.filter { !Note.hasWithdrawnConsent($0) } }
+        // In place (order kept): no copy of every record.
+        if !filter.includeWithdrawnMetadata { notes.removeAll(where: Note.hasWithdrawnConsent) }
         let withdrawnLeftOut = before - notes.count
         // The area filter matches the vocabulary: any spelling of a known area, in any case.
         let areas = try Areas.load(store)
@@ -91,10 +92,9 @@ struct ExportDataset {
             notes = notes.filter { !(coded[$0.id] ?? []).isDisjoint(with: matches) }
         }
         var withheld: Set<RecordID> = []
-        notes = notes.map { note in
-            guard Note.withholdsText(note) else { return note }
-            withheld.insert(note.id)
-            return note.transformed(dropping: Note.withheldFields)
+        for index in notes.indices where Note.withholdsText(notes[index]) {
+            withheld.insert(notes[index].id)
+            notes[index] = notes[index].transformed(dropping: Note.withheldFields)
         }
         let inScope = Set(notes.map(\.id))
         let insights = try store.list(RecordFilter(type: Insight.type))
@@ -150,6 +150,8 @@ struct ExportDataset {
         var hits: [IdentifierHit] = []
         // Short values repeat across records (areas, kinds, consent, tags, dates):
         // each distinct one is scanned once. Longer text (bodies) is scanned every time.
+        // Plain text no rule can match (`IdentifierScanner.mayHoldIdentifier`) is let go
+        // before the cache is asked: no hashing for most values.
         // Participants repeat too (a pseudonym on each of its person's notes), and
         // their rule differs (`IdentifierScanner.holdsPseudonym`): remembered apart.
         var known: [String: [IdentifierScanner.Match]] = [:]
@@ -170,7 +172,7 @@ struct ExportDataset {
                         // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
                         let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
                             ? remembered(text, in: &knownPseudonyms) { IdentifierScanner.matches(in: $0, type: record.type, field: field.name) }
-                            : remembered(text, in: &known, IdentifierScanner.matches(in:))
+                            : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &known, IdentifierScanner.matches(in:)) : []
                         for match in found {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
                         }
@@ -178,7 +180,7 @@ struct ExportDataset {
                 }
                 for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
                     for element in set.elements {
-                        guard let text = element.text else { continue }
+                        guard let text = element.text, IdentifierScanner.mayHoldIdentifier(text) else { continue }
                         for match in remembered(text, in: &known, IdentifierScanner.matches(in:)) {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
                         }

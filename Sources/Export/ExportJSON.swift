@@ -108,15 +108,17 @@ enum NDJSONExport {
     static func bytes(_ data: ExportDataset) -> [UInt8] {
         let names = data.names
         var out = ""
+        // Room for the notes' text and their JSON around it, so the text is not copied as it grows.
+        out.reserveCapacity(data.notes.count * 512)
         func line(_ json: JSON) {
-            out += json.serialized()
+            json.serialize(into: &out)
             out += "\n"
         }
         let themes = data.tree.ordered.compactMap { data.tree.themes[$0.id] }
         for record in data.notes { line(ExportJSON.record(record, names: names)) }
         for theme in themes { line(ExportJSON.theme(theme, parent: data.tree.parent(theme.id), names: names)) }
         for record in data.insights + data.decisions { line(ExportJSON.record(record, names: names)) }
-        let notes = Dictionary(data.notes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let notes = data.notesWithPassages
         for passage in data.passagesInNoteOrder { line(ExportJSON.passage(passage, placed: data.placed(passage, notes: notes))) }
         for memo in data.memos {
             line(ExportJSON.memo(id: memo.id, target: data.memoTargets[memo.id], author: memo.value("author")?.text ?? "",

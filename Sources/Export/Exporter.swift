@@ -1,4 +1,5 @@
 import CRDT
+import Dispatch
 import Formats
 import Store
 
@@ -112,7 +113,18 @@ public struct Exporter {
         progress(.reading)
         var data = try ExportDataset.load(store, filter: filter, now: now)
         progress(.checking(notes: data.notes.count))
-        let hits = data.scan()
+        // Unless identifiers are to be replaced first, the rendering reads the same data
+        // as the scan: it is made beside the scan, and thrown away if the scan refuses.
+        let hits: [IdentifierHit]
+        var rendered: Result<Rendered, any Error>?
+        if options.identifiers == .redact {
+            hits = data.scan()
+        } else {
+            let scanned = data
+            let (found, made) = Exporter.sideBySide({ scanned.scan() }, { Result { try Exporter.render(format, scanned, options: options) } })
+            hits = found ?? data.scan()
+            rendered = made
+        }
         switch options.identifiers {
         case .refuse:
             if !hits.isEmpty {
@@ -127,7 +139,7 @@ public struct Exporter {
         case .allow: break
         }
         progress(.writing(notes: data.notes.count))
-        switch try Exporter.render(format, data, options: options) {
+        switch try rendered?.get() ?? Exporter.render(format, data, options: options) {
         case .file(let bytes): try target.write(bytes)
         case .directory(let files): try target.write(files: files)
         }
@@ -158,6 +170,17 @@ public struct Exporter {
     /// The direct identifiers an export with `filter` would find, without writing anything.
     public func scan(filter: ExportFilter = ExportFilter()) throws -> [IdentifierHit] {
         try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000)).scan()
+    }
+
+    /// `background()` on another thread while `foreground()` runs on this one;
+    /// returns once both are done (the background result is nil only if its thread
+    /// handed nothing over, which `Handover` rules out). Both may read the same values, never write them.
+    static func sideBySide<Background: Sendable, Foreground>(_ background: @escaping @Sendable () -> Background,
+                                                             _ foreground: () -> Foreground) -> (Background?, Foreground) {
+        let handover = Handover<Background>()
+        DispatchQueue.global().async { handover.put(background()) }
+        let mine = foreground()
+        return (handover.take(), mine)
     }
 
     enum Rendered {

@@ -283,8 +283,12 @@ public struct HTMLReport {
         for note in data.notes {
             let when = note.value("occurred_at")?.text ?? ""
             let person = HTMLReport.person(note)
+            // The note's area, found once (for its first score).
+            var place: String?
             for measure in Note.measures(of: note) where names.contains(measure.name) {
-                for key in [area(note), ""] {
+                let noteArea = place ?? area(note)
+                place = noteArea
+                for key in [noteArea, ""] {
                     if let held = latest[key]?[measure.name]?[person], held.when > when { continue }
                     latest[key, default: [:]][measure.name, default: [:]][person] = (when, measure.value)
                 }

@@ -42,7 +42,7 @@ public enum IdentifierScanner {
     /// the one starting first is kept (the longer, if they start together).
     public static func matches(in text: String) -> [Match] {
         // Fewer than 5 bytes are fewer than 5 scalars: too short for any identifier.
-        guard text.utf8.count >= 5 else { return [] }
+        guard text.utf8.count >= 5, mayHoldIdentifier(text) else { return [] }
         let codes = fold(text)
         guard codes.count >= 5 else { return [] }
         return resolve(found(in: codes, everyRule: false))

@@ -120,6 +120,11 @@ extension JSON {
         return out
     }
 
+    /// Appends `serialized()`'s text to `out`, with no string of its own made first.
+    public func serialize(into out: inout String) {
+        write(to: &out, indent: nil, inlineWidth: 0, depth: 0)
+    }
+
     /// Indented JSON text for people: two spaces a level, `": "` after a key.
     /// An array or object whose one-line form (`[1, 2]`, `{"a": 1}`) is at
     /// most `inlineWidth` characters stays on one line; with the default 0,
@@ -213,11 +218,23 @@ extension JSON {
     /// `string` as a JSON string: `"` and `\` escaped, the C0 controls as
     /// `\n`, `\r`, `\t` or `\u00XX`, and U+2028 and U+2029 as `\u2028` and
     /// `\u2029` so the text is also safe inside JavaScript.
+    /// Whether `string` holds a byte below 0x20, `"`, `\\`, or U+2028 or U+2029.
+    /// Other text starting E2 80 (`…`, `–`, `’`) is written as it is.
+    static func needsEscape(_ string: String) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in string.utf8 {
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+            if (byte == 0xA8 || byte == 0xA9) && previous == (0xE2, 0x80) { return true }
+            previous = (previous.1, byte)
+        }
+        return false
+    }
+
     public static func quote(_ string: String, into out: inout String) {
         out += "\""
         // Most text needs no escape: no byte below 0x20, no `"` or `\\`, and no
-        // U+2028 or U+2029 (whose UTF-8 starts E2 80): it is appended whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+        // U+2028 or U+2029 (E2 80 A8, E2 80 A9): it is appended whole.
+        if !needsEscape(string) {
             out += string
             out += "\""
             return

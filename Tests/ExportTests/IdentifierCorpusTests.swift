@@ -169,6 +169,62 @@ import Testing
         #expect(IdentifierScanner.matches(in: "Mrs Jean Smith wrote to jean.smith@example.org").map(\.kind) == [.personName, .email])
     }
 
+    /// `mayHoldIdentifier` (the byte pre-filter `matches(in:)` starts with)
+    /// turns text away only when every rule finds nothing in it: over the
+    /// corpus, the corpus with its digits spelt as letters and its `@` as a
+    /// word (so titles alone are left to let it through), the synthetic
+    /// notes, each title in the ways a note may write it, and random text
+    /// built from titles, names, digits, `@` and non-ASCII letters, spaces and punctuation.
+    @Test func thePrefilterTurnsAwayOnlyTextNoRuleMatches() throws {
+        var texts = try Self.corpus().map(\.text)
+        texts += texts.map { String($0.map { $0.isASCII && $0.isNumber ? "x" : $0 == "@" ? " " : $0 }) }
+        var generator = FieldNotesGenerator(seed: 13)
+        for _ in 0..<2_000 {
+            let note = generator.next(baseSeconds: 1_790_000_000)
+            texts += [note.title, note.body, note.area, note.kind, note.participant, note.consent].compactMap { $0 } + note.tags
+        }
+        let titles = IdentifierScanner.Words.titles.map { String(decoding: $0.word, as: UTF8.self) }
+        for title in titles {
+            let capital = title.prefix(1).uppercased() + title.dropFirst()
+            for form in [title, capital, title.uppercased()] {
+                texts += ["\(form) Smith came", "\(form). J. Smith", "saw \(form) smith", "é\(form) Smith", "\(form)é Smith", "\(form)\u{A0}Smith",
+                          "x\(form) Smith", "\(form)x Smith", "‘\(form)’ O’Neill-Jones", "\(form) Van der Berg", "\(form)\tÉmile Zola"]
+            }
+        }
+        let pieces = titles.flatMap { [$0, $0.capitalized, $0.uppercased()] }
+            + ["Smith", "smith", "O'Neill", "J.", "Van", "der", "Berg", "é", "É", "Łukasz", "\u{A0}", "’", "–", "-", ".", ",", " ", " ", " ", "\n",
+               "@", "1", "07", "AB1", "Street", "Road", "born", "NHS", "no", "the", "and", "x", "Mrx", "xMr", "ßtraße", "日本", "😀"]
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<20_000 {
+            var text = ""
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            for step in 0..<Int(seed >> 60) + 2 {
+                let draw = (seed >> UInt64(4 * (step % 12))) ^ (seed >> 17)
+                text += pieces[Int(draw % UInt64(pieces.count))]
+                if step % 12 == 11 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 }
+            }
+            texts.append(text)
+        }
+        var turnedAway = 0
+        var found = 0
+        var namesOnly = 0
+        for text in texts {
+            let every = IdentifierScanner.resolve(IdentifierScanner.found(in: IdentifierScanner.fold(text), everyRule: true))
+            if !every.isEmpty { found += 1 }
+            if !every.isEmpty, !text.utf8.contains(where: { IdentifierScanner.isDigit($0) || $0 == UInt8(ascii: "@") }) { namesOnly += 1 }
+            guard !IdentifierScanner.mayHoldIdentifier(text) else { continue }
+            turnedAway += 1
+            #expect(every.isEmpty, "turned away, yet the rules find \(every.map(\.kind)) in: \(text)")
+            #expect(IdentifierScanner.matches(in: text).isEmpty)
+        }
+        // Both sides are exercised: much text is turned away, and much that gets through
+        // holds identifiers, some with no digit or `@` (names, let through by their title alone).
+        print("pre-filter: \(texts.count) texts, \(turnedAway) turned away, \(found) with identifiers, \(namesOnly) of them with no digit or @")
+        #expect(turnedAway > 5_000, "only \(turnedAway) texts turned away")
+        #expect(found > 500, "only \(found) texts with identifiers")
+        #expect(namesOnly > 100, "only \(namesOnly) texts with identifiers but no digit or @")
+    }
+
     @Test func theCorpusPlantsAtLeast200IdentifiersCoveringEveryKind() throws {
         let cases = try Self.corpus()
         let score = Score(cases)
