@@ -134,7 +134,7 @@ import Testing
             }
             let store = try Store.open(at: path)
             let database = try Database(path: path, mode: .readOnly)
-            #expect(try database.userVersion == 7)
+            #expect(try database.userVersion == 8)
             let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
             #expect(indexSQL?.contains("NOT IN ('title', 'body'") == true, "\(String(describing: indexSQL))")
             var byArea = RecordFilter(type: "note")
@@ -179,7 +179,7 @@ import Testing
             }
             let store = try Store.open(at: path)
             let database = try Database(path: path, mode: .readOnly)
-            #expect(try database.userVersion == 7)
+            #expect(try database.userVersion == 8)
             let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
             #expect(indexSQL?.contains("NOT IN ('title', 'body', 'occurred_at')") == true, "\(String(describing: indexSQL))")
             let areas = try database.first("""
