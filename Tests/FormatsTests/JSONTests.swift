@@ -77,6 +77,26 @@ import Testing
         #expect(JSON.array([.object([])]).pretty() == "[\n  {}\n]")
     }
 
+    /// `prettyArray` makes each element as it writes it; the text is the
+    /// array's `pretty()` exactly, for no element, one, and many of every kind.
+    @Test func aPrettyArrayWrittenElementByElementIsThePrettyArray() {
+        let elements: [JSON] = [
+            .object([("id", .string("a\"b\\c\n\u{2028}é")), ("tags", .array([.string("x"), .array([])])), ("none", .null)]),
+            .number(JSON.Number(text: "-1.5e3")!), .bool(false), .array([.object([]), .number(7)]), .string(""),
+        ]
+        for count in [0, 1, 2, elements.count] {
+            let some = Array(elements.prefix(count))
+            var made = 0
+            let text = JSON.prettyArray(some.indices) { index -> JSON in
+                made += 1
+                return some[index]
+            }
+            #expect(text == JSON.array(some).pretty(), "\(count) elements")
+            #expect(made == count)
+        }
+        #expect(JSON.prettyArray([Int]()) { .number($0) } == "[]")
+    }
+
     @Test func parsedTextSerialisesBackAsWritten() throws {
         let text = #"{"id":"a1","n":[1,-2.5,3e10],"o":{"k":null,"t":true,"f":false},"s":"tab\tquote\" slash/ \u00e9 \ud83d\ude00"}"#
         let value = try JSONParser.parse(text)

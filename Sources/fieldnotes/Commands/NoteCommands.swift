@@ -109,7 +109,7 @@ struct ListCommand: Command {
         let records = try store.list(try NoteVocabulary.recordFilter(query, arguments, store))
         if json {
             let names = try store.replicaNames()
-            context.out(JSON.array(records.map { RecordJSON.note($0, names: names) }).pretty())
+            context.out(JSON.prettyArray(records) { RecordJSON.note($0, names: names) })
             return
         }
         var table = Table("ID", "WHEN", "KIND", "AREA", "TITLE", "TAGS")
