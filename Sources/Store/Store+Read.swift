@@ -129,7 +129,8 @@ extension Store {
             let wanted = Dictionary(rows.enumerated().map { ($0.element.0, $0.offset) }, uniquingKeysWith: { first, _ in first })
             var ordered = [VisibleRecord?](repeating: nil, count: rows.count)
             guard rows.count > 512, Int64(rows.count) * 4 > highest else {
-                for (rid, record) in try records(rids: rows.map(\.0)) {
+                // The query has read each record's row: only fields and sets remain.
+                for (rid, record) in try records(rows: rows.map { RecordRow($0.0, $0.1, filter.type, $0.2) }) {
                     if let position = wanted[rid] { ordered[position] = record }
                 }
                 return ordered.compactMap { $0 }
