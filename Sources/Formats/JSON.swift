@@ -134,16 +134,36 @@ extension JSON {
     /// each element made and written in turn: a list of thousands of records
     /// never holds every record's tree at once.
     public static func prettyArray<S: Sequence>(_ elements: S, _ transform: (S.Element) throws -> JSON) rethrows -> String {
+        var text: [UInt8] = []
+        try prettyArray(elements, emit: { text += $0 }, transform)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `prettyArray`'s text as UTF-8, handed to `emit` in pieces of about
+    /// `chunkSize` bytes as it is made (the last one shorter), so a long
+    /// list is never held whole, as bytes or as a String.
+    public static func prettyArray<S: Sequence>(_ elements: S, chunkSize: Int = 1 << 16, emit: ([UInt8]) throws -> Void,
+                                                _ transform: (S.Element) throws -> JSON) rethrows {
         var out: [UInt8] = []
+        out.reserveCapacity(chunkSize + chunkSize / 4)
+        var first = true
         for element in elements {
-            out.append(out.isEmpty ? UInt8(ascii: "[") : UInt8(ascii: ","))
+            out.append(first ? UInt8(ascii: "[") : UInt8(ascii: ","))
+            first = false
             newline(&out, true, 1)
             try transform(element).write(to: &out, pretty: true, inlineWidth: 0, depth: 1)
+            if out.count >= chunkSize {
+                try emit(out)
+                out.removeAll(keepingCapacity: true)
+            }
         }
-        guard !out.isEmpty else { return "[]" }
-        newline(&out, true, 0)
-        out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
+        if first {
+            out += "[]".utf8
+        } else {
+            newline(&out, true, 0)
+            out.append(UInt8(ascii: "]"))
+        }
+        try emit(out)
     }
 
     /// Writes the text as UTF-8 bytes: appending to a byte array costs a

@@ -97,6 +97,21 @@ import Testing
         #expect(JSON.prettyArray([Int]()) { .number($0) } == "[]")
     }
 
+    /// In pieces, the same text: every piece but the last at least the
+    /// chunk size, and each ending between elements, so no character is cut.
+    @Test(arguments: [1, 16, 100, 1 << 16])
+    func aPrettyArrayInPiecesIsTheSameText(chunkSize: Int) {
+        let elements = (0..<40).map { index in JSON.object([("n", .number(index)), ("text", .string(String(repeating: "é😀\n", count: index % 7)))]) }
+        var pieces: [[UInt8]] = []
+        JSON.prettyArray(elements, chunkSize: chunkSize, emit: { pieces.append($0) }) { $0 }
+        #expect(String(decoding: pieces.flatMap { $0 }, as: UTF8.self) == JSON.array(elements).pretty())
+        #expect(pieces.dropLast().allSatisfy { $0.count >= chunkSize && $0.last == UInt8(ascii: "}") })
+        #expect(pieces.count == (chunkSize == 1 ? elements.count + 1 : pieces.count) && !pieces.isEmpty)
+        var empty: [[UInt8]] = []
+        JSON.prettyArray([JSON](), chunkSize: chunkSize, emit: { empty.append($0) }) { $0 }
+        #expect(empty == [Array("[]".utf8)])
+    }
+
     @Test func parsedTextSerialisesBackAsWritten() throws {
         let text = #"{"id":"a1","n":[1,-2.5,3e10],"o":{"k":null,"t":true,"f":false},"s":"tab\tquote\" slash/ \u00e9 \ud83d\ude00"}"#
         let value = try JSONParser.parse(text)
