@@ -252,6 +252,10 @@ extension Store {
             case 1: conditions.append("r.rid IN (\(sets[0].sql(&values)))")
             default: conditions.append("r.rid IN (\(sets.map { $0.sql(&values) }.joined(separator: " INTERSECT ")) ORDER BY 1)")
             }
+            // With a set of records to read, each is read by rid and its type
+            // checked in its row: `+` keeps SQLite from also looking each one up
+            // in `records_type`, a second seek per record for nothing.
+            if !sets.isEmpty { conditions[0] = "+r.type = ?" }
         }
 
         /// One condition as SQL on `r`, appending its values.
