@@ -130,18 +130,11 @@ extension JSON {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `JSON.array(elements.map(transform)).pretty()`, the same text, with
-    /// each element made and written in turn: a list of thousands of records
-    /// never holds every record's tree at once.
-    public static func prettyArray<S: Sequence>(_ elements: S, _ transform: (S.Element) throws -> JSON) rethrows -> String {
-        var text: [UInt8] = []
-        try prettyArray(elements, emit: { text += $0 }, transform)
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    /// `prettyArray`'s text as UTF-8, handed to `emit` in pieces of about
-    /// `chunkSize` bytes as it is made (the last one shorter), so a long
-    /// list is never held whole, as bytes or as a String.
+    /// `JSON.array(elements.map(transform)).pretty()` as UTF-8, the same
+    /// text, with each element made and written in turn and the text handed
+    /// to `emit` in pieces of about `chunkSize` bytes (the last one shorter),
+    /// each ending between elements: a list of thousands of records never
+    /// holds every record's tree, nor the whole text, at once.
     public static func prettyArray<S: Sequence>(_ elements: S, chunkSize: Int = 1 << 16, emit: ([UInt8]) throws -> Void,
                                                 _ transform: (S.Element) throws -> JSON) rethrows {
         var out: [UInt8] = []

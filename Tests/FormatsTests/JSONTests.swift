@@ -87,14 +87,14 @@ import Testing
         for count in [0, 1, 2, elements.count] {
             let some = Array(elements.prefix(count))
             var made = 0
-            let text = JSON.prettyArray(some.indices) { index -> JSON in
+            var text: [UInt8] = []
+            JSON.prettyArray(some.indices, emit: { text += $0 }) { index -> JSON in
                 made += 1
                 return some[index]
             }
-            #expect(text == JSON.array(some).pretty(), "\(count) elements")
+            #expect(String(decoding: text, as: UTF8.self) == JSON.array(some).pretty(), "\(count) elements")
             #expect(made == count)
         }
-        #expect(JSON.prettyArray([Int]()) { .number($0) } == "[]")
     }
 
     /// In pieces, the same text: every piece but the last at least the
@@ -106,7 +106,8 @@ import Testing
         JSON.prettyArray(elements, chunkSize: chunkSize, emit: { pieces.append($0) }) { $0 }
         #expect(String(decoding: pieces.flatMap { $0 }, as: UTF8.self) == JSON.array(elements).pretty())
         #expect(pieces.dropLast().allSatisfy { $0.count >= chunkSize && $0.last == UInt8(ascii: "}") })
-        #expect(pieces.count == (chunkSize == 1 ? elements.count + 1 : pieces.count) && !pieces.isEmpty)
+        if chunkSize == 1 { #expect(pieces.count == elements.count + 1, "each element, then the closing bracket") }
+        if chunkSize == 1 << 16 { #expect(pieces.count == 1, "a short list in one piece") }
         var empty: [[UInt8]] = []
         JSON.prettyArray([JSON](), chunkSize: chunkSize, emit: { empty.append($0) }) { $0 }
         #expect(empty == [Array("[]".utf8)])
