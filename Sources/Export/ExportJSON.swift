@@ -107,12 +107,12 @@ public enum ExportJSON {
 enum NDJSONExport {
     static func bytes(_ data: ExportDataset) -> [UInt8] {
         let names = data.names
-        var out = ""
+        var out: [UInt8] = []
         // Room for the notes' text and their JSON around it, so the text is not copied as it grows.
         out.reserveCapacity(data.notes.count * 512)
         func line(_ json: JSON) {
             json.serialize(into: &out)
-            out += "\n"
+            out.append(UInt8(ascii: "\n"))
         }
         let themes = data.tree.ordered.compactMap { data.tree.themes[$0.id] }
         for record in data.notes { line(ExportJSON.record(record, names: names)) }
@@ -127,6 +127,6 @@ enum NDJSONExport {
         }
         for row in data.noteThemes { line(ExportJSON.noteTheme(row)) }
         for record in data.cases { line(ExportJSON.caseRecord(record, attributes: data.attributeValues(record), names: names)) }
-        return Array(out.utf8)
+        return out
     }
 }

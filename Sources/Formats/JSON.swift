@@ -115,14 +115,14 @@ extension JSON {
 extension JSON {
     /// Compact JSON text (RFC 8259): no white space between tokens.
     public func serialized() -> String {
-        var out = ""
-        write(to: &out, indent: nil, inlineWidth: 0, depth: 0)
-        return out
+        var out: [UInt8] = []
+        write(to: &out, pretty: false, inlineWidth: 0, depth: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `serialized()`'s text to `out`, with no string of its own made first.
-    public func serialize(into out: inout String) {
-        write(to: &out, indent: nil, inlineWidth: 0, depth: 0)
+    /// Appends `serialized()`'s text to `out` as UTF-8, with no string of its own made first.
+    public func serialize(into out: inout [UInt8]) {
+        write(to: &out, pretty: false, inlineWidth: 0, depth: 0)
     }
 
     /// Indented JSON text for people: two spaces a level, `": "` after a key.
@@ -130,50 +130,83 @@ extension JSON {
     /// most `inlineWidth` characters stays on one line; with the default 0,
     /// every non-empty one is broken over lines.
     public func pretty(inlineWidth: Int = 0) -> String {
-        var out = ""
-        write(to: &out, indent: "  ", inlineWidth: inlineWidth, depth: 0)
-        return out
+        var out: [UInt8] = []
+        write(to: &out, pretty: true, inlineWidth: inlineWidth, depth: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, indent: String?, inlineWidth: Int, depth: Int) {
-        if indent != nil, inlineWidth > 0, let line = oneLine(within: inlineWidth) {
-            out += line
+    /// `JSON.array(elements.map(transform)).pretty()` as UTF-8, the same
+    /// text, with each element made and written in turn and the text handed
+    /// to `emit` in pieces of about `chunkSize` bytes (the last one shorter),
+    /// each ending between elements: a list of thousands of records never
+    /// holds every record's tree, nor the whole text, at once.
+    public static func prettyArray<S: Sequence>(_ elements: S, chunkSize: Int = 1 << 16, emit: ([UInt8]) throws -> Void,
+                                                _ transform: (S.Element) throws -> JSON) rethrows {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunkSize + chunkSize / 4)
+        var first = true
+        for element in elements {
+            out.append(first ? UInt8(ascii: "[") : UInt8(ascii: ","))
+            first = false
+            newline(&out, true, 1)
+            try transform(element).write(to: &out, pretty: true, inlineWidth: 0, depth: 1)
+            if out.count >= chunkSize {
+                try emit(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        if first {
+            out += "[]".utf8
+        } else {
+            newline(&out, true, 0)
+            out.append(UInt8(ascii: "]"))
+        }
+        try emit(out)
+    }
+
+    /// Writes the text as UTF-8 bytes: appending to a byte array costs a
+    /// copy, where appending to a String also updated its counts and flags
+    /// on every call (most of `list --format json`'s time in writing).
+    private func write(to out: inout [UInt8], pretty: Bool, inlineWidth: Int, depth: Int) {
+        if pretty, inlineWidth > 0, let line = oneLine(within: inlineWidth) {
+            out += line.utf8
             return
         }
         switch self {
-        case .null: out += "null"
-        case .bool(let bool): out += bool ? "true" : "false"
-        case .number(let number): out += number.text
+        case .null: out += "null".utf8
+        case .bool(let bool): out += (bool ? "true" : "false").utf8
+        case .number(let number): out += number.text.utf8
         case .string(let string): JSON.quote(string, into: &out)
         case .array(let items):
-            guard !items.isEmpty else { out += "[]"; return }
-            out += "["
+            guard !items.isEmpty else { out += "[]".utf8; return }
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                JSON.newline(&out, indent, depth + 1)
-                item.write(to: &out, indent: indent, inlineWidth: inlineWidth, depth: depth + 1)
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.newline(&out, pretty, depth + 1)
+                item.write(to: &out, pretty: pretty, inlineWidth: inlineWidth, depth: depth + 1)
             }
-            JSON.newline(&out, indent, depth)
-            out += "]"
+            JSON.newline(&out, pretty, depth)
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else { out += "{}"; return }
-            out += "{"
+            guard !members.isEmpty else { out += "{}".utf8; return }
+            out.append(UInt8(ascii: "{"))
             for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out += "," }
-                JSON.newline(&out, indent, depth + 1)
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.newline(&out, pretty, depth + 1)
                 JSON.quote(key, into: &out)
-                out += indent == nil ? ":" : ": "
-                value.write(to: &out, indent: indent, inlineWidth: inlineWidth, depth: depth + 1)
+                out += (pretty ? ": " : ":").utf8
+                value.write(to: &out, pretty: pretty, inlineWidth: inlineWidth, depth: depth + 1)
             }
-            JSON.newline(&out, indent, depth)
-            out += "}"
+            JSON.newline(&out, pretty, depth)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func newline(_ out: inout String, _ indent: String?, _ depth: Int) {
-        guard let indent else { return }
-        out += "\n"
-        for _ in 0..<depth { out += indent }
+    /// A line break and two spaces a level, when pretty.
+    private static func newline(_ out: inout [UInt8], _ pretty: Bool, _ depth: Int) {
+        guard pretty else { return }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
     }
 
     /// The value on one line with `", "` and `": "` between tokens, or nil
@@ -199,7 +232,7 @@ extension JSON {
                 }
                 out += "}"
             default:
-                value.write(to: &out, indent: nil, inlineWidth: 0, depth: 0)
+                out += value.serialized()
             }
             return out.count <= limit
         }
@@ -215,9 +248,6 @@ extension JSON {
         return "\(number)"
     }
 
-    /// `string` as a JSON string: `"` and `\` escaped, the C0 controls as
-    /// `\n`, `\r`, `\t` or `\u00XX`, and U+2028 and U+2029 as `\u2028` and
-    /// `\u2029` so the text is also safe inside JavaScript.
     /// Whether `string` holds a byte below 0x20, `"`, `\\`, or U+2028 or U+2029.
     /// Other text starting E2 80 (`…`, `–`, `’`) is written as it is.
     static func needsEscape(_ string: String) -> Bool {
@@ -230,28 +260,38 @@ extension JSON {
         return false
     }
 
+    /// `string` as a JSON string: `"` and `\` escaped, the C0 controls as
+    /// `\n`, `\r`, `\t` or `\u00XX`, and U+2028 and U+2029 as `\u2028` and
+    /// `\u2029` so the text is also safe inside JavaScript.
     public static func quote(_ string: String, into out: inout String) {
-        out += "\""
+        var bytes: [UInt8] = []
+        quote(string, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `quote(_:into:)` as UTF-8 bytes.
+    static func quote(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         // Most text needs no escape: no byte below 0x20, no `"` or `\\`, and no
         // U+2028 or U+2029 (E2 80 A8, E2 80 A9): it is appended whole.
-        if !needsEscape(string) {
-            out += string
-            out += "\""
+        guard needsEscape(string) else {
+            out.append(contentsOf: string.utf8)
+            out.append(UInt8(ascii: "\""))
             return
         }
         for scalar in string.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+            case "\"": out += #"\""#.utf8
+            case "\\": out += #"\\"#.utf8
+            case "\n": out += #"\n"#.utf8
+            case "\r": out += #"\r"#.utf8
+            case "\t": out += #"\t"#.utf8
             case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
                 let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+                out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+            default: out += String(scalar).utf8
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

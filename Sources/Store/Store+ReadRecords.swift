@@ -5,17 +5,22 @@ import SQLite
 /// members), each in primary-key order, merged in one pass, instead of two
 /// lookups per record.
 extension Store {
-    /// The visible records whose rids are in `rids` (any order, repeats
-    /// allowed), in rid order, with their rids. Records whose create is not
-    /// held are left out.
-    func records(rids: [Int64]) throws -> [(rid: Int64, record: VisibleRecord)] {
-        guard !rids.isEmpty else { return [] }
+    /// A `records` row: what a record is, before its fields and sets are read.
+    typealias RecordRow = (rid: Int64, id: String, type: String, erased: Bool)
+
+    /// The visible records of `rows`, records rows the caller has read (in
+    /// any order, repeats allowed), in rid order, with their rids.
+    func records(rows: [RecordRow]) throws -> [(rid: Int64, record: VisibleRecord)] {
+        guard !rows.isEmpty else { return [] }
+        var unique: [RecordRow] = []
+        unique.reserveCapacity(rows.count)
+        for row in rows.sorted(by: { $0.rid < $1.rid }) where unique.last?.rid != row.rid { unique.append(row) }
         // One bound JSON array, however many: no limit on variables to meet.
         // SQLite puts the list in a sorted index and walks it in order, so
-        // every query below comes out in primary-key order with no sort.
-        let list: [SQLValue] = [.text("[" + Set(rids).sorted().map(String.init).joined(separator: ",") + "]")]
+        // both queries below come out in primary-key order with no sort.
+        let list: [SQLValue] = [.text("[" + unique.map { String($0.rid) }.joined(separator: ",") + "]")]
         return try readRecords(
-            records: statement("SELECT rid, id, type, erased FROM records WHERE rid IN (SELECT value FROM json_each(?)) AND type IS NOT NULL ORDER BY rid"),
+            rows: unique,
             heads: statement("SELECT record, field, origin, seq, ts, value FROM heads WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, field"),
             members: statement("SELECT record, name, element FROM members WHERE record IN (SELECT value FROM json_each(?)) ORDER BY record, name"),
             values: list)
@@ -23,22 +28,24 @@ extension Store {
 
     /// The visible records with rid in `range`, in rid order, with their rids.
     func records(inRange range: ClosedRange<Int64>) throws -> [(rid: Int64, record: VisibleRecord)] {
-        try readRecords(
-            records: statement("SELECT rid, id, type, erased FROM records WHERE rid BETWEEN ? AND ? AND type IS NOT NULL ORDER BY rid"),
+        let values: [SQLValue] = [.integer(range.lowerBound), .integer(range.upperBound)]
+        let rows = try statement("SELECT rid, id, type, erased FROM records WHERE rid BETWEEN ? AND ? AND type IS NOT NULL ORDER BY rid")
+            .query(values) { RecordRow($0.int64(0), $0.text(1), $0.text(2), $0.int64(3) != 0) }
+        return try readRecords(
+            rows: rows,
             heads: statement("SELECT record, field, origin, seq, ts, value FROM heads WHERE record BETWEEN ? AND ? ORDER BY record, field"),
             members: statement("SELECT record, name, element FROM members WHERE record BETWEEN ? AND ? ORDER BY record, name"),
-            values: [.integer(range.lowerBound), .integer(range.upperBound)])
+            values: values)
     }
 
-    /// Runs the three queries (each taking `values`) and builds the records.
-    /// `records` gives (rid, id, type, erased) in rid order; `heads` and
-    /// `members` give their rows in primary-key order (record, then name), so
-    /// each row's record is found by walking forward, and each record's fields
-    /// and sets arrive grouped and in byte order of their names, as
+    /// Runs the two queries (each taking `values`) and builds the records of
+    /// `rows`, which are in rid order. `heads` and `members` give their rows
+    /// in primary-key order (record, then name), so each row's record is
+    /// found by walking forward, and each record's fields and sets arrive
+    /// grouped and in byte order of their names, as
     /// `VisibleRecord(orderedFields:orderedSets:)` takes them.
-    private func readRecords(records: Statement, heads: Statement, members: Statement,
+    private func readRecords(rows: [RecordRow], heads: Statement, members: Statement,
                              values: [SQLValue]) throws -> [(rid: Int64, record: VisibleRecord)] {
-        let rows = try records.query(values) { ($0.int64(0), $0.text(1), $0.text(2), $0.int64(3) != 0) }
         var fields = [[(name: String, heads: [FieldHead])]](repeating: [], count: rows.count)
         var sets = [[(name: String, elements: [Value])]](repeating: [], count: rows.count)
         var names = Names()

@@ -77,6 +77,42 @@ import Testing
         #expect(JSON.array([.object([])]).pretty() == "[\n  {}\n]")
     }
 
+    /// `prettyArray` makes each element as it writes it; the text is the
+    /// array's `pretty()` exactly, for no element, one, and many of every kind.
+    @Test func aPrettyArrayWrittenElementByElementIsThePrettyArray() {
+        let elements: [JSON] = [
+            .object([("id", .string("a\"b\\c\n\u{2028}é")), ("tags", .array([.string("x"), .array([])])), ("none", .null)]),
+            .number(JSON.Number(text: "-1.5e3")!), .bool(false), .array([.object([]), .number(7)]), .string(""),
+        ]
+        for count in [0, 1, 2, elements.count] {
+            let some = Array(elements.prefix(count))
+            var made = 0
+            var text: [UInt8] = []
+            JSON.prettyArray(some.indices, emit: { text += $0 }) { index -> JSON in
+                made += 1
+                return some[index]
+            }
+            #expect(String(decoding: text, as: UTF8.self) == JSON.array(some).pretty(), "\(count) elements")
+            #expect(made == count)
+        }
+    }
+
+    /// In pieces, the same text: every piece but the last at least the
+    /// chunk size, and each ending between elements, so no character is cut.
+    @Test(arguments: [1, 16, 100, 1 << 16])
+    func aPrettyArrayInPiecesIsTheSameText(chunkSize: Int) {
+        let elements = (0..<40).map { index in JSON.object([("n", .number(index)), ("text", .string(String(repeating: "é😀\n", count: index % 7)))]) }
+        var pieces: [[UInt8]] = []
+        JSON.prettyArray(elements, chunkSize: chunkSize, emit: { pieces.append($0) }) { $0 }
+        #expect(String(decoding: pieces.flatMap { $0 }, as: UTF8.self) == JSON.array(elements).pretty())
+        #expect(pieces.dropLast().allSatisfy { $0.count >= chunkSize && $0.last == UInt8(ascii: "}") })
+        if chunkSize == 1 { #expect(pieces.count == elements.count + 1, "each element, then the closing bracket") }
+        if chunkSize == 1 << 16 { #expect(pieces.count == 1, "a short list in one piece") }
+        var empty: [[UInt8]] = []
+        JSON.prettyArray([JSON](), chunkSize: chunkSize, emit: { empty.append($0) }) { $0 }
+        #expect(empty == [Array("[]".utf8)])
+    }
+
     @Test func parsedTextSerialisesBackAsWritten() throws {
         let text = #"{"id":"a1","n":[1,-2.5,3e10],"o":{"k":null,"t":true,"f":false},"s":"tab\tquote\" slash/ \u00e9 \ud83d\ude00"}"#
         let value = try JSONParser.parse(text)

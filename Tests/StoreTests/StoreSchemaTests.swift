@@ -134,7 +134,7 @@ import Testing
             }
             let store = try Store.open(at: path)
             let database = try Database(path: path, mode: .readOnly)
-            #expect(try database.userVersion == 7)
+            #expect(try database.userVersion == 8)
             let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
             #expect(indexSQL?.contains("NOT IN ('title', 'body'") == true, "\(String(describing: indexSQL))")
             var byArea = RecordFilter(type: "note")
@@ -179,7 +179,7 @@ import Testing
             }
             let store = try Store.open(at: path)
             let database = try Database(path: path, mode: .readOnly)
-            #expect(try database.userVersion == 7)
+            #expect(try database.userVersion == 8)
             let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
             #expect(indexSQL?.contains("NOT IN ('title', 'body', 'occurred_at')") == true, "\(String(describing: indexSQL))")
             let areas = try database.first("""
@@ -209,6 +209,53 @@ import Testing
             #expect(try store.apply(made) == made.count)
             #expect(Set(try store.list(byArea).map(\.id)) == [late, third])
             #expect(try store.record(third)?.value("occurred_at") == .text("2026-05-02T09:00:00Z"))
+        }
+    }
+
+    /// Schema 8 puts `wins` in the shown-value index, so notes are found by
+    /// a field's value from the index alone: a version 7 store opens, gets
+    /// the wider index, reads an area's notes from it without looking each
+    /// head up, and lists by area and tag (the sets intersected) as before.
+    @Test func aVersion7StoreGetsTheCoveringShownValueIndexAndListsTheSameNotes() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory + "/v7.fieldnotes"
+            var made: [(id: RecordID, area: String, tags: [String])] = []
+            do {
+                let store = try Store.create(at: path, name: "v7")
+                for (index, (area, tags)) in [("Heneage", ["bus"]), ("Heneage", ["bus", "money"]), ("Park", ["bus"]), ("Heneage", ["money"])].enumerated() {
+                    let id = try Store.newRecordID()
+                    try store.commit([.create(id, type: "note"), .assign(id, field: "area", value: .text(area)),
+                                      .assign(id, field: "occurred_at", value: .text("2026-03-0\(4 - index)T10:00:00Z"))]
+                                     + tags.map { .add(id, set: Note.tagSet, element: .text($0)) })
+                    made.append((id, area, tags))
+                }
+            }
+            do {
+                // What a version 7 store held: the index without `wins`.
+                let database = try Database(path: path)
+                try database.execute("""
+                    DROP INDEX heads_shown;
+                    CREATE INDEX heads_shown ON heads(field, value) WHERE wins = 1 AND field NOT IN ('title', 'body', 'occurred_at');
+                    PRAGMA user_version = 7;
+                    """)
+            }
+            let store = try Store.open(at: path)
+            let database = try Database(path: path, mode: .readOnly)
+            #expect(try database.userVersion == 8)
+            let indexSQL = try database.first("SELECT sql FROM sqlite_master WHERE name = 'heads_shown'") { $0.text(0) }
+            #expect(indexSQL?.contains("heads(field, value, wins)") == true, "\(String(describing: indexSQL))")
+            let plan = try database.prepare("""
+                EXPLAIN QUERY PLAN SELECT record FROM heads WHERE field = ? AND wins = 1 AND value = ? AND field NOT IN ('title', 'body', 'occurred_at')
+                """).query([.text("area"), .text("Heneage")]) { $0.text(3) }
+            #expect(plan.contains { $0.contains("COVERING INDEX heads_shown") }, "an area's notes are read from the index alone: \(plan)")
+
+            var filter = RecordFilter(type: "note")
+            filter.rangeField = "occurred_at"
+            filter.conditions = [.fieldIn("area", [.text("Heneage")]), .element(Note.tagSet, .text("bus"))]
+            // Both Heneage notes tagged bus, by date: the second was made with the earlier date.
+            #expect(try store.list(filter).map(\.id) == [made[1].id, made[0].id])
+            filter.conditions.append(.anyElement(Note.tagSet, [.text("money"), .text("caring")]))
+            #expect(try store.list(filter).map(\.id) == [made[1].id])
         }
     }
 }

@@ -109,7 +109,9 @@ struct ListCommand: Command {
         let records = try store.list(try NoteVocabulary.recordFilter(query, arguments, store))
         if json {
             let names = try store.replicaNames()
-            context.out(JSON.array(records.map { RecordJSON.note($0, names: names) }).pretty())
+            // Written in pieces as it is made: 2,000 notes are over a megabyte of text.
+            JSON.prettyArray(records, emit: context.out(bytes:)) { RecordJSON.note($0, names: names) }
+            context.out("")
             return
         }
         var table = Table("ID", "WHEN", "KIND", "AREA", "TITLE", "TAGS")
