@@ -16,6 +16,15 @@ public struct HTMLReport {
     let data: ExportDataset
     let title: String
     let minCount: Int
+    /// Each note's row in the area tables (`area(_:_:)`), in `data.notes` order:
+    /// found once, for the sections that all group notes by area.
+    let noteAreas: [String]
+    /// The rows: every known area (the wards and the team's areas, as
+    /// the vocabulary orders them), then the notes' other areas and the
+    /// notes with none, if there are any.
+    let areas: [String]
+    /// The area × theme matrix of the headline and the coverage section.
+    let matrix: Matrix
 
     /// The NHS's usual small-number threshold.
     public static let defaultMinCount = 5
@@ -25,6 +34,12 @@ public struct HTMLReport {
         let given = title?.trimmingSpaces ?? ""
         self.title = given.isEmpty ? "Fieldnotes evidence report" : given
         self.minCount = max(1, minCount)
+        let noteAreas = data.notes.map { HTMLReport.area($0, data.areas) }
+        let present = Set(noteAreas)
+        let areas = data.areas.known.map(\.name) + [HTMLReport.otherAreas, HTMLReport.noArea].filter(present.contains)
+        self.noteAreas = noteAreas
+        self.areas = areas
+        self.matrix = HTMLReport.matrix(data, noteAreas: noteAreas, areas: areas)
     }
 
     var bytes: [UInt8] { Array(render().utf8) }
@@ -82,7 +97,7 @@ public struct HTMLReport {
         let cards: [(String, Int, String)] = [
             ("Notes", data.notes.count, data.withheld.isEmpty ? "in scope" : "in scope; \(data.withheld.count) without text (consent)"),
             ("Participants", participants, "distinct pseudonyms"),
-            ("Areas", Set(data.notes.compactMap { data.areas.area(of: $0)?.name }).count, "of the \(data.areas.known.count) known areas have notes"),
+            ("Areas", Set(noteAreas.filter(HTMLReport.isKnownArea)).count, "of the \(data.areas.known.count) known areas have notes"),
             ("Themes", data.themes.count, "in the codebook"),
             ("Agreed insights", agreed, "of \(data.insights.count) insights"),
             ("Decisions", data.decisions.count, "followed the evidence: \(followed)"),
@@ -127,19 +142,13 @@ public struct HTMLReport {
     static let noArea = Coverage.noAreaRow
     static let otherAreas = Coverage.otherAreasRow
 
-    /// The rows: every known area (the wards and the team's areas, as
-    /// `fieldnotes coverage` shows them), then notes outside the vocabulary,
-    /// then notes with no area, when there are any.
-    var areas: [String] {
-        let present = Set(data.notes.map { area($0) })
-        return data.areas.known.map(\.name) + [HTMLReport.otherAreas, HTMLReport.noArea].filter(present.contains)
-    }
-
     /// Whether a row is a known area (only those can be gaps: the other rows gather what the vocabulary does not know).
-    func isKnownArea(_ row: String) -> Bool { row != HTMLReport.otherAreas && row != HTMLReport.noArea }
+    static func isKnownArea(_ row: String) -> Bool { row != HTMLReport.otherAreas && row != HTMLReport.noArea }
 
-    func area(_ note: VisibleRecord) -> String {
-        if let known = data.areas.area(of: note) { return known.name }
+    /// The row a note counts in: its known area, else the other areas, else no area.
+
+    static func area(_ note: VisibleRecord, _ vocabulary: Areas) -> String {
+        if let known = vocabulary.area(of: note) { return known.name }
         guard let area = note.value("area")?.text?.trimmingSpaces, !area.isEmpty else { return HTMLReport.noArea }
         return HTMLReport.otherAreas
     }
@@ -167,9 +176,8 @@ public struct HTMLReport {
         var cells: Int { knownAreas.count * themes.count }
     }
 
-    var matrix: Matrix {
+    static func matrix(_ data: ExportDataset, noteAreas: [String], areas: [String]) -> Matrix {
         let themes = data.tree.ordered
-        let areas = self.areas
         var notes: [String: [Int]] = [:]
         var people: [String: [Set<String>]] = [:]
         var totals: [String: Int] = [:]
@@ -177,8 +185,7 @@ public struct HTMLReport {
             notes[area] = Array(repeating: 0, count: themes.count)
             people[area] = Array(repeating: [], count: themes.count)
         }
-        for note in data.notes {
-            let area = area(note)
+        for (note, area) in zip(data.notes, noteAreas) {
             totals[area, default: 0] += 1
             for (index, theme) in themes.enumerated() where data.codes(note.id, theme.id) {
                 notes[area]?[index] += 1
@@ -198,7 +205,6 @@ public struct HTMLReport {
 
     /// The page's first words about gaps: how many area–theme pairs have no evidence, and which.
     func gapHeadline() -> String {
-        let matrix = self.matrix
         guard !matrix.themes.isEmpty, !matrix.areas.isEmpty else { return "" }
         let gaps = matrix.gaps
         guard !gaps.isEmpty else {
@@ -213,7 +219,6 @@ public struct HTMLReport {
 
     func coverage() -> String {
         var out = "<section id=\"coverage\">\n<h2>Where the evidence is thin</h2>\n"
-        let matrix = self.matrix
         let themes = matrix.themes
         guard !themes.isEmpty else { return out + "<p class=\"empty\">The codebook has no themes yet, so notes cannot be matched to themes.</p>\n</section>\n\n" }
         guard !data.notes.isEmpty else { return out + "<p class=\"empty\">No notes in scope, so every area and theme is a gap.</p>\n</section>\n\n" }
@@ -255,7 +260,7 @@ public struct HTMLReport {
             out += "<tr><th scope=\"row\">\(e(area))</th>"
             for index in columns {
                 let notes = (matrix.notes[area] ?? [])[index], people = (matrix.people[area] ?? [])[index]
-                if notes == 0 && isKnownArea(area) {
+                if notes == 0 && HTMLReport.isKnownArea(area) {
                     out += "<td class=\"num gap\">0 <span class=\"flag\">gap</span></td>"
                 } else if notes == 0 {
                     out += "<td class=\"num\">0</td>"
@@ -280,14 +285,10 @@ public struct HTMLReport {
         let names = ["ucla3", "ons_lonely"]
         // Per area (and "" for all), per measure, per person: the latest score.
         var latest: [String: [String: [String: (when: String, value: Double)]]] = [:]
-        for note in data.notes {
+        for (note, noteArea) in zip(data.notes, noteAreas) {
             let when = note.value("occurred_at")?.text ?? ""
             let person = HTMLReport.person(note)
-            // The note's area, found once (for its first score).
-            var place: String?
             for measure in Note.measures(of: note) where names.contains(measure.name) {
-                let noteArea = place ?? area(note)
-                place = noteArea
                 for key in [noteArea, ""] {
                     if let held = latest[key]?[measure.name]?[person], held.when > when { continue }
                     latest[key, default: [:]][measure.name, default: [:]][person] = (when, measure.value)
