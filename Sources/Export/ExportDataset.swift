@@ -172,7 +172,7 @@ struct ExportDataset {
                         // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
                         let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
                             ? remembered(text, in: &knownPseudonyms) { IdentifierScanner.matches(in: $0, type: record.type, field: field.name) }
-                            : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &known, IdentifierScanner.matches(in:)) : []
+                            : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &known, IdentifierScanner.candidateMatches(in:)) : []
                         for match in found {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
                         }
@@ -181,7 +181,7 @@ struct ExportDataset {
                 for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
                     for element in set.elements {
                         guard let text = element.text, IdentifierScanner.mayHoldIdentifier(text) else { continue }
-                        for match in remembered(text, in: &known, IdentifierScanner.matches(in:)) {
+                        for match in remembered(text, in: &known, IdentifierScanner.candidateMatches(in:)) {
                             hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
                         }
                     }

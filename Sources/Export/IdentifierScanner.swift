@@ -41,8 +41,14 @@ public enum IdentifierScanner {
     /// Every identifier in `text`, in order, none overlapping. Where two overlap,
     /// the one starting first is kept (the longer, if they start together).
     public static func matches(in text: String) -> [Match] {
+        mayHoldIdentifier(text) ? candidateMatches(in: text) : []
+    }
+
+    /// `matches(in:)` for text `mayHoldIdentifier` has let through: a caller
+    /// that asks the pre-filter first (`ExportDataset.scan`) does not pay for it twice.
+    static func candidateMatches(in text: String) -> [Match] {
         // Fewer than 5 bytes are fewer than 5 scalars: too short for any identifier.
-        guard text.utf8.count >= 5, mayHoldIdentifier(text) else { return [] }
+        guard text.utf8.count >= 5 else { return [] }
         let codes = fold(text)
         guard codes.count >= 5 else { return [] }
         return resolve(found(in: codes, everyRule: false))
