@@ -91,6 +91,8 @@ struct DeviceSession {
     }
     private(set) var state = State.checkHub
     private var pending: [Action] = []
+    /// Whether this session applied the hub's batches as a catch-up.
+    private(set) var caughtUp = false
     /// The Vector this device sent.
     private var stated = SyncVector()
     /// The protocol version the hub's Welcome selected.
@@ -200,6 +202,13 @@ struct DeviceSession {
                 return
             }
             for origin in divergent where origin != replica && !report.divergentOrigins.contains(origin) { report.divergentOrigins.append(origin) }
+            // Much to receive (a new or restored laptop): the store's value
+            // indexes wait until the hub's Done (`Store+CatchUp.swift`).
+            let held = try store.versionVector()
+            if Store.isCatchUp(coming: theirs.vector.missing(from: held).reduce(UInt64(0)) { $0 + $1.count }, held: held.total) {
+                try store.deferValueIndexes()
+                caughtUp = true
+            }
             state = .syncing(.receiving(batches: 0, theirs: theirs, hubReplica: hubReplica))
         case .syncing(.receiving(let batches, let theirs, let hubReplica)):
             try receiveFromHub(message, batches: batches, theirs: theirs, hubReplica: hubReplica)
@@ -233,6 +242,7 @@ struct DeviceSession {
             guard doneBatches == batches else {
                 throw SyncError("the hub's Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
             }
+            try store.finishCatchUp()
             // Phase 2: we send what the hub lacks of this session's origin, a
             // bounded window of batches in flight. After a re-issue that is
             // nothing: our own changes now go under the new id, next session.

@@ -161,6 +161,9 @@ public struct DeviceSync {
         }
         let started = MonotonicClock.nowMillis()
         var report = SyncReport()
+        // A catch-up cut off (here or by an earlier sync) gets its indexes before this sync ends.
+        try store.finishCatchUp()
+        defer { _ = try? store.finishCatchUp() }
         // A fork takes at most three sessions; each replaced over-limit value
         // from an older version takes one more, and there are finitely many.
         var forkSessions = 0

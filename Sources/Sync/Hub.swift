@@ -54,7 +54,8 @@ public final class Hub: Sendable {
     /// the hub's key pair `identity` (`KeyFile`).
     public init(storePath: String, listen endpoint: Endpoint, identity: Identity, settings: Settings = Settings(),
                 log: @escaping @Sendable (String) -> Void) throws {
-        _ = try Store.open(at: storePath)
+        // A catch-up a stopped hub left unfinished gets its indexes now.
+        try Store.open(at: storePath).finishCatchUp()
         do {
             context = try TLSContext.server(identity: identity)
         } catch let error as TLSError {
@@ -186,11 +187,16 @@ public final class Hub: Sendable {
             registry.remove(ticket)
             channel?.close()
             connection.close()
+            do {
+                try session?.finishCatchUp()
+            } catch {
+                log("hub: cannot build the value indexes after a catch-up (they are built when the hub starts again): \(Hub.printable(String(describing: error)))")
+            }
             if let session, let device = session.device, session.authenticated {
                 try? session.store?.recordSession(device: device, operationsReceived: session.received)
             }
             log("hub: device=\(Hub.printable(session?.device ?? "-")) peer=\(connection.peer) in=\(session?.received ?? 0) out=\(session?.sent ?? 0) "
-                + "bytes_in=\(channel?.wireBytesIn ?? 0) bytes_out=\(channel?.wireBytesOut ?? 0) ms=\(MonotonicClock.nowMillis() - started) outcome=\(Hub.printable(outcome))")
+                + "bytes_in=\(channel?.wireBytesIn ?? 0) bytes_out=\(channel?.wireBytesOut ?? 0) ms=\(MonotonicClock.nowMillis() - started)\(session?.caughtUp == true ? " catch_up=yes" : "") outcome=\(Hub.printable(outcome))")
         }
         let handshakeDeadline = started + Int64(settings.handshakeTimeout * 1000)
         switch connection.peekFirstByte(timeout: settings.handshakeTimeout) {

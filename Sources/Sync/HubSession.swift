@@ -97,6 +97,14 @@ struct HubSession {
     private(set) var store: (any SessionStore)?
     private(set) var received = 0
     private(set) var sent = 0
+    /// Set once the device's batches turn out to be a catch-up for the
+    /// hub's store (`Store+CatchUp.swift`): its value indexes are built
+    /// again at the device's Done, or when the session ends (`Hub.serve`).
+    private(set) var caughtUp = false
+    /// Whether the value indexes still wait for `finishCatchUp()`.
+    private var indexesDeferred = false
+    /// Operations the hub's store held when the device began sending.
+    private var heldBeforeReceiving: UInt64 = 0
     private(set) var outcome = "ok"
     /// The replica id the Welcome named.
     private(set) var welcomedReplica = ReplicaID(high: 0, low: 0)
@@ -136,6 +144,7 @@ struct HubSession {
             // Phase 2: accept the device's own operations, with no gap.
             var held: [ReplicaID: UInt64] = [hello.replica: ours[hello.replica]]
             if let restoredOwn { held[restoredOwn.origin] = ours[restoredOwn.origin] }
+            heldBeforeReceiving = ours.total
             state = .syncing(.receiving(held: held, batches: 0, hello: hello, acknowledged: false))
             return .send([.done(batches: sender.batchesSent, operations: UInt64(sent))])
         case .syncing(.receiving(let held, let batches, let hello, let acknowledged)):
@@ -368,16 +377,32 @@ struct HubSession {
             var held = held
             held[batch.origin] = max(heldOfOrigin, batch.lastSeq)
             received += applied
+            // The device states no count of what it sends: once this session
+            // has brought as much as the store held, the rest is a catch-up.
+            if !caughtUp, Store.isCatchUp(coming: UInt64(received), held: heldBeforeReceiving) {
+                try host.write { try store.deferValueIndexes() }
+                caughtUp = true
+                indexesDeferred = true
+            }
             pending.append(.send([.ack(batchID: batchID, applied: UInt64(applied))]))
             state = .syncing(.receiving(held: held, batches: batchID, hello: hello, acknowledged: true))
         case .done(let doneBatches, _):
             guard doneBatches == batches else {
                 throw SyncError("Done counts \(doneBatches) batches, \(batches) arrived", code: .protocolViolation)
             }
+            try finishCatchUp()
             state = .closed
         case let other:
             throw SyncError("unexpected \(other.type) while receiving operations", code: .protocolViolation)
         }
+    }
+
+    /// Builds the value indexes a catch-up left out: at the device's Done,
+    /// or (the hub calls it) when the session ends without one.
+    mutating func finishCatchUp() throws {
+        guard indexesDeferred, let store else { return }
+        indexesDeferred = false
+        try host.write { _ = try store.finishCatchUp() }
     }
 
     /// Compares the device's stated history with the hub's (SPEC §7.7) and

@@ -31,6 +31,13 @@ protocol SessionStore: AnyObject {
     func checkSchema(_ operations: [Operation]) throws
     func apply(_ operations: [Operation]) throws -> Int
     func recordSession(device name: String, operationsReceived: Int) throws
+
+    // MARK: On both
+
+    /// A catch-up (`Store+CatchUp.swift`): the value indexes wait until
+    /// `finishCatchUp()`.
+    func deferValueIndexes() throws
+    @discardableResult func finishCatchUp() throws -> Bool
     /// The replica id a restore from a backup left behind (`Store.restore`),
     /// whose changes the backup lacked; nil if the store was not restored so.
     func restoredReplica() throws -> ReplicaID?
@@ -38,6 +45,8 @@ protocol SessionStore: AnyObject {
 
 extension SessionStore {
     func restoredReplica() throws -> ReplicaID? { nil }
+    func deferValueIndexes() throws {}
+    func finishCatchUp() throws -> Bool { false }
 }
 
 extension Store: SessionStore {}

@@ -115,8 +115,12 @@ struct SyncBench {
             let device = try makeDevice("first-\(round)", hubStore: hubStore, address: hub.address, notes: firstSyncNotes, seed: 7)
             operations = try Store.open(at: device).versionVector().total
             let first = try sync(device)
-            times.append(first.ms)
-            rates.append(Double(operations) / first.ms * 1000)
+            // A hub that caught up builds its value indexes after the
+            // device's Done, while the device is already finished: the time
+            // counts until the hub has.
+            let indexing = try Clock.time { while try hubStore.indexesDeferred { usleep(500) } }
+            times.append(first.ms + indexing)
+            rates.append(Double(operations) / (first.ms + indexing) * 1000)
             bytes = first.out
         }
         report.add("sync", "first sync over TLS, \(operations) operations device -> empty hub, median", Clock.median(times), "ms", goal: "< 1000 ms")
