@@ -6,6 +6,9 @@ enum Schema {
     static let applicationID: Int64 = 0x464E_5453
 
     /// Migration N takes a store from version N-1 to N. Append, never edit.
+    /// From version 8 a store may lack its value indexes while it catches
+    /// up (`Store+CatchUp.swift`): a migration drops them `IF EXISTS`, and
+    /// one that changes them changes `Store.valueIndexes` too.
     static let migrations: [String] = [
         // 1: the operation log, the materialised state and the text index.
         """
