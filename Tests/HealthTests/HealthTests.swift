@@ -31,6 +31,19 @@ struct HealthTests {
         }
     }
 
+    @Test func theSchemaCheckSaysWhenACatchUpLeftTheValueIndexesOut() throws {
+        try TemporaryDirectory.with { directory in
+            let store = try Store.create(at: directory.path("device.sqlite"), name: "device")
+            let current = try StoreChecks.schema(store)
+            #expect(current.status == .ok && !current.message.contains("indexes"), "\(current)")
+            try store.deferValueIndexes()
+            let catchingUp = try StoreChecks.schema(store)
+            #expect(catchingUp.status == .ok && catchingUp.message.contains("left out the indexes"), "\(catchingUp)")
+            try store.finishCatchUp()
+            #expect(try StoreChecks.schema(store) == current)
+        }
+    }
+
     @Test func aBackupWarnsFromItsSeventhDay() throws {
         try TemporaryDirectory.with { directory in
             let store = try Store.create(at: directory.path("hub.sqlite"), name: "hub", wallClock: { Self.start })
