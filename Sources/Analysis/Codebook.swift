@@ -153,9 +153,23 @@ public struct Codebook: Sendable {
 
     /// The themes a note's tags code directly.
     public func themes(tagging note: VisibleRecord) -> Set<RecordID> {
+        var named: [String: [RecordID]] = [:]
+        return themes(tagging: note, named: &named)
+    }
+
+    /// `themes(tagging:)` for many notes: `named` remembers the themes each
+    /// tag's text names (a few tags repeat on every note), so each is looked up once.
+    public func themes(tagging note: VisibleRecord, named: inout [String: [RecordID]]) -> Set<RecordID> {
         var out: Set<RecordID> = []
         for tag in note.elements(Note.tagSet) {
-            if let text = tag.text { out.formUnion(named(text)) }
+            guard let text = tag.text else { continue }
+            if let found = named[text] {
+                out.formUnion(found)
+            } else {
+                let found = self.named(text)
+                named[text] = found
+                out.formUnion(found)
+            }
         }
         return out
     }

@@ -12,7 +12,8 @@ public struct Codings: Sendable {
     public init(book: Codebook, notes: [VisibleRecord], passages: [Passages.Resolved]) {
         self.book = book
         var direct: [RecordID: Set<RecordID>] = [:]
-        for note in notes { direct[note.id] = book.themes(tagging: note) }
+        var named: [String: [RecordID]] = [:]
+        for note in notes { direct[note.id] = book.themes(tagging: note, named: &named) }
         // A passage codes its note while its theme is in the codebook and any of its words remain.
         for passage in passages where book.themes[passage.theme] != nil && direct[passage.note] != nil && !passage.allDeleted {
             direct[passage.note, default: []].insert(passage.theme)

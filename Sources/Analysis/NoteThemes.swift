@@ -25,10 +25,13 @@ public enum NoteThemes {
     public static func rows(_ codings: Codings, notes: [VisibleRecord]) -> [Row] {
         let order = Dictionary(uniqueKeysWithValues: codings.book.ordered.enumerated().map { ($0.element.id, $0.offset) })
         var rows: [Row] = []
+        var named: [String: [RecordID]] = [:]
         for note in notes {
-            let tagged = codings.book.themes(tagging: note)
+            let themes = codings.themes(of: note.id)
+            guard !themes.isEmpty else { continue }
+            let tagged = codings.book.themes(tagging: note, named: &named)
             let direct = codings.direct[note.id] ?? []
-            for theme in codings.themes(of: note.id).sorted(by: { (order[$0] ?? .max, $0) < (order[$1] ?? .max, $1) }) {
+            for theme in themes.sorted(by: { (order[$0] ?? .max, $0) < (order[$1] ?? .max, $1) }) {
                 let how: How = tagged.contains(theme) ? .tag : direct.contains(theme) ? .passage : .inherited
                 rows.append(Row(note: note.id, theme: theme, how: how))
             }

@@ -30,13 +30,22 @@ enum CSVExport {
         func add(_ table: String, _ row: [String]) { tables[table]?.add(row) }
         func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
 
-        for note in data.notes {
-            let id = note.id.hex
-            add("notes", [id, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
-                          text(note, "consent"), data.withheld.contains(note.id) ? "true" : "false", text(note, "title"), text(note, "body")])
-            for tag in ExportDataset.tags(note) { add("note_tags", [id, tag]) }
-            for measure in Note.measures(of: note) { add("note_measures", [id, measure.name, DecimalText.format(measure.value)]) }
-        }
+        // The last notes' rows are made on another thread meanwhile (the other core has
+        // the identifier scan too, so it takes the smaller share), then appended.
+        let split = data.notes.count >= NDJSONExport.splitFrom ? data.notes.count * 3 / 4 : data.notes.count
+        let withheld = data.withheld
+        let (tail, _) = Exporter.sideBySide({ [notes = data.notes[split...]] in
+            CSVExport.noteRows(notes, withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: false))
+        }, {
+            let rows = CSVExport.noteRows(data.notes[..<split], withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: true))
+            tables["notes"] = rows.notes
+            tables["note_tags"] = rows.tags
+            tables["note_measures"] = rows.measures
+        })
+        let rest = tail ?? CSVExport.noteRows(data.notes[split...], withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: false))
+        tables["notes"]?.append(rest.notes)
+        tables["note_tags"]?.append(rest.tags)
+        tables["note_measures"]?.append(rest.measures)
         for theme in data.tree.ordered.compactMap({ data.tree.themes[$0.id] }) {
             // The parent the codebook shows: never a cycle, never a missing theme.
             let parent = data.tree.parent(theme.id)?.hex ?? ""
@@ -72,6 +81,30 @@ enum CSVExport {
             for (name, value) in data.attributeValues(record) { add("case_attributes", [record.id.hex, name, cell(value)]) }
         }
         return schema.compactMap { tables[$0.name] }
+    }
+
+    /// The three tables of notes, empty: with their headers, or without to be appended to others.
+    static func noteTables(rawCells: Bool, header: Bool) -> (notes: CSVTable, tags: CSVTable, measures: CSVTable) {
+        func table(_ name: String) -> CSVTable {
+            let columns = schema.first { $0.name == name }?.columns ?? []
+            return CSVTable(name, columns, rawCells: rawCells, header: header)
+        }
+        return (table("notes"), table("note_tags"), table("note_measures"))
+    }
+
+    /// The rows of `notes.csv`, `note_tags.csv` and `note_measures.csv` for these notes, added to `tables`.
+    static func noteRows(_ notes: ArraySlice<VisibleRecord>, withheld: Set<RecordID>,
+                         into tables: (notes: CSVTable, tags: CSVTable, measures: CSVTable)) -> (notes: CSVTable, tags: CSVTable, measures: CSVTable) {
+        var tables = tables
+        func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
+        for note in notes {
+            let id = note.id.hex
+            tables.notes.add([id, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
+                              text(note, "consent"), withheld.contains(note.id) ? "true" : "false", text(note, "title"), text(note, "body")])
+            for tag in ExportDataset.tags(note) { tables.tags.add([id, tag]) }
+            for measure in Note.measures(of: note) { tables.measures.add([id, measure.name, DecimalText.format(measure.value)]) }
+        }
+        return tables
     }
 
     static func cell(_ value: Value) -> String {

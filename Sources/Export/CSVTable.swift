@@ -13,12 +13,21 @@ struct CSVTable {
     /// added, encoded as it is added (no row is held as strings).
     private(set) var bytes: [UInt8]
 
-    init(_ name: String, _ columns: [String], rawCells: Bool = false) {
+    /// With `header` false, the table has no byte order mark or header: rows to `append` to another.
+    init(_ name: String, _ columns: [String], rawCells: Bool = false, header: Bool = true) {
         self.name = name
         self.columns = columns
         self.rawCells = rawCells
+        bytes = []
+        guard header else { return }
         bytes = [0xEF, 0xBB, 0xBF]
         CSVTable.append(columns, inert: false, to: &bytes)
+    }
+
+    /// Appends the rows of `rows`, a table of the same columns made without a header.
+    mutating func append(_ rows: CSVTable) {
+        precondition(rows.name == name && rows.columns == columns, "\(name): rows of table \(rows.name)")
+        bytes += rows.bytes
     }
 
     mutating func add(_ row: [String]) {

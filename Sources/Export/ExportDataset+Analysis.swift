@@ -43,7 +43,10 @@ extension ExportDataset {
     mutating func loadCases(_ store: Store) throws {
         let all = try Cases.load(store)
         var wanted: Set<RecordID> = []
-        for note in notes { for record in all.cases(of: note) { wanted.insert(record.id) } }
+        // With no cases, no note need be looked at.
+        if !all.cases.isEmpty {
+            for note in notes { for record in all.cases(of: note) { wanted.insert(record.id) } }
+        }
         cases = all.cases.filter { wanted.contains($0.id) }
         caseAttributes = all.attributes
     }

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Dispatch
 import Store
 
 /// Everything one export holds, read from the store in one go and already
@@ -59,7 +60,8 @@ struct ExportDataset {
     /// The cases of the exported notes (`ExportDataset+Analysis.swift`), and the attributes defined for cases.
     var cases: [VisibleRecord] = []
     var caseAttributes: [CaseAttributeDefinition] = []
-
+    /// The notes' identifiers, found on another thread from the moment they are read (`scan`).
+    private(set) var noteScan: NoteScan?
 
     static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
         var notes = try store.list(try filter.recordFilter())
@@ -77,12 +79,18 @@ struct ExportDataset {
                 return Codebook.key(note.value("area")?.text ?? "") == Codebook.key(wanted)
             }
         }
+        // The notes' text is scanned for identifiers on the other core while the rest is read and rendered.
+        let noteScan = NoteScan(notes)
         let themes = try store.list(RecordFilter(type: Theme.type))
         let tree = Codebook(themes)
         let allPassages = try Passages.all(store)
         let codings = Codings(book: tree, notes: notes, passages: allPassages)
+        // Notes coded with no theme are left out: `codes` and the theme filter read a missing note as none.
         var coded: [RecordID: Set<RecordID>] = [:]
-        for note in notes { coded[note.id] = codings.themes(of: note.id) }
+        for note in notes {
+            let themes = codings.themes(of: note.id)
+            if !themes.isEmpty { coded[note.id] = themes }
+        }
         if let theme = filter.theme {
             let matches = tree.named(theme)
             guard !matches.isEmpty else {
@@ -96,19 +104,20 @@ struct ExportDataset {
             withheld.insert(notes[index].id)
             notes[index] = notes[index].transformed(dropping: Note.withheldFields)
         }
-        let inScope = Set(notes.map(\.id))
+        let noteIDs = Set(notes.map(\.id))
         let insights = try store.list(RecordFilter(type: Insight.type))
         var evidenceNotes: [RecordID: VisibleRecord] = [:]
         for id in Set(insights.flatMap { Evidence.ids($0, Insight.evidenceSet) }) { evidenceNotes[id] = try store.record(id) }
         var dataset = ExportDataset(
             notes: notes, withheld: withheld, themes: themes,
-            passages: allPassages.filter { inScope.contains($0.note) && tree.themes[$0.theme] != nil },
+            passages: allPassages.filter { noteIDs.contains($0.note) && tree.themes[$0.theme] != nil },
             insights: insights,
             decisions: try store.list(RecordFilter(type: Decision.type)),
             devices: try store.list(RecordFilter(type: Store.deviceType)),
             filter: filter, generatedAt: now, exportedBy: try store.name, replica: store.replica,
-            tree: tree, noteIDs: Set(notes.map(\.id)), coded: coded)
+            tree: tree, noteIDs: noteIDs, coded: coded)
         dataset.evidenceNotes = evidenceNotes
+        dataset.noteScan = noteScan
         dataset.areas = areas
         dataset.withdrawnLeftOut = withdrawnLeftOut
         dataset.noteThemes = NoteThemes.rows(codings, notes: notes)
@@ -146,16 +155,46 @@ struct ExportDataset {
     }
 
     /// Every direct identifier in the text this export would write, record by record.
+    /// The notes' hits come from the scan `load` started on another thread as soon
+    /// as the notes were read (`NoteScan`), kept for the notes still in scope and
+    /// without those in withheld text; the other records are scanned here.
     func scan() -> [IdentifierHit] {
         var hits: [IdentifierHit] = []
-        // Short values repeat across records (areas, kinds, consent, tags, dates):
-        // each distinct one is scanned once. Longer text (bodies) is scanned every time.
-        // Plain text no rule can match (`IdentifierScanner.mayHoldIdentifier`) is let go
-        // before the cache is asked: no hashing for most values.
-        // Participants repeat too (a pseudonym on each of its person's notes), and
-        // their rule differs (`IdentifierScanner.holdsPseudonym`): remembered apart.
+        var cache = ScanCache()
+        if let noteScan {
+            let found = noteScan.result()
+            for note in notes {
+                guard let noteHits = found[note.id] else { continue }
+                // A note withheld for consent lost its title and body after it was scanned.
+                if withheld.contains(note.id) {
+                    hits += noteHits.filter { !Note.withheldFields.contains($0.field) }
+                } else {
+                    hits += noteHits
+                }
+            }
+        } else {
+            for record in notes { ExportDataset.scan(record, cache: &cache, into: &hits) }
+        }
+        for records in [themes, insights, decisions, devices, memos, cases] {
+            for record in records { ExportDataset.scan(record, cache: &cache, into: &hits) }
+        }
+        return hits
+    }
+
+    /// What `scan` remembers between records. Short values repeat across records
+    /// (areas, kinds, consent, tags, dates): each distinct one is scanned once.
+    /// Longer text (bodies) is scanned every time. Plain text no rule can match
+    /// (`IdentifierScanner.mayHoldIdentifier`) is let go before the cache is asked:
+    /// no hashing for most values. Participants repeat too (a pseudonym on each of
+    /// its person's notes), and their rule differs (`IdentifierScanner.holdsPseudonym`):
+    /// remembered apart.
+    struct ScanCache {
         var known: [String: [IdentifierScanner.Match]] = [:]
         var knownPseudonyms: [String: [IdentifierScanner.Match]] = [:]
+    }
+
+    /// Appends the direct identifiers in one record's text, field by field, then set by set.
+    static func scan(_ record: VisibleRecord, cache: inout ScanCache, into hits: inout [IdentifierHit]) {
         func remembered(_ text: String, in cache: inout [String: [IdentifierScanner.Match]],
                         _ scan: (String) -> [IdentifierScanner.Match]) -> [IdentifierScanner.Match] {
             guard text.utf8.count <= ExportDataset.rememberedLength else { return scan(text) }
@@ -164,31 +203,26 @@ struct ExportDataset {
             cache[text] = found
             return found
         }
-        for records in [notes, themes, insights, decisions, devices, memos, cases] {
-            for record in records {
-                for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
-                    for head in field.heads {
-                        guard let text = head.value.text else { continue }
-                        // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
-                        let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
-                            ? remembered(text, in: &knownPseudonyms) { IdentifierScanner.matches(in: $0, type: record.type, field: field.name) }
-                            : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &known, IdentifierScanner.candidateMatches(in:)) : []
-                        for match in found {
-                            hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
-                        }
-                    }
-                }
-                for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
-                    for element in set.elements {
-                        guard let text = element.text, IdentifierScanner.mayHoldIdentifier(text) else { continue }
-                        for match in remembered(text, in: &known, IdentifierScanner.candidateMatches(in:)) {
-                            hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
-                        }
-                    }
+        for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
+            for head in field.heads {
+                guard let text = head.value.text else { continue }
+                // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
+                let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
+                    ? remembered(text, in: &cache.knownPseudonyms) { IdentifierScanner.matches(in: $0, type: record.type, field: field.name) }
+                    : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &cache.known, IdentifierScanner.candidateMatches(in:)) : []
+                for match in found {
+                    hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
                 }
             }
         }
-        return hits
+        for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
+            for element in set.elements {
+                guard let text = element.text, IdentifierScanner.mayHoldIdentifier(text) else { continue }
+                for match in remembered(text, in: &cache.known, IdentifierScanner.candidateMatches(in:)) {
+                    hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
+                }
+            }
+        }
     }
 
     /// The longest text (in UTF-8 bytes) `scan` remembers the matches of.
@@ -198,6 +232,8 @@ struct ExportDataset {
     func redacted() -> ExportDataset {
         var copy = self
         copy.isRedacted = true
+        // Scanned afresh if ever asked: the notes scanned so far are the unredacted ones.
+        copy.noteScan = nil
         var count = 0
         func redact(_ record: VisibleRecord) -> VisibleRecord {
             record.transformed(field: { field, value in
@@ -238,6 +274,31 @@ struct ExportDataset {
 
     /// Whether a note is coded with the theme, including its sub-themes.
     func codes(_ note: RecordID, _ theme: RecordID) -> Bool { coded[note]?.contains(theme) ?? false }
+}
+
+/// The identifier hits of each note that has any, found on another thread
+/// (`ExportDataset.scan`'s rules): `result()` waits for them.
+final class NoteScan: Sendable {
+    private let handover = Handover<[RecordID: [IdentifierHit]]>()
+
+    init(_ notes: [VisibleRecord]) {
+        let handover = handover
+        DispatchQueue.global().async {
+            var cache = ExportDataset.ScanCache()
+            var found: [RecordID: [IdentifierHit]] = [:]
+            var hits: [IdentifierHit] = []
+            for note in notes {
+                ExportDataset.scan(note, cache: &cache, into: &hits)
+                guard !hits.isEmpty else { continue }
+                found[note.id] = hits
+                hits.removeAll(keepingCapacity: true)
+            }
+            handover.put(found)
+        }
+    }
+
+    /// Each note's hits in the order `scan` finds them, by note; waits until the scan is done.
+    func result() -> [RecordID: [IdentifierHit]] { handover.take() ?? [:] }
 }
 
 extension VisibleRecord {

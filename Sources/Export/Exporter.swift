@@ -120,8 +120,8 @@ public struct Exporter {
         if options.identifiers == .redact {
             hits = data.scan()
         } else {
-            let scanned = data
-            let (found, made) = Exporter.sideBySide({ scanned.scan() }, { Result { try Exporter.render(format, scanned, options: options) } })
+            // The background's copy is its closure's: no other binding holds the dataset (`release`).
+            let (found, made) = Exporter.sideBySide({ [data] in data.scan() }, { Result { try Exporter.render(format, data, options: options) } })
             hits = found ?? data.scan()
             rendered = made
         }
@@ -165,7 +165,7 @@ public struct Exporter {
         let summary = ExportSummary(format: format, path: absolute, notes: data.notes.count, withheld: data.withheld.count,
                                     themes: data.themes.count, insights: data.insights.count, decisions: data.decisions.count,
                                     redacted: data.redactions, allowed: allowed, audit: audit[0].record, counts: counts)
-        Exporter.release(data)
+        Exporter.release(Parcel(consume data))
         return summary
     }
 
@@ -173,8 +173,14 @@ public struct Exporter {
     /// records takes about a tenth of an export's time; the export is done
     /// once its files and audit event are written, so it returns then, and a
     /// process that exits right after never spends that time at all.
-    static func release(_ data: consuming ExportDataset) {
-        DispatchQueue.global(qos: .utility).async { [data] in _ = data }
+    ///
+    /// The dataset is moved into the parcel (`consume`), so the parcel holds the
+    /// last reference to its records and the other thread empties it: the
+    /// freeing happens there whichever thread lets go of the parcel last.
+    /// (Capturing the dataset itself left a race: when the other thread was
+    /// quicker, this thread's copy was the last, and it freed the records.)
+    static func release(_ parcel: Parcel<ExportDataset>) {
+        DispatchQueue.global(qos: .utility).async { parcel.empty() }
     }
 
     /// The direct identifiers an export with `filter` would find, without writing anything.

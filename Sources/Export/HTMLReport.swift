@@ -283,15 +283,38 @@ public struct HTMLReport {
         out += "Figures count <strong>people</strong>: each person's latest score, so a repeat visit is not an extra person. "
         out += "Where fewer than \(ReportFigures.count(minCount, "person")) gave a score, the figures are suppressed.</p>\n"
         let names = ["ucla3", "ons_lonely"]
-        // Per area (and "" for all), per measure, per person: the latest score.
-        var latest: [String: [String: [String: (when: String, value: Double)]]] = [:]
+        let fields = names.map { Note.measurePrefix + $0 }
+        // Per area row (and one more for all areas), per measure, per person: the latest score.
+        // Rows and people are numbered, so one flat table keyed by (person, measure, row) holds them all.
+        let rows = Dictionary(areas.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let allRow = areas.count
+        var people: [String: Int] = [:]
+        var latest: [Int: (when: String, value: Double)] = [:]
+        // At most a person per note, each with two measures in two rows: no table grown in steps.
+        people.reserveCapacity(data.notes.count)
+        latest.reserveCapacity(data.notes.count * 4)
         for (note, noteArea) in zip(data.notes, noteAreas) {
-            let when = note.value("occurred_at")?.text ?? ""
-            let person = HTMLReport.person(note)
-            for measure in Note.measures(of: note) where names.contains(measure.name) {
-                for key in [noteArea, ""] {
-                    if let held = latest[key]?[measure.name]?[person], held.when > when { continue }
-                    latest[key, default: [:]][measure.name, default: [:]][person] = (when, measure.value)
+            var person: Int?
+            var when: String?
+            // `Note.measures(of:)`'s rule, for the two measures the table shows: a field's winning number.
+            for field in note.fields {
+                guard let measure = fields.firstIndex(of: field.name), let value = field.heads.first?.value.number else { continue }
+                let at = when ?? note.value("occurred_at")?.text ?? ""
+                when = at
+                let who: Int
+                if let person {
+                    who = person
+                } else {
+                    let name = HTMLReport.person(note)
+                    who = people[name] ?? people.count
+                    if who == people.count { people[name] = who }
+                }
+                person = who
+                // Every note's row is one of `areas`.
+                for row in [rows[noteArea] ?? allRow, allRow] {
+                    let key = (who * names.count + measure) * (allRow + 1) + row
+                    if let held = latest[key], held.when > at { continue }
+                    latest[key] = (at, value)
                 }
             }
         }
@@ -299,10 +322,20 @@ public struct HTMLReport {
         out += "<div class=\"scroll\">\n<table>\n<caption>UCLA-3 and ONS loneliness by area (people)</caption>\n<thead>\n"
         out += "<tr><th scope=\"col\" rowspan=\"2\">Area</th><th scope=\"colgroup\" colspan=\"3\">UCLA-3 (3–9)</th><th scope=\"colgroup\" colspan=\"3\">ONS lonely (1–5)</th></tr>\n"
         out += "<tr>" + String(repeating: "<th scope=\"col\" class=\"num\">People</th><th scope=\"col\" class=\"num\">Median</th><th scope=\"col\" class=\"num\">Mean</th>", count: 2) + "</tr>\n</thead>\n<tbody>\n"
-        for area in areas + [""] where latest[area] != nil {
+        // Per row, per measure: each person's latest score.
+        var scores = [[[Double]]](repeating: [[Double]](repeating: [], count: names.count), count: allRow + 1)
+        var scored = [Bool](repeating: false, count: allRow + 1)
+        for (key, held) in latest {
+            let row = key % (allRow + 1), measure = key / (allRow + 1) % names.count
+            scores[row][measure].append(held.value)
+            scored[row] = true
+        }
+        for area in areas + [""] {
+            // A name twice among the rows shows the same figures twice.
+            guard let row = area.isEmpty ? allRow : rows[area], scored[row] else { continue }
             out += area.isEmpty ? "<tr class=\"total\"><th scope=\"row\">All areas</th>" : "<tr><th scope=\"row\">\(e(area))</th>"
-            for name in names {
-                let values = (latest[area]?[name] ?? [:]).values.map(\.value)
+            for measure in names.indices {
+                let values = scores[row][measure]
                 if values.isEmpty {
                     out += "<td class=\"num\">0</td><td class=\"num\">–</td><td class=\"num\">–</td>"
                 } else if values.count < minCount {
@@ -319,7 +352,6 @@ public struct HTMLReport {
     func insights() -> String {
         var out = "<section id=\"insights\">\n<h2>Agreed insights</h2>\n"
         let confidence = ["high": 0, "medium": 1, "low": 2]
-        let notes = Dictionary(uniqueKeysWithValues: data.notes.map { ($0.id, $0) })
         let flags = Dictionary(uniqueKeysWithValues: data.insights.map { insight in
             (insight.id, Evidence.flags(insight: insight) { data.evidenceNotes[$0] })
         })
@@ -338,6 +370,9 @@ public struct HTMLReport {
         out += others > 0 ? "; \(others) more \(others == 1 ? "is" : "are") in draft or retired and not shown. " : ". "
         out += "Quotes are passages an analyst pinned, then passages coded with the insight's themes in its evidence notes, "
         out += "then the sentences of its evidence notes that best match it; notes without consent are never quoted.</p>\n"
+        // The notes in scope that agreed insights name as evidence, by id (not every note: few are evidence).
+        let evidenceIDs = Set(agreed.flatMap { Evidence.ids($0, Insight.evidenceSet) })
+        let notes = Dictionary(uniqueKeysWithValues: data.notes.lazy.filter { evidenceIDs.contains($0.id) }.map { ($0.id, $0) })
         for insight in agreed {
             let evidence = Evidence.ids(insight, Insight.evidenceSet)
             let inScope = evidence.compactMap { notes[$0] }

@@ -109,6 +109,10 @@ public final class Database {
         try prepare(sql).first(values, read)
     }
 
+    /// Whether a transaction is open on this connection (`sqlite3_get_autocommit`):
+    /// another connection does not see what it has written until it commits.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE (`sqlite3_changes64`).
     public var changes: Int { Int(sqlite3_changes64(handle)) }
 

@@ -138,15 +138,17 @@ extension Store {
             }
             // Many rows: read them by ranges of records, then put them in the query's order.
             let sortedRIDs = wanted.keys.sorted()
+            var ranges: [ClosedRange<Int64>] = []
             var index = 0
             while index < sortedRIDs.count {
                 let low = sortedRIDs[index]
                 let high = low + 2047
-                // Every record of the range is read; the wanted ones are kept.
-                for (rid, record) in try records(inRange: low...high) {
-                    if let position = wanted[rid] { ordered[position] = record }
-                }
+                ranges.append(low...high)
                 while index < sortedRIDs.count && sortedRIDs[index] <= high { index += 1 }
+            }
+            // Every record of each range is read; the wanted ones are kept.
+            for (rid, record) in try records(inRanges: ranges) {
+                if let position = wanted[rid] { ordered[position] = record }
             }
             return ordered.compactMap { $0 }
         }

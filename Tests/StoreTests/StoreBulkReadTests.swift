@@ -44,4 +44,38 @@ import Testing
             #expect(Set(tagged.map(\.id)) == Set(all.filter { $0.elements(Note.tagSet).contains(tag) }.map(\.id) + (deletedWithTag ? [ids[5]] : [])))
         }
     }
+
+    /// Past eight ranges of 2,048 records, `list` reads the second half of the
+    /// ranges on another thread through a connection of its own: every record
+    /// must still be there, once, exactly as read alone, in the query's order.
+    @Test func manyRangesReadOnTwoConnectionsGiveEveryRecordOnceInOrder() throws {
+        try withTemporaryDirectory { directory throws in
+            let store = try Store.create(at: directory + "/ranges.fieldnotes", name: "ranges")
+            var generator = FieldNotesGenerator(seed: 0x2A7E)
+            let base: Int64 = 1_790_000_000
+            var ids: [RecordID] = []
+            for _ in 0..<17 {
+                var changes: [Change] = []
+                for _ in 0..<1_000 {
+                    let id = try Store.newRecordID()
+                    ids.append(id)
+                    changes += try Note.changes(generator.next(baseSeconds: base), for: id, creating: true, nowSeconds: base)
+                }
+                try store.commit(changes)
+            }
+            let all = try store.list(RecordFilter(type: Note.type))
+            #expect(all.count == ids.count)
+            #expect(all.map(\.id) == ids.sorted { $0.hex < $1.hex })
+            for record in all { #expect(try store.record(record.id) == record, "\(record.id.short)") }
+
+            var byTime = RecordFilter(type: Note.type)
+            byTime.rangeField = "occurred_at"
+            let ordered = try store.list(byTime)
+            #expect(Set(ordered.map(\.id)) == Set(ids) && ordered.count == ids.count)
+            let keys = ordered.map { ($0.value("occurred_at")?.text ?? "", $0.id.hex) }
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 <= $1 })
+            let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+            #expect(ordered.allSatisfy { byID[$0.id] == $0 })
+        }
+    }
 }
