@@ -20,7 +20,7 @@ extension QDPXExport {
     /// file in Python's universal-newlines mode, which does this, so positions
     /// counted on the stored line ends would drift by one at each CRLF.
     static func lineFeeds(_ text: String) -> String {
-        guard text.unicodeScalars.contains("\r") else { return text }
+        guard text.utf8.contains(0x0D) else { return text }
         var out = String.UnicodeScalarView()
         var previous: Unicode.Scalar?
         for scalar in text.unicodeScalars {
@@ -49,14 +49,15 @@ extension QDPXExport {
     /// REFI-QDA positions count characters from 0, the end being the position
     /// after the last one; fieldnotes counts Unicode code points (scalars), as
     /// QualCoder's Python strings do. A whole-text selection is 0..<scalars.
-    static func selectionEnd(_ text: String) -> Int { text.unicodeScalars.count }
+    /// (Counted on the UTF-8 bytes: each scalar has one byte that is not a continuation byte, 10xxxxxx.)
+    static func selectionEnd(_ text: String) -> Int { text.utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
 
     /// A source's name: its title on one line, at most 100 characters, with
     /// no path separator (QualCoder copies each source to a file of that name).
     static func sourceName(_ note: VisibleRecord, withheld: Bool) -> String {
         if withheld { return "Note \(note.id.short) (text withheld: consent \(note.value("consent")?.text ?? ""))" }
         let clippedTitle = clipped(note.value("title")?.text ?? "", 100)
-        let title = endsAreNotSpaces(clippedTitle) ? clippedTitle : clippedTitle.trimmingSpaces
+        let title = trimmed(clippedTitle)
         guard !title.isEmpty else { return "Note \(note.id.short)" }
         guard title.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }) else { return title }
         return String(String.UnicodeScalarView(title.unicodeScalars.map { $0 == "/" ? "\u{2215}" : $0 == "\\" ? "\u{2216}" : $0 }))
@@ -71,6 +72,9 @@ extension QDPXExport {
         // "…" is U+2026, E2 80 A6 in UTF-8.
         return printable(first) && (printable(last) || text.utf8.reversed().starts(with: [0xA6, 0x80, 0xE2]))
     }
+
+    /// `text.trimmingSpaces`, without its walk by Character when the ends show there is nothing to trim.
+    static func trimmed(_ text: String) -> String { endsAreNotSpaces(text) ? text : text.trimmingSpaces }
 
     /// `text.lowercased()`, with no Unicode case tables for the usual name:
     /// ASCII letters lowered byte by byte, and other characters kept where

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Dispatch
 import Formats
 import Store
 
@@ -98,6 +99,9 @@ enum QDPXExport {
     /// Writes `project.qde` into `xml`; returns the archive's other files and the passage counts.
     static func build(_ data: ExportDataset, _ xml: inout XMLBuilder) -> (files: [(path: String, text: String)], passages: PassageCounts) {
         let now = ISO8601.format(seconds: data.generatedAt)
+        // The sources' unique names, on another thread while this one writes the codebook, variables and cases.
+        let names = Handover<[String]>()
+        DispatchQueue.global().async { names.put(QDPXExport.sourceNames(data)) }
         let users = QDPXUsers(data)
         let exported = QDPXUsers.Stamp(user: users.guid(replica: data.replica) ?? "", date: now)
         xml.start("Project", [
@@ -211,7 +215,7 @@ enum QDPXExport {
         // Sources
         var files: [(path: String, text: String)] = []
         var counts = PassageCounts()
-        let sourceNames = unique(data.notes.map { sourceName($0, withheld: data.withheld.contains($0.id)) }, tags: data.notes.map(\.id.short))
+        let sourceNames = names.take() ?? QDPXExport.sourceNames(data)
         var passagesOfNote: [RecordID: [Passages.Resolved]] = [:]
         for passage in data.passages { passagesOfNote[passage.note, default: []].append(passage) }
         if !data.notes.isEmpty {
@@ -311,7 +315,7 @@ enum QDPXExport {
     static func sources(_ context: SourceContext, _ range: Range<Int>) -> SourcePart {
         let data = context.data, users = context.users, exported = context.exported, now = context.now
         let tagCodes = context.tagCodes, passagesOfNote = context.passagesOfNote, variableGUIDs = context.variableGUIDs
-        var xml = XMLBuilder(fragmentAt: 2)
+        var xml = XMLBuilder(fragmentAt: 2, reserving: range.count * 3_000)
         var files: [(path: String, text: String)] = []
         files.reserveCapacity(range.count)
         var counts = PassageCounts()
@@ -323,8 +327,13 @@ enum QDPXExport {
             files.append(("Sources/\(guid).txt", text))
             let made = users.stamp(of: note) ?? exported
             let consent = note.value("consent")?.text ?? ""
-            xml.start("TextSource", [("guid", guid), ("name", name), ("plainTextPath", "internal://\(guid).txt"),
-                                     ("creatingUser", made.user), ("creationDateTime", made.date)])
+            xml.tag("TextSource")
+            xml.attribute("guid", plain: guid)
+            xml.attribute("name", name)
+            xml.attribute("plainTextPath", plain: "internal://\(guid).txt")
+            xml.attribute("creatingUser", plain: made.user)
+            xml.attribute("creationDateTime", made.date)
+            xml.opened()
             xml.leaf("Description", "fieldnotes note \(note.id.hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
                      + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
             let whole = 0 ..< selectionEnd(text)
@@ -337,7 +346,7 @@ enum QDPXExport {
             var codes: [String] = []
             for tag in ExportDataset.tags(note) {
                 let themes = data.themes(coding: tag)
-                let guids = themes.isEmpty ? [tagCodes[tag.trimmingSpaces.lowercased()]?.guid].compactMap { $0 } : themes.map(GUID.of)
+                let guids = themes.isEmpty ? [tagCodes[lowered(trimmed(tag))]?.guid].compactMap { $0 } : themes.map(GUID.of)
                 for guid in guids where !codes.contains(guid) { codes.append(guid) }
             }
             if !codes.isEmpty, !text.isEmpty {
@@ -383,9 +392,14 @@ enum QDPXExport {
         return SourcePart(xml: xml.bytes, files: files, counts: counts)
     }
 
+    /// Each note's source name, unique ignoring case.
+    static func sourceNames(_ data: ExportDataset) -> [String] {
+        unique(data.notes.map { sourceName($0, withheld: data.withheld.contains($0.id)) }, tags: data.notes.map(\.id.short))
+    }
+
     /// A note's participant (pseudonym), trimmed; nil when it has none.
     static func participant(_ note: VisibleRecord) -> String? {
-        guard let participant = note.value("participant")?.text?.trimmingSpaces, !participant.isEmpty else { return nil }
+        guard let participant = note.value("participant")?.text.map(trimmed), !participant.isEmpty else { return nil }
         return participant
     }
 
@@ -412,24 +426,38 @@ enum QDPXExport {
 
     static func selection(_ xml: inout XMLBuilder, _ guid: String, _ name: String, _ range: Range<Int>, _ stamp: QDPXUsers.Stamp,
                           description: String? = nil, _ codings: (inout XMLBuilder) -> Void) {
-        xml.start("PlainTextSelection", [("guid", guid), ("name", name),
-                                         ("startPosition", String(range.lowerBound)), ("endPosition", String(range.upperBound)),
-                                         ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
+        xml.tag("PlainTextSelection")
+        xml.attribute("guid", plain: guid)
+        xml.attribute("name", name)
+        xml.attribute("startPosition", range.lowerBound)
+        xml.attribute("endPosition", range.upperBound)
+        xml.attribute("creatingUser", plain: stamp.user)
+        xml.attribute("creationDateTime", stamp.date)
+        xml.opened()
         if let description { xml.leaf("Description", description) }
         codings(&xml)
         xml.end()
     }
 
     static func coding(_ xml: inout XMLBuilder, _ guid: String, _ code: String, _ stamp: QDPXUsers.Stamp) {
-        xml.start("Coding", [("guid", guid), ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
-        xml.empty("CodeRef", [("targetGUID", code)])
+        xml.tag("Coding")
+        xml.attribute("guid", plain: guid)
+        xml.attribute("creatingUser", plain: stamp.user)
+        xml.attribute("creationDateTime", stamp.date)
+        xml.opened()
+        xml.tag("CodeRef")
+        xml.attribute("targetGUID", plain: code)
+        xml.closed()
         xml.end()
     }
 
     /// A note's value of `variable`; `guids` holds the variables' GUIDs (`GUID.named("variable", name)`).
     static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: String, _ value: String) {
-        xml.start("VariableValue")
-        xml.empty("VariableRef", [("targetGUID", guids[variable] ?? GUID.named("variable", variable))])
+        xml.tag("VariableValue")
+        xml.opened()
+        xml.tag("VariableRef")
+        xml.attribute("targetGUID", plain: guids[variable] ?? GUID.named("variable", variable))
+        xml.closed()
         xml.leaf(element, value)
         xml.end()
     }

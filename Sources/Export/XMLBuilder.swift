@@ -9,6 +9,8 @@
 struct XMLBuilder {
     private(set) var bytes = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
     private var open: [String] = []
+    /// The element `tag` began, for `opened`.
+    private var pending = ""
     private let chunk: Int
     private let sink: (([UInt8]) -> Void)?
 
@@ -25,8 +27,9 @@ struct XMLBuilder {
 
     /// A piece of a document to be put inside `depth` open elements with
     /// `append(fragment:)`: no XML declaration, indented as at that depth.
-    init(fragmentAt depth: Int) {
+    init(fragmentAt depth: Int, reserving capacity: Int = 0) {
         bytes = []
+        bytes.reserveCapacity(capacity)
         open = Array(repeating: "", count: depth)
         chunk = Int.max
         sink = nil
@@ -61,13 +64,62 @@ struct XMLBuilder {
     private mutating func appendAttributes(_ pairs: [(String, String?)]) {
         for (name, value) in pairs {
             guard let value else { continue }
-            bytes.append(0x20)
-            append(name)
-            bytes.append(0x3D)
-            bytes.append(0x22)
-            append(XMLText.attribute(value))
-            bytes.append(0x22)
+            attribute(name, value)
         }
+    }
+
+    /// Begins a start tag, `<name`, at the current depth: the attributes
+    /// follow, one `attribute` call each (no array of pairs to make, as
+    /// `start` and `empty` take), then `opened()` or `closed()`.
+    mutating func tag(_ name: String) {
+        appendIndent()
+        bytes.append(0x3C)
+        append(name)
+        pending = name
+    }
+
+    /// ` name="value"`, the value escaped.
+    mutating func attribute(_ name: String, _ value: String) {
+        bytes.append(0x20)
+        append(name)
+        bytes.append(0x3D)
+        bytes.append(0x22)
+        XMLText.append(value, attribute: true, to: &bytes)
+        bytes.append(0x22)
+    }
+
+    /// ` name="value"` for a value with nothing to escape by its making (a
+    /// GUID, an ISO 8601 time), written without looking.
+    mutating func attribute(_ name: String, plain value: String) {
+        assert(XMLText.attribute(value) == value, "\(value) needs escaping")
+        bytes.append(0x20)
+        append(name)
+        bytes.append(0x3D)
+        bytes.append(0x22)
+        append(value)
+        bytes.append(0x22)
+    }
+
+    /// ` name="value"`, the number in decimal.
+    mutating func attribute(_ name: String, _ value: Int) {
+        bytes.append(0x20)
+        append(name)
+        bytes.append(0x3D)
+        bytes.append(0x22)
+        append(String(value))
+        bytes.append(0x22)
+    }
+
+    /// Ends the start tag `tag` began: the element stays open until `end()`.
+    mutating func opened() {
+        bytes.append(0x3E)
+        bytes.append(0x0A)
+        open.append(pending)
+    }
+
+    /// Ends the tag `tag` began as an element with no children.
+    mutating func closed() {
+        append("/>\n")
     }
 
     private mutating func appendIndent() {
@@ -108,7 +160,7 @@ struct XMLBuilder {
     /// An element holding only text; the text is written exactly (no added indentation).
     mutating func leaf(_ name: String, _ content: String, _ pairs: [(String, String?)] = []) {
         appendTag(name, pairs, close: ">")
-        append(XMLText.content(content))
+        XMLText.append(content, attribute: false, to: &bytes)
         append("</")
         append(name)
         append(">\n")
