@@ -320,7 +320,7 @@ enum QDPXExport {
         files.reserveCapacity(range.count)
         var counts = PassageCounts()
         for index in range {
-            let note = data.notes[index], name = context.names[index]
+            let note = data.notes[index], name = context.names[index], hex = note.id.hex
             let guid = GUID.of(note.id)
             let withheld = data.withheld.contains(note.id)
             let text = sourceText(note, withheld: withheld)
@@ -334,13 +334,13 @@ enum QDPXExport {
             xml.attribute("creatingUser", plain: made.user)
             xml.attribute("creationDateTime", made.date)
             xml.opened()
-            xml.leaf("Description", "fieldnotes note \(note.id.hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
+            xml.leaf("Description", "fieldnotes note \(hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
                      + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
             let whole = 0 ..< selectionEnd(text)
             if let participant = participant(note) {
                 let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
-                selection(&xml, GUID.named("case-selection", note.id.hex), "participant", whole, stamp) {
-                    coding(&$0, GUID.named("case-coding", note.id.hex), context.guidOfCase(participant), stamp)
+                selection(&xml, GUID.named("case-selection", hex), "participant", whole, stamp) {
+                    coding(&$0, GUID.named("case-coding", hex), context.guidOfCase(participant), stamp)
                 }
             }
             var codes: [String] = []
@@ -350,8 +350,8 @@ enum QDPXExport {
                 for guid in guids where !codes.contains(guid) { codes.append(guid) }
             }
             if !codes.isEmpty, !text.isEmpty {
-                selection(&xml, GUID.named("selection", note.id.hex), "whole note", whole, made) { xml in
-                    for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
+                selection(&xml, GUID.named("selection", hex), "whole note", whole, made) { xml in
+                    for code in codes { coding(&xml, GUID.named("coding", "\(hex)/\(code)"), code, made) }
                 }
             }
             let passages = (passagesOfNote[note.id] ?? []).map { ($0, data.placement(of: $0, in: note)) }
@@ -373,7 +373,7 @@ enum QDPXExport {
                 }
             }
             if text.isEmpty {
-                for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
+                for code in codes { coding(&xml, GUID.named("coding", "\(hex)/\(code)"), code, made) }
             }
             for variable in ["area", "kind", "consent"] {
                 if let value = note.value(variable)?.text { variableValue(&xml, variableGUIDs, variable, "TextValue", value) }

@@ -94,9 +94,14 @@ enum GUID {
     static func of(_ id: RecordID) -> String { format(id.bytes) }
 
     static func named(_ kind: String, _ key: String) -> String {
+        // The same bytes as "fieldnotes/qdpx/\(kind)/\(key)", with no string made for them.
         let hash = SHA256()
-        hash.update("fieldnotes/qdpx/\(kind)/\(key)")
-        var bytes = Array(hash.finalize().prefix(16))
+        hash.update("fieldnotes/qdpx/")
+        hash.update(kind)
+        hash.update("/")
+        hash.update(key)
+        var bytes = hash.finalize()
+        bytes.removeLast(bytes.count - 16)
         bytes[6] = bytes[6] & 0x0F | 0x50
         bytes[8] = bytes[8] & 0x3F | 0x80
         return format(bytes)
