@@ -165,7 +165,7 @@ public struct Exporter {
         let summary = ExportSummary(format: format, path: absolute, notes: data.notes.count, withheld: data.withheld.count,
                                     themes: data.themes.count, insights: data.insights.count, decisions: data.decisions.count,
                                     redacted: data.redactions, allowed: allowed, audit: audit[0].record, counts: counts)
-        Exporter.release(data)
+        Exporter.release(consume data)
         return summary
     }
 
@@ -173,8 +173,21 @@ public struct Exporter {
     /// records takes about a tenth of an export's time; the export is done
     /// once its files and audit event are written, so it returns then, and a
     /// process that exits right after never spends that time at all.
+    ///
+    /// The dataset is moved into a box the other thread empties, so this
+    /// thread never holds the last reference (with a captured copy, it did
+    /// whenever the other thread let go of its copy first, and freed it all here).
     static func release(_ data: consuming ExportDataset) {
-        DispatchQueue.global(qos: .utility).async { [data] in _ = data }
+        let box = Released(data)
+        DispatchQueue.global(qos: .utility).async { box.empty() }
+    }
+
+    /// `@unchecked Sendable`: `data` is set once, in `init` on the exporting
+    /// thread, and then only emptied, once, by the thread `release` hands the box to.
+    private final class Released: @unchecked Sendable {
+        private var data: ExportDataset?
+        init(_ data: consuming ExportDataset) { self.data = data }
+        func empty() { data = nil }
     }
 
     /// The direct identifiers an export with `filter` would find, without writing anything.
