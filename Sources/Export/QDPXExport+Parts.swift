@@ -10,11 +10,13 @@ extension QDPXExport {
     /// Notes per part: small enough that the last parts end together, large enough that handing over costs nothing.
     static let partSize = 1_000
 
-    /// Calls `make` for each part of `0 ..< count` (on this thread or a helper)
-    /// and `take` with each result, in order, on this thread.
-    static func inParts<Part: Sendable>(_ count: Int, _ make: @escaping @Sendable (Range<Int>) -> Part, _ take: (Part) -> Void) {
-        let parts = (count + partSize - 1) / partSize
-        @Sendable func range(_ part: Int) -> Range<Int> { part * partSize ..< min(count, (part + 1) * partSize) }
+    /// Calls `make` for each part of `0 ..< count`, `size` long (on this thread
+    /// or a helper), and `take` with each result, in order, on this thread.
+    static func inParts<Part: Sendable>(_ count: Int, size partSize: Int = QDPXExport.partSize, _ make: @escaping @Sendable (Range<Int>) -> Part,
+                                        _ take: (Part) -> Void) {
+        precondition(partSize > 0, "inParts: parts of \(partSize)")
+        let parts = count / partSize + (count % partSize == 0 ? 0 : 1)
+        @Sendable func range(_ part: Int) -> Range<Int> { part * partSize ..< (count - part * partSize <= partSize ? count : (part + 1) * partSize) }
         guard parts > 1 else {
             if parts == 1 { take(make(range(0))) }
             return

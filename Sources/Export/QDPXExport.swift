@@ -90,14 +90,16 @@ enum QDPXExport {
         return try zip.finish()
     }
 
-    static func project(_ data: ExportDataset) -> Project {
+    /// `partSize`: notes per part of the TextSources (`inParts`); the project is the same for any.
+    static func project(_ data: ExportDataset, partSize: Int = QDPXExport.partSize) -> Project {
         var xml = XMLBuilder()
-        let made = build(data, &xml)
+        let made = build(data, &xml, partSize: partSize)
         return Project(xmlBytes: xml.bytes, files: made.files, passages: made.passages)
     }
 
     /// Writes `project.qde` into `xml`; returns the archive's other files and the passage counts.
-    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder) -> (files: [(path: String, text: String)], passages: PassageCounts) {
+    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder,
+                      partSize: Int = QDPXExport.partSize) -> (files: [(path: String, text: String)], passages: PassageCounts) {
         let now = ISO8601.format(seconds: data.generatedAt)
         // The sources' unique names, on another thread while this one writes the codebook, variables and cases.
         let names = Handover<[String]>()
@@ -222,7 +224,7 @@ enum QDPXExport {
             xml.start("Sources")
             let context = SourceContext(data: data, names: sourceNames, users: users, exported: exported, now: now, caseGUIDs: caseGUIDs,
                                         tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs)
-            inParts(data.notes.count, { sources(context, $0) }) { part in
+            inParts(data.notes.count, size: partSize, { sources(context, $0) }) { part in
                 xml.append(fragment: part.xml)
                 files += part.files
                 counts.exported += part.counts.exported

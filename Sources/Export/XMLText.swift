@@ -22,6 +22,7 @@ enum XMLText {
             guard clean < bytes.count else { return nil }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count + 16)
+            out.append(contentsOf: bytes[0 ..< clean])
             appendEscaped(bytes, from: clean, attribute: attribute, to: &out)
             return String(decoding: out, as: UTF8.self)
         }
