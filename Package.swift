@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Synthetic", dependencies: ["Store", "Formats"]),
         .target(name: "Analysis", dependencies: ["Store", "CRDT", "Formats"]),
         .target(name: "Health", dependencies: ["Store", "Sync", "Wire", "Formats"]),
-        .target(name: "Export", dependencies: ["Analysis", "Store", "CRDT", "Crypto", "Formats", "SystemCalls"]),
+        .target(name: "Export", dependencies: ["Analysis", "Store", "CRDT", "Crypto", "Deflate", "Formats", "SystemCalls"]),
         .target(name: "Demo", dependencies: ["Analysis", "Store", "Sync", "TLS", "Wire", "Synthetic", "Export", "CRDT", "Crypto", "Formats", "SystemCalls"]),
         .executableTarget(name: "fieldnotes", dependencies: ["Analysis", "Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Demo", "Export", "Formats", "Health", "SystemCalls"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire", "Export", "Formats", "SystemCalls"]),

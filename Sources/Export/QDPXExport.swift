@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Dispatch
 import Formats
 import Store
 
@@ -70,20 +71,39 @@ enum QDPXExport {
         }
     }
 
+    /// The QDPX archive: `project.qde` deflated (zlib level 1: a quarter of a
+    /// gigabyte of XML for 100,000 notes becomes about 37 MB), on another thread
+    /// as the XML is made, then the sources stored (each a few hundred bytes,
+    /// too small to gain from deflating one by one).
     static func archive(_ data: ExportDataset) throws -> [UInt8] {
-        let project = project(data)
+        let compressor = QDPXCompressor()
+        var xml = XMLBuilder(chunks: 256 * 1024) { compressor.append($0) }
+        let made = build(data, &xml)
+        xml.finish()
+        let qde = compressor.finish()
         var zip = ZIPWriter(modified: data.generatedAt)
-        var size = ZIPWriter.entryOverhead(name: "project.qde") + project.xmlBytes.count + ZIPWriter.endOverhead
-        for file in project.files { size += ZIPWriter.entryOverhead(name: file.path) + file.text.utf8.count }
+        var size = ZIPWriter.entryOverhead(name: "project.qde") + qde.deflated.count + ZIPWriter.endOverhead
+        for file in made.files { size += ZIPWriter.entryOverhead(name: file.path) + file.text.utf8.count }
         zip.reserve(size)
-        try zip.add("project.qde", project.xmlBytes)
-        for file in project.files { try zip.add(file.path, text: file.text) }
+        try zip.add("project.qde", deflated: qde.deflated, size: qde.size, crc: qde.crc)
+        for file in made.files { try zip.add(file.path, text: file.text) }
         return try zip.finish()
     }
 
-    static func project(_ data: ExportDataset) -> Project {
+    /// `partSize`: notes per part of the TextSources (`inParts`); the project is the same for any.
+    static func project(_ data: ExportDataset, partSize: Int = QDPXExport.partSize) -> Project {
         var xml = XMLBuilder()
+        let made = build(data, &xml, partSize: partSize)
+        return Project(xmlBytes: xml.bytes, files: made.files, passages: made.passages)
+    }
+
+    /// Writes `project.qde` into `xml`; returns the archive's other files and the passage counts.
+    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder,
+                      partSize: Int = QDPXExport.partSize) -> (files: [(path: String, text: String)], passages: PassageCounts) {
         let now = ISO8601.format(seconds: data.generatedAt)
+        // The sources' unique names, on another thread while this one writes the codebook, variables and cases.
+        let names = Handover<[String]>()
+        DispatchQueue.global().async { names.put(QDPXExport.sourceNames(data)) }
         let users = QDPXUsers(data)
         let exported = QDPXUsers.Stamp(user: users.guid(replica: data.replica) ?? "", date: now)
         xml.start("Project", [
@@ -197,74 +217,20 @@ enum QDPXExport {
         // Sources
         var files: [(path: String, text: String)] = []
         var counts = PassageCounts()
-        let sourceNames = unique(data.notes.map { sourceName($0, withheld: data.withheld.contains($0.id)) }, tags: data.notes.map(\.id.short))
+        let sourceNames = names.take() ?? QDPXExport.sourceNames(data)
         var passagesOfNote: [RecordID: [Passages.Resolved]] = [:]
         for passage in data.passages { passagesOfNote[passage.note, default: []].append(passage) }
         if !data.notes.isEmpty {
             xml.start("Sources")
-            for (note, name) in zip(data.notes, sourceNames) {
-                let guid = GUID.of(note.id)
-                let withheld = data.withheld.contains(note.id)
-                let text = sourceText(note, withheld: withheld)
-                files.append(("Sources/\(guid).txt", text))
-                let made = users.stamp(of: note) ?? exported
-                let consent = note.value("consent")?.text ?? ""
-                xml.start("TextSource", [("guid", guid), ("name", name), ("plainTextPath", "internal://\(guid).txt"),
-                                         ("creatingUser", made.user), ("creationDateTime", made.date)])
-                xml.leaf("Description", "fieldnotes note \(note.id.hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
-                         + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
-                let whole = 0 ..< selectionEnd(text)
-                if let participant = participant(note) {
-                    let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
-                    selection(&xml, GUID.named("case-selection", note.id.hex), "participant", whole, stamp) {
-                        coding(&$0, GUID.named("case-coding", note.id.hex), guidOfCase(participant), stamp)
-                    }
-                }
-                var codes: [String] = []
-                for tag in ExportDataset.tags(note) {
-                    let themes = data.themes(coding: tag)
-                    let guids = themes.isEmpty ? [tagCodes[tag.trimmingSpaces.lowercased()]?.guid].compactMap { $0 } : themes.map(GUID.of)
-                    for guid in guids where !codes.contains(guid) { codes.append(guid) }
-                }
-                if !codes.isEmpty, !text.isEmpty {
-                    selection(&xml, GUID.named("selection", note.id.hex), "whole note", whole, made) { xml in
-                        for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
-                    }
-                }
-                let passages = (passagesOfNote[note.id] ?? []).map { ($0, data.placement(of: $0, in: note)) }
-                for (passage, placement) in passages.sorted(by: { order($0.1, $0.0.record.id) < order($1.1, $1.0.record.id) }) {
-                    switch placement {
-                    case .body(let range):
-                        let date = ISO8601.parse(passage.codedAt)?.text ?? users.stamp(of: passage.record)?.date ?? now
-                        let stamp = QDPXUsers.Stamp(user: users.guid(coder: passage.coder) ?? made.user, date: date)
-                        let offset = bodyOffset(note), body = Array((note.value("body")?.text ?? "").unicodeScalars)
-                        let start = offset + lineFeedOffset(range.lowerBound, in: body), end = offset + lineFeedOffset(range.upperBound, in: body)
-                        selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp,
-                                  description: memoText(data, about: [passage.record.id])) {
-                            coding(&$0, GUID.named("passage-coding", passage.record.id.hex), GUID.of(passage.theme), stamp)
-                        }
-                        counts.exported += 1
-                    case .withheld: counts.withheld += 1
-                    case .allDeleted: counts.allDeleted += 1
-                    case .notHere: counts.notHere += 1
-                    }
-                }
-                if text.isEmpty {
-                    for code in codes { coding(&xml, GUID.named("coding", "\(note.id.hex)/\(code)"), code, made) }
-                }
-                for variable in ["area", "kind", "consent"] {
-                    if let value = note.value(variable)?.text { variableValue(&xml, variableGUIDs, variable, "TextValue", value) }
-                }
-                if let participant = participant(note) { variableValue(&xml, variableGUIDs, "participant", "TextValue", participant) }
-                if let occurred = note.value("occurred_at")?.text, ISO8601.parse(occurred) != nil {
-                    variableValue(&xml, variableGUIDs, "occurred_at", "DateTimeValue", occurred)
-                }
-                for measure in Note.measures(of: note).sorted(by: { $0.name < $1.name }) {
-                    let integer = Note.knownMeasures.contains { $0.name == measure.name }
-                    if integer, measure.value != measure.value.rounded() { continue }
-                    variableValue(&xml, variableGUIDs, "measures.\(measure.name)", integer ? "IntegerValue" : "FloatValue", DecimalText.format(measure.value))
-                }
-                xml.end()
+            let context = SourceContext(data: data, names: sourceNames, users: users, exported: exported, now: now, caseGUIDs: caseGUIDs,
+                                        tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs)
+            inParts(data.notes.count, size: partSize, { sources(context, $0) }) { part in
+                xml.append(fragment: part.xml)
+                files += part.files
+                counts.exported += part.counts.exported
+                counts.withheld += part.counts.withheld
+                counts.allDeleted += part.counts.allDeleted
+                counts.notHere += part.counts.notHere
             }
             xml.end()
         }
@@ -320,12 +286,122 @@ enum QDPXExport {
                                  "Notes whose consent was declined or withdrawn are included without their text.",
                                  counts.summary].filter { !$0.isEmpty }.joined(separator: " "))
         xml.end()
-        return Project(xmlBytes: xml.bytes, files: files, passages: counts)
+        return (files, counts)
+    }
+
+    /// What the TextSource of each note needs, made once for them all; read
+    /// from several threads at once (`inParts`), never written.
+    struct SourceContext: Sendable {
+        let data: ExportDataset
+        /// Each note's source name, unique (`unique(_:tags:)`), in the order of `data.notes`.
+        let names: [String]
+        let users: QDPXUsers
+        let exported: QDPXUsers.Stamp
+        let now: String
+        let caseGUIDs: [String: String]
+        let tagCodes: [String: (name: String, guid: String)]
+        let passagesOfNote: [RecordID: [Passages.Resolved]]
+        let variableGUIDs: [String: String]
+
+        func guidOfCase(_ participant: String) -> String { caseGUIDs[participant] ?? caseGUID(participant) }
+    }
+
+    /// The TextSource elements of a run of notes (children of Sources), their files and their passages.
+    struct SourcePart: Sendable {
+        var xml: [UInt8] = []
+        var files: [(path: String, text: String)] = []
+        var counts = PassageCounts()
+    }
+
+    /// The TextSources of the notes `range` of `context.data.notes`.
+    static func sources(_ context: SourceContext, _ range: Range<Int>) -> SourcePart {
+        let data = context.data, users = context.users, exported = context.exported, now = context.now
+        let tagCodes = context.tagCodes, passagesOfNote = context.passagesOfNote, variableGUIDs = context.variableGUIDs
+        var xml = XMLBuilder(fragmentAt: 2, reserving: range.count * 3_000)
+        var files: [(path: String, text: String)] = []
+        files.reserveCapacity(range.count)
+        var counts = PassageCounts()
+        for index in range {
+            let note = data.notes[index], name = context.names[index], hex = note.id.hex
+            let guid = GUID.of(note.id)
+            let withheld = data.withheld.contains(note.id)
+            let text = sourceText(note, withheld: withheld)
+            files.append(("Sources/\(guid).txt", text))
+            let made = users.stamp(of: note) ?? exported
+            let consent = note.value("consent")?.text ?? ""
+            xml.tag("TextSource")
+            xml.attribute("guid", plain: guid)
+            xml.attribute("name", name)
+            xml.attribute("plainTextPath", plain: "internal://\(guid).txt")
+            xml.attribute("creatingUser", plain: made.user)
+            xml.attribute("creationDateTime", made.date)
+            xml.opened()
+            xml.leaf("Description", "fieldnotes note \(hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
+                     + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
+            let whole = 0 ..< selectionEnd(text)
+            if let participant = participant(note) {
+                let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
+                selection(&xml, GUID.named("case-selection", hex), "participant", whole, stamp) {
+                    coding(&$0, GUID.named("case-coding", hex), context.guidOfCase(participant), stamp)
+                }
+            }
+            var codes: [String] = []
+            for tag in ExportDataset.tags(note) {
+                let themes = data.themes(coding: tag)
+                let guids = themes.isEmpty ? [tagCodes[lowered(trimmed(tag))]?.guid].compactMap { $0 } : themes.map(GUID.of)
+                for guid in guids where !codes.contains(guid) { codes.append(guid) }
+            }
+            if !codes.isEmpty, !text.isEmpty {
+                selection(&xml, GUID.named("selection", hex), "whole note", whole, made) { xml in
+                    for code in codes { coding(&xml, GUID.named("coding", "\(hex)/\(code)"), code, made) }
+                }
+            }
+            let passages = (passagesOfNote[note.id] ?? []).map { ($0, data.placement(of: $0, in: note)) }
+            for (passage, placement) in passages.sorted(by: { order($0.1, $0.0.record.id) < order($1.1, $1.0.record.id) }) {
+                switch placement {
+                case .body(let range):
+                    let date = ISO8601.parse(passage.codedAt)?.text ?? users.stamp(of: passage.record)?.date ?? now
+                    let stamp = QDPXUsers.Stamp(user: users.guid(coder: passage.coder) ?? made.user, date: date)
+                    let offset = bodyOffset(note), body = Array((note.value("body")?.text ?? "").unicodeScalars)
+                    let start = offset + lineFeedOffset(range.lowerBound, in: body), end = offset + lineFeedOffset(range.upperBound, in: body)
+                    selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp,
+                              description: memoText(data, about: [passage.record.id])) {
+                        coding(&$0, GUID.named("passage-coding", passage.record.id.hex), GUID.of(passage.theme), stamp)
+                    }
+                    counts.exported += 1
+                case .withheld: counts.withheld += 1
+                case .allDeleted: counts.allDeleted += 1
+                case .notHere: counts.notHere += 1
+                }
+            }
+            if text.isEmpty {
+                for code in codes { coding(&xml, GUID.named("coding", "\(hex)/\(code)"), code, made) }
+            }
+            for variable in ["area", "kind", "consent"] {
+                if let value = note.value(variable)?.text { variableValue(&xml, variableGUIDs, variable, "TextValue", value) }
+            }
+            if let participant = participant(note) { variableValue(&xml, variableGUIDs, "participant", "TextValue", participant) }
+            if let occurred = note.value("occurred_at")?.text, ISO8601.parse(occurred) != nil {
+                variableValue(&xml, variableGUIDs, "occurred_at", "DateTimeValue", occurred)
+            }
+            for measure in Note.measures(of: note).sorted(by: { $0.name < $1.name }) {
+                let integer = Note.knownMeasures.contains { $0.name == measure.name }
+                if integer, measure.value != measure.value.rounded() { continue }
+                variableValue(&xml, variableGUIDs, "measures.\(measure.name)", integer ? "IntegerValue" : "FloatValue", DecimalText.format(measure.value))
+            }
+            xml.end()
+        }
+        return SourcePart(xml: xml.bytes, files: files, counts: counts)
+    }
+
+    /// Each note's source name, unique ignoring case.
+    static func sourceNames(_ data: ExportDataset) -> [String] {
+        unique(data.notes.map { sourceName($0, withheld: data.withheld.contains($0.id)) }, tags: data.notes.map(\.id.short))
     }
 
     /// A note's participant (pseudonym), trimmed; nil when it has none.
     static func participant(_ note: VisibleRecord) -> String? {
-        guard let participant = note.value("participant")?.text?.trimmingSpaces, !participant.isEmpty else { return nil }
+        guard let participant = note.value("participant")?.text.map(trimmed), !participant.isEmpty else { return nil }
         return participant
     }
 
@@ -352,24 +428,38 @@ enum QDPXExport {
 
     static func selection(_ xml: inout XMLBuilder, _ guid: String, _ name: String, _ range: Range<Int>, _ stamp: QDPXUsers.Stamp,
                           description: String? = nil, _ codings: (inout XMLBuilder) -> Void) {
-        xml.start("PlainTextSelection", [("guid", guid), ("name", name),
-                                         ("startPosition", String(range.lowerBound)), ("endPosition", String(range.upperBound)),
-                                         ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
+        xml.tag("PlainTextSelection")
+        xml.attribute("guid", plain: guid)
+        xml.attribute("name", name)
+        xml.attribute("startPosition", range.lowerBound)
+        xml.attribute("endPosition", range.upperBound)
+        xml.attribute("creatingUser", plain: stamp.user)
+        xml.attribute("creationDateTime", stamp.date)
+        xml.opened()
         if let description { xml.leaf("Description", description) }
         codings(&xml)
         xml.end()
     }
 
     static func coding(_ xml: inout XMLBuilder, _ guid: String, _ code: String, _ stamp: QDPXUsers.Stamp) {
-        xml.start("Coding", [("guid", guid), ("creatingUser", stamp.user), ("creationDateTime", stamp.date)])
-        xml.empty("CodeRef", [("targetGUID", code)])
+        xml.tag("Coding")
+        xml.attribute("guid", plain: guid)
+        xml.attribute("creatingUser", plain: stamp.user)
+        xml.attribute("creationDateTime", stamp.date)
+        xml.opened()
+        xml.tag("CodeRef")
+        xml.attribute("targetGUID", plain: code)
+        xml.closed()
         xml.end()
     }
 
     /// A note's value of `variable`; `guids` holds the variables' GUIDs (`GUID.named("variable", name)`).
     static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: String, _ value: String) {
-        xml.start("VariableValue")
-        xml.empty("VariableRef", [("targetGUID", guids[variable] ?? GUID.named("variable", variable))])
+        xml.tag("VariableValue")
+        xml.opened()
+        xml.tag("VariableRef")
+        xml.attribute("targetGUID", plain: guids[variable] ?? GUID.named("variable", variable))
+        xml.closed()
         xml.leaf(element, value)
         xml.end()
     }

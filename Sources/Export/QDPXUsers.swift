@@ -85,8 +85,15 @@ struct QDPXUsers {
     /// The field head that stands for a record's making: the oldest value it
     /// shows (a field's winner; a conflicting value written offline with an
     /// older clock is someone's concurrent edit, not the making).
+    /// (A loop, not `compactMap(\.heads.first).min`: it runs twice per note, and key paths and the array cost more than the rest.)
     static func author(of record: VisibleRecord) -> FieldHead? {
-        record.fields.compactMap(\.heads.first).min { a, b in a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.id < b.id }
+        var oldest: FieldHead?
+        for field in record.fields {
+            guard let head = field.heads.first else { continue }
+            if let current = oldest, current.timestamp != head.timestamp ? current.timestamp < head.timestamp : current.id <= head.id { continue }
+            oldest = head
+        }
+        return oldest
     }
 
     /// Who wrote `head`, and when.

@@ -2,9 +2,57 @@
 /// content escaped. Attributes whose value is nil are left out. The document
 /// is built as UTF-8 bytes (appending a string's bytes is a copy; appending
 /// to a string checks and counts them again).
+///
+/// Built with `init(chunks:to:)`, the document is handed on in pieces of at
+/// least `chunks` bytes as it grows (each when an element ends), and `bytes`
+/// holds only what has not been handed on yet (`finish` hands that on too).
 struct XMLBuilder {
     private(set) var bytes = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
     private var open: [String] = []
+    /// The element `tag` began, for `opened`.
+    private var pending = ""
+    private let chunk: Int
+    private let sink: (([UInt8]) -> Void)?
+
+    init() {
+        chunk = Int.max
+        sink = nil
+    }
+
+    init(chunks: Int, to sink: @escaping ([UInt8]) -> Void) {
+        chunk = chunks
+        self.sink = sink
+        bytes.reserveCapacity(chunks + chunks / 4)
+    }
+
+    /// A piece of a document to be put inside `depth` open elements with
+    /// `append(fragment:)`: no XML declaration, indented as at that depth.
+    init(fragmentAt depth: Int, reserving capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        open = Array(repeating: "", count: depth)
+        chunk = Int.max
+        sink = nil
+    }
+
+    /// Appends the bytes of a fragment (`init(fragmentAt:)`) made at this builder's depth.
+    mutating func append(fragment: [UInt8]) {
+        guard let sink else {
+            bytes += fragment
+            return
+        }
+        // What is held goes first, then the fragment as it is, uncopied.
+        if !bytes.isEmpty { sink(bytes) }
+        bytes.removeAll(keepingCapacity: true)
+        sink(fragment)
+    }
+
+    /// Hands on what is left (with `init(chunks:to:)`).
+    mutating func finish() {
+        guard let sink, !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes = []
+    }
 
     /// The document as text.
     var text: String { String(decoding: bytes, as: UTF8.self) }
@@ -16,13 +64,62 @@ struct XMLBuilder {
     private mutating func appendAttributes(_ pairs: [(String, String?)]) {
         for (name, value) in pairs {
             guard let value else { continue }
-            bytes.append(0x20)
-            append(name)
-            bytes.append(0x3D)
-            bytes.append(0x22)
-            append(XMLText.attribute(value))
-            bytes.append(0x22)
+            attribute(name, value)
         }
+    }
+
+    /// Begins a start tag, `<name`, at the current depth: the attributes
+    /// follow, one `attribute` call each (no array of pairs to make, as
+    /// `start` and `empty` take), then `opened()` or `closed()`.
+    mutating func tag(_ name: String) {
+        appendIndent()
+        bytes.append(0x3C)
+        append(name)
+        pending = name
+    }
+
+    /// ` name="value"`, the value escaped.
+    mutating func attribute(_ name: String, _ value: String) {
+        bytes.append(0x20)
+        append(name)
+        bytes.append(0x3D)
+        bytes.append(0x22)
+        XMLText.append(value, attribute: true, to: &bytes)
+        bytes.append(0x22)
+    }
+
+    /// ` name="value"` for a value with nothing to escape by its making (a
+    /// GUID, an ISO 8601 time), written without looking.
+    mutating func attribute(_ name: String, plain value: String) {
+        assert(XMLText.attribute(value) == value, "\(value) needs escaping")
+        bytes.append(0x20)
+        append(name)
+        bytes.append(0x3D)
+        bytes.append(0x22)
+        append(value)
+        bytes.append(0x22)
+    }
+
+    /// ` name="value"`, the number in decimal.
+    mutating func attribute(_ name: String, _ value: Int) {
+        bytes.append(0x20)
+        append(name)
+        bytes.append(0x3D)
+        bytes.append(0x22)
+        append(String(value))
+        bytes.append(0x22)
+    }
+
+    /// Ends the start tag `tag` began: the element stays open until `end()`.
+    mutating func opened() {
+        bytes.append(0x3E)
+        bytes.append(0x0A)
+        open.append(pending)
+    }
+
+    /// Ends the tag `tag` began as an element with no children.
+    mutating func closed() {
+        append("/>\n")
     }
 
     private mutating func appendIndent() {
@@ -48,6 +145,11 @@ struct XMLBuilder {
         append("</")
         append(name)
         append(">\n")
+        if bytes.count >= chunk, let sink {
+            sink(bytes)
+            bytes = []
+            bytes.reserveCapacity(chunk + chunk / 4)
+        }
     }
 
     /// An element with no children.
@@ -58,7 +160,7 @@ struct XMLBuilder {
     /// An element holding only text; the text is written exactly (no added indentation).
     mutating func leaf(_ name: String, _ content: String, _ pairs: [(String, String?)] = []) {
         appendTag(name, pairs, close: ">")
-        append(XMLText.content(content))
+        XMLText.append(content, attribute: false, to: &bytes)
         append("</")
         append(name)
         append(">\n")

@@ -2,17 +2,26 @@ import Formats
 import Store
 
 /// A minimal ZIP archive writer (PKWARE APPNOTE.TXT 6.3): stored entries (no
-/// compression) with CRC-32, a local header before each, a central directory
+/// compression) and entries deflated beforehand (method 8, `add(_:deflated:)`),
+/// with CRC-32, a local header before each, a central directory
 /// and the end-of-central-directory record. More than 65,534 entries (a store
 /// of 100,000 notes) get the ZIP64 end records (APPNOTE 4.3.14, 4.3.15); the
 /// archive, and each entry, must stay under 4 GiB, which `add` and `finish` check.
 struct ZIPWriter {
     private struct Entry {
         let name: [UInt8]
+        let method: UInt16
+        let flags: UInt16
         let crc: UInt32
+        let compressedSize: UInt32
         let size: UInt32
         let offset: UInt32
     }
+
+    /// General purpose flags: bit 11, names are UTF-8.
+    private static let utf8Names: UInt16 = 0x0800
+    /// With method 8, bits 1 and 2 set: deflated by the fastest level ("super fast").
+    private static let superFast: UInt16 = 0x0006
 
     private(set) var bytes: [UInt8] = []
     private var entries: [Entry] = []
@@ -57,29 +66,47 @@ struct ZIPWriter {
         try add(name, size: text.utf8.count) { $0.append(contentsOf: text.utf8) }
     }
 
+    /// Appends one entry whose content is `deflated`, one raw DEFLATE stream
+    /// made at zlib's level 1 (`DeflateStream(level: 1)`) of `size` bytes whose CRC-32 is `crc`.
+    mutating func add(_ name: String, deflated: [UInt8], size: Int, crc: UInt32) throws {
+        guard size < Int(UInt32.max), deflated.count < Int(UInt32.max), bytes.count < Int(UInt32.max) - deflated.count - 1024 else { throw TooLarge() }
+        let nameBytes = Array(name.utf8)
+        let entry = Entry(name: nameBytes, method: 8, flags: ZIPWriter.utf8Names | ZIPWriter.superFast, crc: crc,
+                          compressedSize: UInt32(deflated.count), size: UInt32(size), offset: UInt32(bytes.count))
+        appendLocalHeader(entry)
+        bytes += deflated
+        entries.append(entry)
+    }
+
     /// Writes the local header, then the `size` bytes `append` adds, then
     /// puts their CRC-32 into the header.
     private mutating func add(_ name: String, size: Int, _ append: (inout [UInt8]) -> Void) throws {
         guard size < Int(UInt32.max), bytes.count < Int(UInt32.max) - size - 1024 else { throw TooLarge() }
         let nameBytes = Array(name.utf8)
         let offset = bytes.count
-        append32(0x0403_4B50)          // local file header signature
-        append16(20)                   // version needed to extract: 2.0
-        append16(0x0800)               // flags: bit 11, names are UTF-8
-        append16(0)                    // method: stored
-        append16(dosTime)
-        append16(dosDate)
-        append32(0)                    // CRC-32, written once the content is in
-        append32(UInt32(size))         // compressed size
-        append32(UInt32(size))         // uncompressed size
-        append16(UInt16(nameBytes.count))
-        append16(0)                    // extra field length
-        bytes += nameBytes
+        appendLocalHeader(Entry(name: nameBytes, method: 0, flags: ZIPWriter.utf8Names, crc: 0,
+                                compressedSize: UInt32(size), size: UInt32(size), offset: UInt32(offset)))
         let start = bytes.count
         append(&bytes)
         let crc = CRC32.checksum(bytes[start...])
         for index in 0..<4 { bytes[offset + 14 + index] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * index)) }
-        entries.append(Entry(name: nameBytes, crc: crc, size: UInt32(size), offset: UInt32(offset)))
+        entries.append(Entry(name: nameBytes, method: 0, flags: ZIPWriter.utf8Names, crc: crc,
+                             compressedSize: UInt32(size), size: UInt32(size), offset: UInt32(offset)))
+    }
+
+    private mutating func appendLocalHeader(_ entry: Entry) {
+        append32(0x0403_4B50)          // local file header signature
+        append16(20)                   // version needed to extract: 2.0 (stored or deflated)
+        append16(entry.flags)
+        append16(entry.method)         // 0 stored, 8 deflated
+        append16(dosTime)
+        append16(dosDate)
+        append32(entry.crc)            // CRC-32 (of a stored entry: written once its content is in)
+        append32(entry.compressedSize)
+        append32(entry.size)           // uncompressed size
+        append16(UInt16(entry.name.count))
+        append16(0)                    // extra field length
+        bytes += entry.name
     }
 
     /// Writes the central directory and the end record; returns the archive.
@@ -89,12 +116,12 @@ struct ZIPWriter {
             append32(0x0201_4B50)      // central directory header signature
             append16(0x0314)           // version made by: 2.0, Unix
             append16(20)
-            append16(0x0800)
-            append16(0)
+            append16(entry.flags)
+            append16(entry.method)
             append16(dosTime)
             append16(dosDate)
             append32(entry.crc)
-            append32(entry.size)
+            append32(entry.compressedSize)
             append32(entry.size)
             append16(UInt16(entry.name.count))
             append16(0)                // extra field length

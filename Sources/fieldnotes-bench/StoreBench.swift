@@ -82,9 +82,9 @@ struct StoreBench {
         try listTime(try largeStore())
     }
 
-    /// `--only export`: each export of the large store.
-    func exportOnly() throws {
-        try exportTimes(try Store.open(at: try largeStore()))
+    /// `--only export`: each export of the large store; `--only qdpx`: the REFI-QDA one alone.
+    func exportOnly(formats: Set<ExportFormat> = Set(ExportFormat.allCases)) throws {
+        try exportTimes(try Store.open(at: try largeStore()), formats: formats)
     }
 
     /// `--only import`: `fieldnotes import` of `notes` NDJSON rows into an
@@ -146,10 +146,10 @@ struct StoreBench {
     }
 
     /// Each export of the whole store, to files in the bench directory.
-    func exportTimes(_ store: Store) throws {
+    func exportTimes(_ store: Store, formats: Set<ExportFormat> = Set(ExportFormat.allCases)) throws {
         let exporter = Exporter(store: store)
         let goals: [ExportFormat: String] = [.csv: "< 1000 ms", .json: "< 1000 ms", .qdpx: "< 3000 ms", .report: "< 2000 ms"]
-        for (format, name) in [(ExportFormat.csv, "csv"), (.json, "ndjson"), (.qdpx, "qdpx"), (.report, "report")] {
+        for (format, name) in [(ExportFormat.csv, "csv"), (.json, "ndjson"), (.qdpx, "qdpx"), (.report, "report")] where formats.contains(format) {
             var times: [Double] = []
             for run in 0..<3 {
                 let path = directory + "/export-\(name)-\(run)" + (format == .csv ? "" : ".\(name)")

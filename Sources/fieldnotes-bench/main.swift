@@ -10,8 +10,9 @@ if arguments.contains("--help") || arguments.contains("-h") {
           --json FILE also write every figure as JSON
           --dir DIR   where to build the benchmark stores (default: a new temporary directory, removed after)
           --only SECTION  run one section: store, apply, sync, text, or one figure: list, export
-                          (each format), import (beside the apply rate), firstsync (beside the apply rate);
-                          with --dir, list and export reuse the large store an earlier run left there
+                          (each format), qdpx (the REFI-QDA export alone), import (beside the apply rate),
+                          firstsync (beside the apply rate); with --dir, list, export and qdpx reuse the
+                          large store an earlier run left there
           --trace PATH    for --only text: an editing trace (.json.gz, josephg/editing-traces format),
                           e.g. automerge-paper.json.gz, replayed into the in-memory text CRDT
           --peers     print, as JSON, our side of tools/compare-peers (the peer workloads)
@@ -78,6 +79,7 @@ do {
     if sections.contains("apply") { try storeBench.applyOnly() }
     if sections.contains("list") { try storeBench.listOnly() }
     if sections.contains("export") { try storeBench.exportOnly() }
+    if sections.contains("qdpx") { try storeBench.exportOnly(formats: [.qdpx]) }
     if sections.contains("import") { try storeBench.importOnly() }
     if sections.contains("firstsync") {
         try SyncBench(firstSyncNotes: quick ? 1_000 : 9_000, devices: 0, operationsPerDevice: 0, runs: 3, directory: directory, binary: binary,

@@ -5,11 +5,11 @@ import Store
 import Testing
 
 @Suite struct GovernanceTests {
-    /// Every byte of an export written to disk (the QDPX archive stores its entries uncompressed, so its bytes hold the text).
+    /// Every byte of an export written to disk, a QDPX archive's entries unpacked (`exportedContent`).
     static func exportBytes(_ fixture: Fixture, _ format: ExportFormat, options: ExportOptions = ExportOptions()) throws -> [UInt8] {
         let out = fixture.path("\(format.rawValue)-\(UUID().uuidString)")
         try fixture.exporter.write(format: format, to: out, options: options)
-        return format.isDirectory ? try files(under: out).flatMap(\.1) : try readBytes(out)
+        return try exportedContent(out, format)
     }
 
     @Test(arguments: ExportFormat.allCases)
@@ -99,7 +99,7 @@ import Testing
             let out = fixture.path("out")
             let summary = try fixture.exporter.write(format: format, to: out, options: ExportOptions(identifiers: .redact))
             #expect(summary.redacted == 3)
-            let bytes = format.isDirectory ? try files(under: out).flatMap(\.1) : try readBytes(out)
+            let bytes = try exportedContent(out, format)
             for value in ["943 476 5919", "07700 900123", "jo.bloggs@example.org"] { #expect(!contains(bytes, value), "\(format): \(value)") }
             if format != .report {
                 #expect(contains(bytes, "NHS [NHS number], mobile [phone]. Seen 2026-11-30, ucla3 = 7, in 2026."))

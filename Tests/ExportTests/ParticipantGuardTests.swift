@@ -33,7 +33,7 @@ import Testing
             let out = fixture.path("out")
             let summary = try fixture.exporter.write(format: format, to: out, options: ExportOptions(identifiers: .redact))
             #expect(summary.redacted == 1)
-            let bytes = format.isDirectory ? try files(under: out).flatMap(\.1) : try readBytes(out)
+            let bytes = try exportedContent(out, format)
             #expect(!contains(bytes, "Jean Smith") && !contains(bytes, "Smith"), "\(format)")
         }
     }

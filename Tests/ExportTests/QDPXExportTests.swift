@@ -59,10 +59,10 @@ import TestSupport
         #expect(Array(bytes[14..<18]) == [0x86, 0xA6, 0x10, 0x36])   // CRC-32 of "hello", little-endian
     }
 
-    /// Slicing-by-8 against the bitwise definition, at every length to 40 and
-    /// every start offset to 9 (so each tail of 0 to 7 bytes and unaligned
-    /// starts are met), and on a text entry, whose CRC is patched into its header.
-    @Test func crc32BySlicingMatchesTheBitwiseDefinition() throws {
+    /// zlib's CRC-32 against the bitwise definition, at every length to 40 and
+    /// every start offset to 9 (unaligned starts and short tails), and on a
+    /// text entry, whose CRC is patched into its header.
+    @Test func crc32MatchesTheBitwiseDefinition() throws {
         func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
             var crc: UInt32 = 0xFFFF_FFFF
             for byte in bytes {
@@ -103,6 +103,51 @@ import TestSupport
             + "assert len(n)==70000, len(n); assert z.read('Sources/69999.txt')==b'n69999'; print('ok')"
         let result = try #require(try runTool("python3", ["-c", check, path]), "python3 is needed to read the archive back")
         #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+    }
+
+    /// The TextSources are made in parts on two threads (`QDPXExport.inParts`):
+    /// cut into parts of 1, 2 or 3 notes, the project is byte for byte the one made in one part.
+    @Test func projectIsTheSameMadeInPartsOnTwoThreads() throws {
+        try Fixture.with { fixture throws in
+            try QDPXPassageTests.code("the number 9 bus was cut", of: Fixture.busCut, Fixture.transport, on: fixture.store)
+            let data = try ExportDataset.load(fixture.store, filter: ExportFilter(), now: Int64(Fixture.exportMillis / 1000))
+            #expect(data.notes.count >= 4)
+            let whole = QDPXExport.project(data, partSize: data.notes.count)
+            #expect(whole.passages.exported == 1)
+            for size in [1, 2, 3] {
+                let parted = QDPXExport.project(data, partSize: size)
+                #expect(parted.xmlBytes == whole.xmlBytes, "parts of \(size)")
+                #expect(parted.files.map(\.path) == whole.files.map(\.path) && parted.files.map(\.text) == whole.files.map(\.text))
+                #expect(parted.passages == whole.passages)
+            }
+        }
+    }
+
+    @Test func partsAreTakenInOrderWhicheverThreadMadeThem() {
+        var taken: [Range<Int>] = []
+        QDPXExport.inParts(10_007, size: 10, { $0 }) { taken.append($0) }
+        #expect(taken.count == 1_001)
+        #expect(taken.first == 0 ..< 10 && taken.last == 10_000 ..< 10_007)
+        #expect(zip(taken, taken.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        var none: [Range<Int>] = []
+        QDPXExport.inParts(0, { $0 }) { none.append($0) }
+        #expect(none.isEmpty)
+    }
+
+    /// project.qde is deflated (method 8) and inflates to exactly the project's
+    /// XML, read back by Python's zipfile as QualCoder reads it; the sources are stored.
+    @Test func projectQDEIsDeflatedAndInflatesToTheProject() throws {
+        try Fixture.with { fixture throws in
+            let data = try ExportDataset.load(fixture.store, filter: ExportFilter(), now: Int64(Fixture.exportMillis / 1000))
+            let archive = fixture.path("deflated.qdpx"), xml = fixture.path("project.xml")
+            try Data(try QDPXExport.archive(data)).write(to: URL(fileURLWithPath: archive))
+            try Data(QDPXExport.project(data).xmlBytes).write(to: URL(fileURLWithPath: xml))
+            let check = "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; i=z.getinfo('project.qde'); "
+                + "assert i.compress_type==zipfile.ZIP_DEFLATED, i.compress_type; assert z.read('project.qde')==open(sys.argv[2],'rb').read(); "
+                + "s=[x for x in z.infolist() if x.filename!='project.qde']; assert s and all(x.compress_type==zipfile.ZIP_STORED for x in s); print('ok')"
+            let result = try #require(try runTool("python3", ["-c", check, archive, xml]), "python3 is needed to read the archive back")
+            #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+        }
     }
 
     @Test func projectIsValidAgainstTheREFIQDASchema() throws {

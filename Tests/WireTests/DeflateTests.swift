@@ -18,6 +18,34 @@ import Testing
         #expect(Deflate.compress(repetitive).count < 200)
     }
 
+    /// `DeflateStream` (as the REFI-QDA export feeds it, in pieces) makes the
+    /// stream `compress` makes in one call, which inflates back; it keeps the input's size and CRC-32.
+    @Test func aStreamFedInPiecesIsTheStreamMadeInOneCall() throws {
+        let input = (0 ..< 300_000).map { UInt8(truncatingIfNeeded: ($0 / 7) &* 31 % 251) } + Array("<TextSource guid=\"x\"/>\n".utf8)
+        let whole = Deflate.compress(input, level: 1)
+        for cut in [7_777, 65_536, input.count] {
+            let stream = DeflateStream(level: 1)
+            var start = 0
+            while start < input.count {
+                stream.append(Array(input[start ..< min(input.count, start + cut)]))
+                start += cut
+            }
+            #expect(stream.inputCount == input.count)
+            #expect(stream.crc == Deflate.crc32(0, input))
+            let made = stream.finish()
+            #expect(made == whole, "pieces of \(cut)")
+            #expect(try Deflate.inflate(made, length: input.count) == input)
+        }
+        #expect(try Deflate.inflate(DeflateStream(level: 1).finish(), length: 0) == [])
+    }
+
+    @Test func crc32IsZIPsAndContinues() {
+        let check = Array("123456789".utf8)
+        #expect(Deflate.crc32(0, check) == 0xCBF4_3926)
+        #expect(Deflate.crc32(Deflate.crc32(0, check[0 ..< 4]), check[4...]) == 0xCBF4_3926)
+        #expect(Deflate.crc32(0, [UInt8]()) == 0)
+    }
+
     @Test func aStreamThatInflatesPastItsStatedLengthIsRefused() throws {
         // 1 MiB of zeros deflates to about a kilobyte: stated as 1,000 bytes, it is refused
         // after at most 1,001 bytes of output.

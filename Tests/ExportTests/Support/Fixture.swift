@@ -170,6 +170,27 @@ func files(under directory: String) throws -> [(String, [UInt8])] {
     return out.sorted { $0.0 < $1.0 }
 }
 
+/// The bytes of an export as its reader sees them: a CSV directory's files;
+/// a QDPX archive's own bytes and then every entry unpacked by Python's
+/// zipfile (project.qde is deflated, so the archive's bytes do not show its
+/// text); any other file as it is.
+func exportedContent(_ path: String, _ format: ExportFormat) throws -> [UInt8] {
+    if format.isDirectory { return try files(under: path).flatMap(\.1) }
+    let raw = try readBytes(path)
+    guard format == .qdpx else { return raw }
+    let directory = path + "-unpacked"
+    let unpack = "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); bad = z.testzip(); sys.exit('bad entry: %s' % bad) if bad else z.extractall(sys.argv[2])"
+    guard let result = try runTool("python3", ["-c", unpack, path, directory]), result.status == 0 else {
+        throw UnpackFailed(path: path)
+    }
+    return raw + (try files(under: directory).flatMap(\.1))
+}
+
+struct UnpackFailed: Error, CustomStringConvertible {
+    let path: String
+    var description: String { "python3 could not unpack \(path) (apt-get install -y python3)" }
+}
+
 /// True when `needle`'s UTF-8 bytes occur in `haystack`.
 func contains(_ haystack: [UInt8], _ needle: String) -> Bool {
     let needle = Array(needle.utf8)
