@@ -113,7 +113,7 @@ struct ListCommand: Command {
             // next is read: 2,000 notes are over a megabyte of text.
             let array = BackgroundJSONArray<VisibleRecord> { RecordJSON.note($0, names: names) }
             try store.list(filter) { array.append($0) }
-            for piece in array.finish() { context.out(bytes: piece) }
+            for piece in array.finish() { context.out(piece: piece) }
             context.out("")
             return
         }
