@@ -53,16 +53,22 @@ import Testing
                     #expect(pieces.dropLast().allSatisfy { $0.count == size }, "only the last piece is short")
                 }
             }
-            // When the caller stops (throws), no more pieces come.
+            // When the caller stops (throws), no more pieces come: read by ranges, or by
+            // rids on two connections (more than four pieces: the second reads some).
             struct Enough: Error {}
-            var handed = 0
-            #expect(throws: Enough.self) {
-                try store.list(RecordFilter(type: Note.type), piece: 100) { _ in
-                    handed += 1
-                    if handed == 2 { throw Enough() }
+            for (wanted, size) in [(RecordFilter(type: Note.type), 100), (filter, 2)] {
+                var handed = 0
+                #expect(throws: Enough.self) {
+                    try store.list(wanted, piece: size) { _ in
+                        handed += 1
+                        if handed == 2 { throw Enough() }
+                    }
                 }
+                #expect(handed == 2)
             }
-            #expect(handed == 2)
+            // And the store goes on reading and writing after that.
+            try store.commit([.assign(ids[9], field: "title", value: .text("Still here"))])
+            #expect(try store.list(filter).count == tagged.count)
             let deletedWithTag = try store.record(ids[5])?.elements(Note.tagSet).contains(tag) ?? false
             #expect(Set(tagged.map(\.id)) == Set(all.filter { $0.elements(Note.tagSet).contains(tag) }.map(\.id) + (deletedWithTag ? [ids[5]] : [])))
         }
