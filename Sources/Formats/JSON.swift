@@ -142,26 +142,48 @@ extension JSON {
     /// holds every record's tree, nor the whole text, at once.
     public static func prettyArray<S: Sequence>(_ elements: S, chunkSize: Int = 1 << 16, emit: ([UInt8]) throws -> Void,
                                                 _ transform: (S.Element) throws -> JSON) rethrows {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunkSize + chunkSize / 4)
-        var first = true
+        var writer = PrettyArrayWriter(chunkSize: chunkSize)
         for element in elements {
+            if let piece = writer.append(try transform(element)) { try emit(piece) }
+        }
+        try emit(writer.finish())
+    }
+
+    /// `prettyArray`'s text made one element at a time: `append` each
+    /// element, passing on each piece it returns, then `finish` for the last
+    /// piece. The pieces, joined, are `JSON.array(elements).pretty()`.
+    public struct PrettyArrayWriter: Sendable {
+        private let chunkSize: Int
+        private var out: [UInt8] = []
+        private var first = true
+
+        public init(chunkSize: Int = 1 << 16) {
+            self.chunkSize = chunkSize
+            out.reserveCapacity(chunkSize + chunkSize / 4)
+        }
+
+        /// Writes `element`; returns the text so far once it reaches `chunkSize` bytes.
+        public mutating func append(_ element: JSON) -> [UInt8]? {
             out.append(first ? UInt8(ascii: "[") : UInt8(ascii: ","))
             first = false
-            newline(&out, true, 1)
-            try transform(element).write(to: &out, pretty: true, inlineWidth: 0, depth: 1)
-            if out.count >= chunkSize {
-                try emit(out)
-                out.removeAll(keepingCapacity: true)
+            JSON.newline(&out, true, 1)
+            element.write(to: &out, pretty: true, inlineWidth: 0, depth: 1)
+            guard out.count >= chunkSize else { return nil }
+            defer { out.removeAll(keepingCapacity: true) }
+            return out
+        }
+
+        /// The rest of the text, closing the array.
+        public mutating func finish() -> [UInt8] {
+            if first {
+                out += "[]".utf8
+            } else {
+                JSON.newline(&out, true, 0)
+                out.append(UInt8(ascii: "]"))
             }
+            defer { out = [] }
+            return out
         }
-        if first {
-            out += "[]".utf8
-        } else {
-            newline(&out, true, 0)
-            out.append(UInt8(ascii: "]"))
-        }
-        try emit(out)
     }
 
     /// Writes the text as UTF-8 bytes: appending to a byte array costs a

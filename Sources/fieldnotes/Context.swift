@@ -58,10 +58,10 @@ struct Context {
     /// Writes to standard output (buffered; flushed at exit).
     func out(_ text: String) { print(text) }
 
-    /// Writes UTF-8 text to standard output, through the same buffered
-    /// stream as `out` (so the two keep their order), with no line break
-    /// added: a long output written in pieces as it is made.
-    func out(bytes: [UInt8]) { print(String(decoding: bytes, as: UTF8.self), terminator: "") }
+    /// Writes text to standard output, through the same buffered stream as
+    /// `out` (so the two keep their order), with no line break added: a long
+    /// output written in pieces.
+    func out(piece: String) { print(piece, terminator: "") }
 
     /// Writes a confirmation to standard output ("imported 12 notes") unless `--quiet`.
     func confirm(_ text: String) {

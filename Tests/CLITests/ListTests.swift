@@ -73,6 +73,38 @@ struct ListTests {
         }
     }
 
+    /// `list --format json` reads the notes in pieces and makes their text on
+    /// another thread: with enough notes for several pieces (128 notes each)
+    /// and several 64 KiB pieces of text, read by rids (one tag's notes) or by
+    /// ranges (all of them), the output is still one array of every note,
+    /// oldest first, each exactly as `show` gives it.
+    @Test func aLongJSONListIsEveryNoteInOrderAsShowGivesIt() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            // 600 notes, dated out of the order they are written, so rid order is not date order.
+            let lines = (0..<600).map { index in
+                let day = 1 + (index * 7) % 28, hour = (index * 5) % 24
+                return #"{"title": "Note \#(index)", "body": "\#(String(repeating: "Words of note \(index). ", count: 20))", "#
+                    + #""area": "East Marsh", "occurred_at": "2026-02-\#(day < 10 ? "0" : "")\#(day)T\#(hour < 10 ? "0" : "")\#(hour):00:00Z", "#
+                    + #""tags": ["\#(index % 2 == 0 ? "transport" : "housing")"], "measures": {"ucla3": \#(3 + index % 7)}}"#
+            }
+            expectSuccess(try store.run("import", try sandbox.write("notes.ndjson", lines.joined(separator: "\n") + "\n")))
+            for (arguments, count) in [(["--tag", "transport"], 300), ([], 600)] {
+                let listed = try store.run(["list", "--format", "json"] + arguments)
+                expectSuccess(listed)
+                #expect(listed.stdout.utf8.count > 3 * 65_536, "several pieces of text")
+                let notes = try parseArray(listed.stdout)
+                let dates = notes.compactMap { $0.string("occurred_at") }
+                let ids = notes.compactMap { $0.string("id") }
+                #expect(notes.count == count && dates.count == count && Set(ids).count == count)
+                #expect(zip(zip(dates, ids), zip(dates, ids).dropFirst()).allSatisfy { $0 < $1 }, "oldest first, then by id")
+                for index in [0, 127, 128, 255, 256, count - 1] {
+                    #expect(try canonicalJSON(notes[index]) == canonicalJSON(try store.show(ids[index])), "note \(index) of \(count)")
+                }
+            }
+        }
+    }
+
     @Test func listTableHasAlignedColumnsAndShortIDs() throws {
         try Sandbox.with { sandbox in
             let fixture = try Fixture(sandbox)

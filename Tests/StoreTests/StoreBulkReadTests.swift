@@ -40,6 +40,35 @@ import Testing
             #expect(!tagged.isEmpty && tagged.count < 512)
             #expect(tagged.map { $0.value("occurred_at")?.text ?? "" } == tagged.map { $0.value("occurred_at")?.text ?? "" }.sorted())
             for record in tagged { #expect(try store.record(record.id) == record, "\(record.id.short)") }
+
+            // In pieces, each path gives the same records in the same order, no piece over the size asked for.
+            var limited = filter
+            limited.limit = 7
+            for (wanted, listed) in [(RecordFilter(type: Note.type), all), (filter, tagged), (limited, Array(tagged.prefix(7)))] {
+                for size in [1, 5, 128, 5_000] {
+                    var pieces: [[VisibleRecord]] = []
+                    try store.list(wanted, piece: size) { pieces.append($0) }
+                    #expect(pieces.flatMap { $0 } == listed, "pieces of \(size)")
+                    #expect(pieces.allSatisfy { !$0.isEmpty && $0.count <= size })
+                    #expect(pieces.dropLast().allSatisfy { $0.count == size }, "only the last piece is short")
+                }
+            }
+            // When the caller stops (throws), no more pieces come: read by ranges, or by
+            // rids on two connections (more than four pieces: the second reads some).
+            struct Enough: Error {}
+            for (wanted, size) in [(RecordFilter(type: Note.type), 100), (filter, 2)] {
+                var handed = 0
+                #expect(throws: Enough.self) {
+                    try store.list(wanted, piece: size) { _ in
+                        handed += 1
+                        if handed == 2 { throw Enough() }
+                    }
+                }
+                #expect(handed == 2)
+            }
+            // And the store goes on reading and writing after that.
+            try store.commit([.assign(ids[9], field: "title", value: .text("Still here"))])
+            #expect(try store.list(filter).count == tagged.count)
             let deletedWithTag = try store.record(ids[5])?.elements(Note.tagSet).contains(tag) ?? false
             #expect(Set(tagged.map(\.id)) == Set(all.filter { $0.elements(Note.tagSet).contains(tag) }.map(\.id) + (deletedWithTag ? [ids[5]] : [])))
         }

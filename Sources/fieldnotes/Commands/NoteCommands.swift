@@ -106,14 +106,18 @@ struct ListCommand: Command {
         var query = try NoteFilterOptions.query(arguments)
         query.limit = try arguments.integer("limit", range: 0...Int(Int32.max))
         let store = try context.openStore()
-        let records = try store.list(try NoteVocabulary.recordFilter(query, arguments, store))
+        let filter = try NoteVocabulary.recordFilter(query, arguments, store)
         if json {
             let names = try store.replicaNames()
-            // Written in pieces as it is made: 2,000 notes are over a megabyte of text.
-            JSON.prettyArray(records, emit: context.out(bytes:)) { RecordJSON.note($0, names: names) }
+            // Each piece of notes read becomes text on another thread while the
+            // next is read: 2,000 notes are over a megabyte of text.
+            let array = BackgroundJSONArray<VisibleRecord> { RecordJSON.note($0, names: names) }
+            try store.list(filter) { array.append($0) }
+            for piece in array.finish() { context.out(piece: piece) }
             context.out("")
             return
         }
+        let records = try store.list(filter)
         var table = Table("ID", "WHEN", "KIND", "AREA", "TITLE", "TAGS")
         for record in records { table.add(row: NoteText.row(record)) }
         context.out(table.render())
