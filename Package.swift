@@ -3,12 +3,6 @@
 // only the toolchain, plus SQLite, OpenSSL's libcrypto and libssl, and zlib as system libraries.
 import PackageDescription
 
-/// `-static-stdlib` for release builds of `fieldnotes`. SwiftPM hands a target's
-/// linker flags to the test runner too, which cannot link XCTest and Swift Testing
-/// against a static runtime: `FIELDNOTES_SHARED_RUNTIME=1 swift test -c release`.
-let staticRuntimeInRelease: [LinkerSetting] =
-    Context.environment["FIELDNOTES_SHARED_RUNTIME"] == nil ? [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))] : []
-
 let package = Package(
     name: "fieldnotes",
     products: [
@@ -55,12 +49,7 @@ let package = Package(
         .target(name: "Health", dependencies: ["Store", "Sync", "Wire", "Formats"]),
         .target(name: "Export", dependencies: ["Analysis", "Store", "CRDT", "Crypto", "Deflate", "Formats", "SystemCalls"]),
         .target(name: "Demo", dependencies: ["Analysis", "Store", "Sync", "TLS", "Wire", "Synthetic", "Export", "CRDT", "Crypto", "Formats", "SystemCalls"]),
-        // A release build has the Swift runtime linked in: a command starts in about
-        // 2 ms less (no symbol look-ups across the runtime's shared libraries at
-        // each start), and `.build/release/fieldnotes` runs on a machine with no
-        // Swift toolchain. Debug builds, which the tests link against, keep it shared.
-        .executableTarget(name: "fieldnotes", dependencies: ["Analysis", "Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Demo", "Export", "Formats", "Health", "SystemCalls"],
-                          linkerSettings: staticRuntimeInRelease),
+        .executableTarget(name: "fieldnotes", dependencies: ["Analysis", "Store", "CRDT", "Crypto", "Sync", "TLS", "Wire", "Demo", "Export", "Formats", "Health", "SystemCalls"]),
         .executableTarget(name: "fieldnotes-bench", dependencies: ["Store", "SQLite", "CRDT", "Crypto", "Synthetic", "Wire", "Export", "Formats", "SystemCalls"]),
         .target(name: "CRDTTestSupport", dependencies: ["CRDT", "Synthetic"], path: "Tests/CRDTTestSupport"),
         // Running the built `fieldnotes` (and other programs) as a child process, and temporary directories, for every test target.
