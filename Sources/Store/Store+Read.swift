@@ -144,20 +144,18 @@ extension Store {
             // of records in three scans each, then handed over in pieces.
             let highest = try statement("SELECT max(rid) FROM records").first { $0.int64(0) } ?? 0
             guard rows.count > 512, Int64(rows.count) * 4 > highest else {
-                let parts = stride(from: 0, to: rows.count, by: piece).map { Array(rows[$0..<min($0 + piece, rows.count)]) }
-                // From four pieces on, with a second core, a second connection on another thread reads some of them too
-                // (not inside a transaction: the other connection would not see its writes).
-                let helper = parts.count >= 4 && Store.cores > 1 && !database.isInTransaction ? PieceReader(path: path, replica: replica, parts: parts) : nil
-                defer { helper?.stop() }
-                for (index, part) in parts.enumerated() {
-                    // The query has read each record's row: only fields and sets remain.
-                    let read = try helper?.take(index) ?? records(rows: part)
+                var start = 0
+                while start < rows.count {
+                    let end = min(start + piece, rows.count)
+                    let part = rows[start..<end]
                     let position = Dictionary(uniqueKeysWithValues: part.enumerated().map { ($0.element.rid, $0.offset) })
                     var ordered = [VisibleRecord?](repeating: nil, count: part.count)
-                    for (rid, record) in read {
+                    // The query has read each record's row: only fields and sets remain.
+                    for (rid, record) in try records(rows: Array(part)) {
                         if let index = position[rid] { ordered[index] = record }
                     }
                     try body(ordered.compactMap { $0 })
+                    start = end
                 }
                 return
             }

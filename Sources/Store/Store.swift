@@ -95,16 +95,6 @@ public final class Store {
         }
     }
 
-    /// Another connection to an open store's file, made on the thread that
-    /// will use it, to read there while the first connection reads too
-    /// (`list`): no migration (the first connection has made it) and no purge;
-    /// it only reads.
-    static func reader(at path: String, replica: ReplicaID) throws -> Store {
-        let database = try Database(path: path, mode: .readWrite)
-        try configure(database)
-        return Store(path: path, database: database, replica: replica, wallClock: Store.systemMillis)
-    }
-
     private init(path: String, database: Database, replica: ReplicaID, wallClock: @escaping () -> UInt64) {
         self.path = path
         self.database = database

@@ -53,8 +53,7 @@ import Testing
                     #expect(pieces.dropLast().allSatisfy { $0.count == size }, "only the last piece is short")
                 }
             }
-            // When the caller stops (throws), no more pieces come: read by ranges, or by
-            // rids on two connections (more than four pieces: the second reads some).
+            // When the caller stops (throws), no more pieces come: read by ranges, or by rids.
             struct Enough: Error {}
             for (wanted, size) in [(RecordFilter(type: Note.type), 100), (filter, 2)] {
                 var handed = 0
