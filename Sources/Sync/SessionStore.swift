@@ -31,6 +31,9 @@ protocol SessionStore: AnyObject {
     func checkSchema(_ operations: [Operation]) throws
     func apply(_ operations: [Operation]) throws -> Int
     func recordSession(device name: String, operationsReceived: Int) throws
+    /// The replica id a restore from a backup left behind (`Store.restore`),
+    /// whose changes the backup lacked; nil if the store was not restored so.
+    func restoredReplica() throws -> ReplicaID?
 
     // MARK: On both
 
@@ -38,9 +41,6 @@ protocol SessionStore: AnyObject {
     /// `finishCatchUp()`.
     func deferValueIndexes() throws
     @discardableResult func finishCatchUp() throws -> Bool
-    /// The replica id a restore from a backup left behind (`Store.restore`),
-    /// whose changes the backup lacked; nil if the store was not restored so.
-    func restoredReplica() throws -> ReplicaID?
 }
 
 extension SessionStore {
