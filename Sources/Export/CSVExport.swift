@@ -28,21 +28,16 @@ enum CSVExport {
         var tables = Dictionary(uniqueKeysWithValues: schema.map { ($0.name, CSVTable($0.name, $0.columns, rawCells: rawCells)) })
         // Every name passed below is one of `schema`'s, so the table exists.
         func add(_ table: String, _ row: [String]) { tables[table]?.add(row) }
-        func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
 
-        // The last notes' rows are made on another thread meanwhile (the other core has
-        // the identifier scan too, so it takes the smaller share), then appended.
-        let split = data.notes.count >= NDJSONExport.splitFrom ? data.notes.count * 3 / 4 : data.notes.count
         let withheld = data.withheld
-        let (tail, _) = Exporter.sideBySide({ [notes = data.notes[split...]] in
-            CSVExport.noteRows(notes, withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: false))
-        }, {
-            let rows = CSVExport.noteRows(data.notes[..<split], withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: true))
+        let rest = Exporter.splitNotes(data.notes, tail: {
+            CSVExport.noteRows($0, withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: false))
+        }) { head in
+            let rows = CSVExport.noteRows(head, withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: true))
             tables["notes"] = rows.notes
             tables["note_tags"] = rows.tags
             tables["note_measures"] = rows.measures
-        })
-        let rest = tail ?? CSVExport.noteRows(data.notes[split...], withheld: withheld, into: CSVExport.noteTables(rawCells: rawCells, header: false))
+        }
         tables["notes"]?.append(rest.notes)
         tables["note_tags"]?.append(rest.tags)
         tables["note_measures"]?.append(rest.measures)
@@ -96,7 +91,6 @@ enum CSVExport {
     static func noteRows(_ notes: ArraySlice<VisibleRecord>, withheld: Set<RecordID>,
                          into tables: (notes: CSVTable, tags: CSVTable, measures: CSVTable)) -> (notes: CSVTable, tags: CSVTable, measures: CSVTable) {
         var tables = tables
-        func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
         for note in notes {
             let id = note.id.hex
             tables.notes.add([id, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
@@ -106,6 +100,9 @@ enum CSVExport {
         }
         return tables
     }
+
+    /// A record's field as a cell; empty when it has none.
+    static func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }
 
     static func cell(_ value: Value) -> String {
         switch value {

@@ -105,9 +105,6 @@ public enum ExportJSON {
 /// coded passages, memos, each note's themes (`note_theme` lines), and the
 /// cases of the notes.
 enum NDJSONExport {
-    /// From how many notes some of their lines are made on another thread.
-    static let splitFrom = 4096
-
     /// The records' lines.
     static func lines(_ records: ArraySlice<VisibleRecord>, names: [ReplicaID: String]) -> [UInt8] {
         var out: [UInt8] = []
@@ -129,13 +126,9 @@ enum NDJSONExport {
             out.append(UInt8(ascii: "\n"))
         }
         let themes = data.tree.ordered.compactMap { data.tree.themes[$0.id] }
-        // The last notes' lines are made on another thread meanwhile (the other core
-        // has the identifier scan too, so it takes the smaller share), then appended.
-        let split = data.notes.count >= NDJSONExport.splitFrom ? data.notes.count * 3 / 4 : data.notes.count
-        let (tail, _) = Exporter.sideBySide({ [notes = data.notes[split...]] in NDJSONExport.lines(notes, names: names) }, {
-            for record in data.notes[..<split] { line(ExportJSON.record(record, names: names)) }
-        })
-        out += tail ?? NDJSONExport.lines(data.notes[split...], names: names)
+        out += Exporter.splitNotes(data.notes, tail: { NDJSONExport.lines($0, names: names) }) { head in
+            for record in head { line(ExportJSON.record(record, names: names)) }
+        }
         for theme in themes { line(ExportJSON.theme(theme, parent: data.tree.parent(theme.id), names: names)) }
         for record in data.insights + data.decisions { line(ExportJSON.record(record, names: names)) }
         let notes = data.notesWithPassages

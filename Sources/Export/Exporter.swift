@@ -199,6 +199,25 @@ public struct Exporter {
         return (handover.take(), mine)
     }
 
+    /// From how many notes an export makes some of their rows on another thread.
+    static let notesSplitFrom = 4096
+
+    /// The notes' rows on both cores: `tail` makes the last quarter's on another
+    /// thread (the other core runs the identifier scan too, so it takes the smaller
+    /// share) while `head` makes the rest here; returns `tail`'s, to be appended
+    /// after `head`'s. Under `notesSplitFrom` notes, `head` makes them all and
+    /// `tail` is given none.
+    static func splitNotes<Tail: Sendable>(_ notes: [VisibleRecord], tail: @escaping @Sendable (ArraySlice<VisibleRecord>) -> Tail,
+                                           head: (ArraySlice<VisibleRecord>) -> Void) -> Tail {
+        guard notes.count >= notesSplitFrom else {
+            head(notes[...])
+            return tail(notes[notes.endIndex...])
+        }
+        let split = notes.count * 3 / 4
+        let (made, _) = sideBySide({ [rest = notes[split...]] in tail(rest) }, { head(notes[..<split]) })
+        return made ?? tail(notes[split...])
+    }
+
     enum Rendered {
         case file([UInt8])
         case directory([(name: String, bytes: [UInt8])])
