@@ -21,6 +21,25 @@ public enum Pseudonyms {
     ///   smith", "SMITH, Jean"; not "Resident Twelve" or "Mrs P"): a real name is more likely there than a two-word
     ///   made-up one, and renaming a pseudonym costs little.
     public static func concern(_ text: String) -> String? {
+        // Most values are one printable ASCII word ("P-017"): no space to trim or split
+        // at, no `@`, so only the digit count can speak. Read as bytes, with no Characters made.
+        var digits = 0
+        var oneWord = true
+        for byte in text.utf8 {
+            guard byte > 0x20, byte < 0x7F, byte != UInt8(ascii: ","), byte != UInt8(ascii: "@") else {
+                oneWord = false
+                break
+            }
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { digits += 1 }
+        }
+        if oneWord { return digits >= 7 ? manyDigits : nil }
+        return slowConcern(text)
+    }
+
+    static let manyDigits = "holds 7 or more digits, like a phone or NHS number"
+
+    /// `concern(_:)` read as Characters: any text.
+    static func slowConcern(_ text: String) -> String? {
         let trimmed = text.trimmingSpaces
         if let at = trimmed.firstIndex(of: "@"), at != trimmed.startIndex,
            trimmed[trimmed.index(after: at)...].dropLast().contains(".") {
@@ -28,7 +47,7 @@ public enum Pseudonyms {
         }
         let digits = trimmed.filter(\.isASCIIDigit).count
         if digits >= 7 {
-            return "holds 7 or more digits, like a phone or NHS number"
+            return manyDigits
         }
         let words = trimmed.split(whereSeparator: { $0.isWhitespace || $0 == "," }).map { String($0).trimming(".,") }.filter { !$0.isEmpty }
         // A title or word and initials ("Mrs P", "Resident B") is how notes anonymise.

@@ -91,15 +91,38 @@ enum CSVExport {
     static func noteRows(_ notes: ArraySlice<VisibleRecord>, withheld: Set<RecordID>,
                          into tables: (notes: CSVTable, tags: CSVTable, measures: CSVTable)) -> (notes: CSVTable, tags: CSVTable, measures: CSVTable) {
         var tables = tables
+        // About what each note's rows take (the 100k-note store's are 250, 60 and 55 bytes), so the tables are seldom copied as they grow.
+        tables.notes.reserve(notes.count * 320)
+        tables.tags.reserve(notes.count * 64)
+        tables.measures.reserve(notes.count * 64)
         for note in notes {
             let id = note.id.hex
-            tables.notes.add([id, text(note, "occurred_at"), text(note, "kind"), text(note, "area"), text(note, "participant"),
-                              text(note, "consent"), withheld.contains(note.id) ? "true" : "false", text(note, "title"), text(note, "body")])
-            for tag in ExportDataset.tags(note) { tables.tags.add([id, tag]) }
-            for measure in Note.measures(of: note) { tables.measures.add([id, measure.name, DecimalText.format(measure.value)]) }
+            tables.notes.addRow { row in
+                row.cell(id)
+                for field in noteFields { row.cell(text(note, field)) }
+                row.cell(withheld.contains(note.id) ? "true" : "false")
+                row.cell(text(note, "title"))
+                row.cell(text(note, "body"))
+            }
+            for tag in ExportDataset.tags(note) {
+                tables.tags.addRow { row in
+                    row.cell(id)
+                    row.cell(tag)
+                }
+            }
+            for measure in Note.measures(of: note) {
+                tables.measures.addRow { row in
+                    row.cell(id)
+                    row.cell(measure.name)
+                    row.cell(DecimalText.format(measure.value))
+                }
+            }
         }
         return tables
     }
+
+    /// The fields of `notes.csv` between its `id` and `text_withheld` columns.
+    private static let noteFields = ["occurred_at", "kind", "area", "participant", "consent"]
 
     /// A record's field as a cell; empty when it has none.
     static func text(_ record: VisibleRecord, _ field: String) -> String { record.value(field).map(cell) ?? "" }

@@ -35,17 +35,53 @@ struct CSVTable {
         CSVTable.append(row, inert: !rawCells, to: &bytes)
     }
 
+    /// Adds one row, its cells given one by one to `cells` (no array of them made):
+    /// the same bytes as `add` with those cells.
+    mutating func addRow(_ cells: (inout Row) -> Void) {
+        var row = Row(inert: !rawCells)
+        swap(&row.bytes, &bytes)
+        cells(&row)
+        swap(&row.bytes, &bytes)
+        precondition(row.count == columns.count, "\(name): a row of \(row.count) fields for \(columns.count) columns")
+        bytes.append(13)
+        bytes.append(10)
+    }
+
+    /// A row being written into its table's bytes (`addRow`).
+    struct Row {
+        fileprivate var bytes: [UInt8] = []
+        fileprivate let inert: Bool
+        fileprivate var count = 0
+
+        fileprivate init(inert: Bool) { self.inert = inert }
+
+        /// The next cell, made inert if the table's are (`CSVTable.inert(_:)`) and quoted as RFC 4180 says.
+        mutating func cell(_ text: String) {
+            if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            count += 1
+            CSVTable.appendQuoted(inert ? CSVTable.inert(text) : text, to: &bytes)
+        }
+    }
+
+    /// Room for `count` more bytes, so a table of known size is not copied as it grows.
+    mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+
     /// The cell with a single quote before it when it starts with `=`, `+`, `-`, `@`,
     /// tab or CR, the characters a spreadsheet takes as the start of a formula
     /// (OWASP, "CSV Injection"); the quote shows as text and keeps the cell a string.
     /// A cell that is wholly a decimal number (`-3`, `+2.5`) is left alone, so
     /// negative measures stay numbers: a number is never a formula.
     static func inert(_ cell: String) -> String {
-        guard let first = cell.utf8.first, formulaStarts.contains(first), !isDecimal(cell) else { return cell }
+        guard let first = cell.utf8.first, startsFormula(first), !isDecimal(cell) else { return cell }
         return "'" + cell
     }
 
-    private static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13]
+    private static func startsFormula(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13: return true
+        default: return false
+        }
+    }
 
     /// An optional sign, then digits with at most one decimal point among or before them.
     static func isDecimal(_ cell: String) -> Bool {
@@ -72,21 +108,32 @@ struct CSVTable {
 
     /// The field's bytes, in quotes with quotes doubled when it holds a comma, quote, CR or LF.
     static func appendQuoted(_ field: String, to out: inout [UInt8]) {
-        let utf8 = field.utf8
-        guard utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 }) else {
-            out.append(contentsOf: utf8)
-            return
-        }
-        out.append(UInt8(ascii: "\""))
-        if utf8.contains(UInt8(ascii: "\"")) {
-            for byte in utf8 {
-                out.append(byte)
-                if byte == UInt8(ascii: "\"") { out.append(byte) }
+        var field = field
+        field.withUTF8 { utf8 in
+            // One pass: whether the field needs quotes, and whether it has a quote to double.
+            var quoted = false, quotes = false
+            for byte in utf8 where byte <= UInt8(ascii: ",") {
+                if byte == UInt8(ascii: "\"") {
+                    quotes = true
+                    break
+                }
+                if byte == UInt8(ascii: ",") || byte == 13 || byte == 10 { quoted = true }
             }
-        } else {
-            // Most quoted fields (a body with a comma or a line end) have no quote to double: copied whole.
-            out.append(contentsOf: utf8)
+            guard quoted || quotes else {
+                out.append(contentsOf: utf8)
+                return
+            }
+            out.append(UInt8(ascii: "\""))
+            if quotes {
+                for byte in utf8 {
+                    out.append(byte)
+                    if byte == UInt8(ascii: "\"") { out.append(byte) }
+                }
+            } else {
+                // Most quoted fields (a body with a comma or a line end) have no quote to double: copied whole.
+                out.append(contentsOf: utf8)
+            }
+            out.append(UInt8(ascii: "\""))
         }
-        out.append(UInt8(ascii: "\""))
     }
 }

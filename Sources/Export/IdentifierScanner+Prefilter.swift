@@ -15,24 +15,35 @@ extension IdentifierScanner {
     ///   letter and lengthen the token: splitting there only lets more
     ///   text through). A title that must be capitalised needs an uppercase first letter.
     static func mayHoldIdentifier(_ text: String) -> Bool {
-        var key: UInt64 = 0
-        var length = 0
-        var capital = false
-        for byte in text.utf8 {
-            if isDigit(byte) || byte == UInt8(ascii: "@") { return true }
-            if isASCIILetter(byte) {
-                if length == 0 { capital = byte < 0x60 }
-                length += 1
-                if length <= Prefilter.longestTitle { key = key << 5 | UInt64((byte | 0x20) - 0x60) }
-                continue
-            }
-            if length > 0 {
-                if Prefilter.isTitle(key, length: length, capital: capital) { return true }
-                key = 0
-                length = 0
-            }
+        // Read in place (no copy unless the string is not native UTF-8), and the
+        // tables once per call rather than once per word.
+        var text = text
+        let lengths = Prefilter.lengthsByInitial, longest = Prefilter.longestTitle
+        // Most words start with a letter no title of their length starts with: let go at once.
+        func isTitle(_ key: UInt64, length: Int, initial: UInt8) -> Bool {
+            lengths[Int((initial | 0x20) - UInt8(ascii: "a"))] >> min(length, 63) & 1 != 0
+                && Prefilter.isTitle(key, length: length, capital: initial < 0x60)
         }
-        return length > 0 && Prefilter.isTitle(key, length: length, capital: capital)
+        return text.withUTF8 { bytes in
+            var key: UInt64 = 0
+            var length = 0
+            var initial: UInt8 = 0
+            for byte in bytes {
+                if isDigit(byte) || byte == UInt8(ascii: "@") { return true }
+                if isASCIILetter(byte) {
+                    if length == 0 { initial = byte }
+                    length += 1
+                    if length <= longest { key = key << 5 | UInt64((byte | 0x20) - 0x60) }
+                    continue
+                }
+                if length > 0 {
+                    if isTitle(key, length: length, initial: initial) { return true }
+                    key = 0
+                    length = 0
+                }
+            }
+            return length > 0 && isTitle(key, length: length, initial: initial)
+        }
     }
 
     /// The titles of the name rule as numbers: each lowercase letter as 5 bits (a = 1 … z = 26), first letter highest.
@@ -40,6 +51,11 @@ extension IdentifierScanner {
         static let longestTitle = Words.titles.map(\.word.count).max() ?? 0
         static let anyCase = Words.titles.filter { !$0.capitalised }.map { key($0.word) }
         static let capitalised = Words.titles.filter(\.capitalised).map { key($0.word) }
+
+        /// For each letter a to z, bit n set when some title of n letters starts with it.
+        static let lengthsByInitial: [UInt64] = (UInt8(ascii: "a") ... UInt8(ascii: "z")).map { letter in
+            Words.titles.filter { $0.word.first.map { $0 | 0x20 } == letter }.reduce(0) { $0 | 1 << UInt64($1.word.count) }
+        }
 
         static func key(_ word: [UInt8]) -> UInt64 { word.reduce(0) { $0 << 5 | UInt64(($1 | 0x20) - 0x60) } }
 

@@ -273,13 +273,16 @@ extension JSON {
     /// Whether `string` holds a byte below 0x20, `"`, `\\`, or U+2028 or U+2029.
     /// Other text starting E2 80 (`…`, `–`, `’`) is written as it is.
     static func needsEscape(_ string: String) -> Bool {
-        var previous: (UInt8, UInt8) = (0, 0)
-        for byte in string.utf8 {
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
-            if (byte == 0xA8 || byte == 0xA9) && previous == (0xE2, 0x80) { return true }
-            previous = (previous.1, byte)
+        // Read in place (no copy unless the string is not native UTF-8).
+        var string = string
+        return string.withUTF8 { bytes in
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+                if (byte == 0xA8 || byte == 0xA9) && index >= 2 && bytes[index - 2] == 0xE2 && bytes[index - 1] == 0x80 { return true }
+            }
+            return false
         }
-        return false
     }
 
     /// `string` as a JSON string: `"` and `\` escaped, the C0 controls as
