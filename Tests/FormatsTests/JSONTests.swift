@@ -4,6 +4,16 @@ import Testing
 /// The JSON value and parser: exact 64-bit integers, stable key order,
 /// escaping, layouts, and a strict parser that names where a text goes wrong.
 @Suite struct JSONTests {
+    /// U+2028 and U+2029 are escaped wherever they stand (first, last, next to other E2 80 text);
+    /// other text starting E2 80 (…, –, ’) and text with nothing to escape is written as it is.
+    @Test(arguments: [
+        ("\u{2028}", #""\u2028""#), ("a\u{2029}", #""a\u2029""#), ("…\u{2028}…", #""…\u2028…""#), ("–’…", #""–’…""#),
+        ("plain", #""plain""#), ("", #""""#), ("é\u{A8}", #""é\#u{A8}""#), ("\u{80}\u{A8}", #""\#u{80}\#u{A8}""#),
+    ])
+    func lineAndParagraphSeparatorsAreEscapedAnywhere(text: String, json: String) {
+        #expect(JSON.string(text).serialized() == json)
+    }
+
     @Test func sixtyFourBitIntegersSurviveExactly() throws {
         let values: [JSON] = [.number(UInt64.max), .number(Int64.min), .number(Int64.max), .number(9_007_199_254_740_993 as Int64)]
         #expect(JSON.array(values).serialized() == "[18446744073709551615,-9223372036854775808,9223372036854775807,9007199254740993]")
