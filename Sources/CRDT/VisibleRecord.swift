@@ -82,17 +82,22 @@ public struct VisibleRecord: Hashable, Sendable {
 
     /// The shown value of a field (its winner), or nil when unset.
     public func value(_ field: String) -> Value? {
-        guard let heads = fields.first(where: { $0.name == field })?.heads, let winner = heads.first,
-              !winner.value.isNull else { return nil }
-        return winner.value
+        // Through indices, in place: `first(where:)` copied (and retained) each field it passed.
+        for index in fields.indices where fields[index].name == field {
+            guard let winner = fields[index].heads.first, !winner.value.isNull else { return nil }
+            return winner.value
+        }
+        return nil
     }
 
     public func heads(_ field: String) -> [FieldHead] {
-        fields.first(where: { $0.name == field })?.heads ?? []
+        for index in fields.indices where fields[index].name == field { return fields[index].heads }
+        return []
     }
 
     public func elements(_ set: String) -> [Value] {
-        sets.first(where: { $0.name == set })?.elements ?? []
+        for index in sets.indices where sets[index].name == set { return sets[index].elements }
+        return []
     }
 
     public var isDeleted: Bool { value("deleted") == .bool(true) }

@@ -203,23 +203,31 @@ struct ExportDataset {
             cache[text] = found
             return found
         }
-        for field in record.fields where !ExportDataset.isIDField(record.type, field.name) {
-            for head in field.heads {
-                guard let text = head.value.text else { continue }
-                // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
-                let found = IdentifierScanner.holdsPseudonym(type: record.type, field: field.name)
-                    ? remembered(text, in: &cache.knownPseudonyms) { IdentifierScanner.matches(in: $0, type: record.type, field: field.name) }
+        // Read through indices, in place: a loop over copies of the fields and heads retained
+        // each one's storage, and the other threads read the same records meanwhile.
+        let type = record.type
+        for f in record.fields.indices {
+            let name = record.fields[f].name
+            guard !ExportDataset.isIDField(type, name) else { continue }
+            // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
+            let pseudonym = IdentifierScanner.holdsPseudonym(type: type, field: name)
+            for h in record.fields[f].heads.indices {
+                guard case .text(let text) = record.fields[f].heads[h].value else { continue }
+                let found = pseudonym
+                    ? remembered(text, in: &cache.knownPseudonyms) { IdentifierScanner.matches(in: $0, type: type, field: name) }
                     : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &cache.known, IdentifierScanner.candidateMatches(in:)) : []
                 for match in found {
-                    hits.append(IdentifierHit(record: record.id, type: record.type, field: field.name, kind: match.kind))
+                    hits.append(IdentifierHit(record: record.id, type: type, field: name, kind: match.kind))
                 }
             }
         }
-        for set in record.sets where !ExportDataset.isIDSet(record.type, set.name) {
-            for element in set.elements {
-                guard let text = element.text, IdentifierScanner.mayHoldIdentifier(text) else { continue }
+        for s in record.sets.indices {
+            let name = record.sets[s].name
+            guard !ExportDataset.isIDSet(type, name) else { continue }
+            for e in record.sets[s].elements.indices {
+                guard case .text(let text) = record.sets[s].elements[e], IdentifierScanner.mayHoldIdentifier(text) else { continue }
                 for match in remembered(text, in: &cache.known, IdentifierScanner.candidateMatches(in:)) {
-                    hits.append(IdentifierHit(record: record.id, type: record.type, field: set.name, kind: match.kind))
+                    hits.append(IdentifierHit(record: record.id, type: type, field: name, kind: match.kind))
                 }
             }
         }
@@ -287,10 +295,10 @@ final class NoteScan: Sendable {
             var cache = ExportDataset.ScanCache()
             var found: [RecordID: [IdentifierHit]] = [:]
             var hits: [IdentifierHit] = []
-            for note in notes {
-                ExportDataset.scan(note, cache: &cache, into: &hits)
+            for index in notes.indices {
+                ExportDataset.scan(notes[index], cache: &cache, into: &hits)
                 guard !hits.isEmpty else { continue }
-                found[note.id] = hits
+                found[notes[index].id] = hits
                 hits.removeAll(keepingCapacity: true)
             }
             handover.put(found)
