@@ -82,7 +82,8 @@ public struct VisibleRecord: Hashable, Sendable {
 
     /// The shown value of a field (its winner), or nil when unset.
     public func value(_ field: String) -> Value? {
-        // Through indices, in place: `first(where:)` copied (and retained) each field it passed.
+        // Each field borrowed where it stands: `first(where:)` copied (and retained) each one it passed.
+        let fields = self.fields.span
         for index in fields.indices where fields[index].name == field {
             guard let winner = fields[index].heads.first, !winner.value.isNull else { return nil }
             return winner.value
@@ -91,11 +92,13 @@ public struct VisibleRecord: Hashable, Sendable {
     }
 
     public func heads(_ field: String) -> [FieldHead] {
+        let fields = self.fields.span
         for index in fields.indices where fields[index].name == field { return fields[index].heads }
         return []
     }
 
     public func elements(_ set: String) -> [Value] {
+        let sets = self.sets.span
         for index in sets.indices where sets[index].name == set { return sets[index].elements }
         return []
     }

@@ -95,30 +95,35 @@ enum CSVExport {
         tables.notes.reserve(notes.count * 320)
         tables.tags.reserve(notes.count * 64)
         tables.measures.reserve(notes.count * 64)
-        for note in notes {
-            let id = note.id.hex
-            tables.notes.addRow { row in
+        // Each note borrowed where it stands (a loop over the slice copied, and retained, each one).
+        let notes = notes.span
+        for index in notes.indices { addRows(of: notes[index], withheld: withheld.contains(notes[index].id), to: &tables) }
+        return tables
+    }
+
+    /// One note's rows in `notes.csv`, `note_tags.csv` and `note_measures.csv`.
+    private static func addRows(of note: VisibleRecord, withheld: Bool, to tables: inout (notes: CSVTable, tags: CSVTable, measures: CSVTable)) {
+        let id = note.id.hex
+        tables.notes.addRow { row in
+            row.cell(id)
+            for field in noteFields { row.cell(text(note, field)) }
+            row.cell(withheld ? "true" : "false")
+            row.cell(text(note, "title"))
+            row.cell(text(note, "body"))
+        }
+        for tag in ExportDataset.tags(note) {
+            tables.tags.addRow { row in
                 row.cell(id)
-                for field in noteFields { row.cell(text(note, field)) }
-                row.cell(withheld.contains(note.id) ? "true" : "false")
-                row.cell(text(note, "title"))
-                row.cell(text(note, "body"))
-            }
-            for tag in ExportDataset.tags(note) {
-                tables.tags.addRow { row in
-                    row.cell(id)
-                    row.cell(tag)
-                }
-            }
-            for measure in Note.measures(of: note) {
-                tables.measures.addRow { row in
-                    row.cell(id)
-                    row.cell(measure.name)
-                    row.cell(DecimalText.format(measure.value))
-                }
+                row.cell(tag)
             }
         }
-        return tables
+        for measure in Note.measures(of: note) {
+            tables.measures.addRow { row in
+                row.cell(id)
+                row.cell(measure.name)
+                row.cell(DecimalText.format(measure.value))
+            }
+        }
     }
 
     /// The fields of `notes.csv` between its `id` and `text_withheld` columns.

@@ -87,9 +87,12 @@ struct ExportDataset {
         let codings = Codings(book: tree, notes: notes, passages: allPassages)
         // Notes coded with no theme are left out: `codes` and the theme filter read a missing note as none.
         var coded: [RecordID: Set<RecordID>] = [:]
-        for note in notes {
-            let themes = codings.themes(of: note.id)
-            if !themes.isEmpty { coded[note.id] = themes }
+        do {
+            let notes = notes.span
+            for index in notes.indices {
+                let themes = codings.themes(of: notes[index].id)
+                if !themes.isEmpty { coded[notes[index].id] = themes }
+            }
         }
         if let theme = filter.theme {
             let matches = tree.named(theme)
@@ -99,12 +102,22 @@ struct ExportDataset {
             }
             notes = notes.filter { !(coded[$0.id] ?? []).isDisjoint(with: matches) }
         }
+        // The notes are read borrowed where they stand (a loop over the array, or `map`, copied
+        // and retained each one), and only those whose text is withheld are rewritten.
         var withheld: Set<RecordID> = []
-        for index in notes.indices where Note.withholdsText(notes[index]) {
+        var noteIDs = Set<RecordID>(minimumCapacity: notes.count)
+        var withholding: [Int] = []
+        do {
+            let notes = notes.span
+            for index in notes.indices {
+                noteIDs.insert(notes[index].id)
+                if Note.withholdsText(notes[index]) { withholding.append(index) }
+            }
+        }
+        for index in withholding {
             withheld.insert(notes[index].id)
             notes[index] = notes[index].transformed(dropping: Note.withheldFields)
         }
-        let noteIDs = Set(notes.map(\.id))
         let insights = try store.list(RecordFilter(type: Insight.type))
         var evidenceNotes: [RecordID: VisibleRecord] = [:]
         for id in Set(insights.flatMap { Evidence.ids($0, Insight.evidenceSet) }) { evidenceNotes[id] = try store.record(id) }
@@ -203,16 +216,18 @@ struct ExportDataset {
             cache[text] = found
             return found
         }
-        // Read through indices, in place: a loop over copies of the fields and heads retained
-        // each one's storage, and the other threads read the same records meanwhile.
+        // Fields, heads and elements borrowed where they stand: a loop over copies retained
+        // each one's storage, while the other threads read the same records.
         let type = record.type
-        for f in record.fields.indices {
-            let name = record.fields[f].name
+        let fields = record.fields.span
+        for f in fields.indices {
+            let name = fields[f].name
             guard !ExportDataset.isIDField(type, name) else { continue }
             // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
             let pseudonym = IdentifierScanner.holdsPseudonym(type: type, field: name)
-            for h in record.fields[f].heads.indices {
-                guard case .text(let text) = record.fields[f].heads[h].value else { continue }
+            let heads = fields[f].heads.span
+            for h in heads.indices {
+                guard case .text(let text) = heads[h].value else { continue }
                 let found = pseudonym
                     ? remembered(text, in: &cache.knownPseudonyms) { IdentifierScanner.matches(in: $0, type: type, field: name) }
                     : IdentifierScanner.mayHoldIdentifier(text) ? remembered(text, in: &cache.known, IdentifierScanner.candidateMatches(in:)) : []
@@ -221,11 +236,13 @@ struct ExportDataset {
                 }
             }
         }
-        for s in record.sets.indices {
-            let name = record.sets[s].name
+        let sets = record.sets.span
+        for s in sets.indices {
+            let name = sets[s].name
             guard !ExportDataset.isIDSet(type, name) else { continue }
-            for e in record.sets[s].elements.indices {
-                guard case .text(let text) = record.sets[s].elements[e], IdentifierScanner.mayHoldIdentifier(text) else { continue }
+            let elements = sets[s].elements.span
+            for e in elements.indices {
+                guard case .text(let text) = elements[e], IdentifierScanner.mayHoldIdentifier(text) else { continue }
                 for match in remembered(text, in: &cache.known, IdentifierScanner.candidateMatches(in:)) {
                     hits.append(IdentifierHit(record: record.id, type: type, field: name, kind: match.kind))
                 }
@@ -295,6 +312,8 @@ final class NoteScan: Sendable {
             var cache = ExportDataset.ScanCache()
             var found: [RecordID: [IdentifierHit]] = [:]
             var hits: [IdentifierHit] = []
+            // Each note borrowed where it stands (a loop over the array copied, and retained, each one).
+            let notes = notes.span
             for index in notes.indices {
                 ExportDataset.scan(notes[index], cache: &cache, into: &hits)
                 guard !hits.isEmpty else { continue }

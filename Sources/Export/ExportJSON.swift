@@ -109,8 +109,10 @@ enum NDJSONExport {
     static func lines(_ records: ArraySlice<VisibleRecord>, names: [ReplicaID: String]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(records.count * 512)
-        for record in records {
-            ExportJSON.record(record, names: names).serialize(into: &out)
+        // Each record borrowed where it stands (a loop over the slice copied, and retained, each one).
+        let records = records.span
+        for index in records.indices {
+            ExportJSON.record(records[index], names: names).serialize(into: &out)
             out.append(UInt8(ascii: "\n"))
         }
         return out
@@ -127,7 +129,8 @@ enum NDJSONExport {
         }
         let themes = data.tree.ordered.compactMap { data.tree.themes[$0.id] }
         out += Exporter.splitNotes(data.notes, tail: { NDJSONExport.lines($0, names: names) }) { head in
-            for record in head { line(ExportJSON.record(record, names: names)) }
+            let head = head.span
+            for index in head.indices { line(ExportJSON.record(head[index], names: names)) }
         }
         for theme in themes { line(ExportJSON.theme(theme, parent: data.tree.parent(theme.id), names: names)) }
         for record in data.insights + data.decisions { line(ExportJSON.record(record, names: names)) }
