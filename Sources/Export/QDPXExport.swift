@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Deflate
 import Dispatch
 import Formats
 import Store
@@ -72,20 +73,25 @@ enum QDPXExport {
     }
 
     /// The QDPX archive: `project.qde` deflated (zlib level 1: a quarter of a
-    /// gigabyte of XML for 100,000 notes becomes about 37 MB), on another thread
-    /// as the XML is made, then the sources stored (each a few hundred bytes,
-    /// too small to gain from deflating one by one).
-    static func archive(_ data: ExportDataset) throws -> [UInt8] {
+    /// gigabyte of XML for 100,000 notes becomes about 37 MB) as it is made,
+    /// the TextSources' part by the thread that made it (`QDPXCompressor`),
+    /// then the sources stored (each a few hundred bytes, too small to gain
+    /// from deflating one by one), their entries also made by those threads.
+    /// `partSize` as for `project`: the archive inflates to the same files for any.
+    static func archive(_ data: ExportDataset, partSize: Int = QDPXExport.partSize) throws -> [UInt8] {
         let compressor = QDPXCompressor()
         var xml = XMLBuilder(chunks: 256 * 1024) { compressor.append($0) }
-        let made = build(data, &xml)
+        let made = build(data, &xml, partSize: partSize, archived: (ZIPWriter(modified: data.generatedAt), compressor))
         xml.finish()
         let qde = compressor.finish()
         var zip = ZIPWriter(modified: data.generatedAt)
-        var size = ZIPWriter.entryOverhead(name: "project.qde") + qde.deflated.count + ZIPWriter.endOverhead
+        var size = ZIPWriter.entryOverhead(name: "project.qde") + qde.segments.reduce(0) { $0 + $1.count } + ZIPWriter.endOverhead
+        let parts = try made.archived.map { try $0.get() }
+        for part in parts { size += part.bytes.count + part.centralDirectorySize }
         for file in made.files { size += ZIPWriter.entryOverhead(name: file.path) + file.text.utf8.count }
         zip.reserve(size)
-        try zip.add("project.qde", deflated: qde.deflated, size: qde.size, crc: qde.crc)
+        try zip.add("project.qde", deflated: qde.segments, size: qde.size, crc: qde.crc)
+        for part in parts { try zip.append(part) }
         for file in made.files { try zip.add(file.path, text: file.text) }
         return try zip.finish()
     }
@@ -98,8 +104,15 @@ enum QDPXExport {
     }
 
     /// Writes `project.qde` into `xml`; returns the archive's other files and the passage counts.
-    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder,
-                      partSize: Int = QDPXExport.partSize) -> (files: [(path: String, text: String)], passages: PassageCounts) {
+    ///
+    /// With `archived` (an empty archive, for its time stamp, and the
+    /// compressor `xml` hands its bytes to), each part of the TextSources goes
+    /// to the compressor already deflated, as a segment, and its sources'
+    /// files come back as archive entries made beside it (`archived`), in
+    /// order; `files` then holds the notes' files only.
+    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder, partSize: Int = QDPXExport.partSize,
+                      archived archive: (zip: ZIPWriter, compressor: QDPXCompressor)? = nil)
+        -> (files: [(path: String, text: String)], archived: [Result<ZIPWriter, ZIPWriter.TooLarge>], passages: PassageCounts) {
         let now = ISO8601.format(seconds: data.generatedAt)
         // The sources' unique names, on another thread while this one writes the codebook, variables and cases.
         let names = Handover<[String]>()
@@ -216,6 +229,7 @@ enum QDPXExport {
 
         // Sources
         var files: [(path: String, text: String)] = []
+        var archived: [Result<ZIPWriter, ZIPWriter.TooLarge>] = []
         var counts = PassageCounts()
         let sourceNames = names.take() ?? QDPXExport.sourceNames(data)
         var passagesOfNote: [RecordID: [Passages.Resolved]] = [:]
@@ -224,8 +238,15 @@ enum QDPXExport {
             xml.start("Sources")
             let context = SourceContext(data: data, names: sourceNames, users: users, exported: exported, now: now, caseGUIDs: caseGUIDs,
                                         tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs)
-            inParts(data.notes.count, size: partSize, { sources(context, $0) }) { part in
-                xml.append(fragment: part.xml)
+            let zip = archive?.zip
+            inParts(data.notes.count, size: partSize, { sourcesMaker(context, partSize: partSize, archived: zip) }) { part in
+                if let segment = part.segment, let compressor = archive?.compressor {
+                    xml.handOn()
+                    compressor.append(segment: segment)
+                } else {
+                    xml.append(fragment: part.xml)
+                }
+                if let entries = part.archived { archived.append(entries) }
                 files += part.files
                 counts.exported += part.counts.exported
                 counts.withheld += part.counts.withheld
@@ -286,7 +307,7 @@ enum QDPXExport {
                                  "Notes whose consent was declined or withdrawn are included without their text.",
                                  counts.summary].filter { !$0.isEmpty }.joined(separator: " "))
         xml.end()
-        return (files, counts)
+        return (files, archived, counts)
     }
 
     /// What the TextSource of each note needs, made once for them all; read
@@ -306,19 +327,55 @@ enum QDPXExport {
         func guidOfCase(_ participant: String) -> String { caseGUIDs[participant] ?? caseGUID(participant) }
     }
 
-    /// The TextSource elements of a run of notes (children of Sources), their files and their passages.
+    /// The TextSource elements of a run of notes (children of Sources), their files and their passages:
+    /// the XML as it is (`xml`, and the files in `files`), or deflated (`segment`, and the files as entries in `archived`).
     struct SourcePart: Sendable {
         var xml: [UInt8] = []
+        var segment: (deflated: [UInt8], size: Int, crc: UInt32)?
         var files: [(path: String, text: String)] = []
+        var archived: Result<ZIPWriter, ZIPWriter.TooLarge>?
         var counts = PassageCounts()
     }
 
-    /// The TextSources of the notes `range` of `context.data.notes`.
-    static func sources(_ context: SourceContext, _ range: Range<Int>) -> SourcePart {
+    /// What makes the parts on one thread (`inParts`): as they are, or, with
+    /// `archived` (an empty archive), ready for the archive, with one XML
+    /// buffer and one zlib stream used for each part in turn (a new buffer
+    /// per part cost a page fault per 4 KiB).
+    static func sourcesMaker(_ context: SourceContext, partSize: Int, archived zip: ZIPWriter?) -> (Range<Int>) -> SourcePart {
+        guard let zip else {
+            return { range in
+                var xml = XMLBuilder(fragmentAt: 2, reserving: range.count * 3_000)
+                var files: [(path: String, text: String)] = []
+                let counts = sources(context, range, &xml, &files)
+                return SourcePart(xml: xml.bytes, files: files, counts: counts)
+            }
+        }
+        var xml = XMLBuilder(fragmentAt: 2, reserving: partSize * 3_000)
+        let stream = DeflateStream(level: QDPXCompressor.level)
+        return { range in
+            xml.removeAll()
+            var files: [(path: String, text: String)] = []
+            let counts = sources(context, range, &xml, &files)
+            stream.append(xml.bytes)
+            var entries = zip
+            entries.reserve(files.reduce(0) { $0 + ZIPWriter.entryOverhead(name: $1.path) + $1.text.utf8.count })
+            let made: Result<ZIPWriter, ZIPWriter.TooLarge>
+            do throws(ZIPWriter.TooLarge) {
+                for file in files { try entries.add(file.path, text: file.text) }
+                made = .success(entries)
+            } catch {
+                made = .failure(error)
+            }
+            return SourcePart(segment: stream.segment(), archived: made, counts: counts)
+        }
+    }
+
+    /// Writes the TextSources of the notes `range` of `context.data.notes` into `xml`, and their files
+    /// into `files`; returns the counts of their passages.
+    static func sources(_ context: SourceContext, _ range: Range<Int>, _ xml: inout XMLBuilder,
+                        _ files: inout [(path: String, text: String)]) -> PassageCounts {
         let data = context.data, users = context.users, exported = context.exported, now = context.now
         let tagCodes = context.tagCodes, passagesOfNote = context.passagesOfNote, variableGUIDs = context.variableGUIDs
-        var xml = XMLBuilder(fragmentAt: 2, reserving: range.count * 3_000)
-        var files: [(path: String, text: String)] = []
         files.reserveCapacity(range.count)
         var counts = PassageCounts()
         for index in range {
@@ -391,7 +448,7 @@ enum QDPXExport {
             }
             xml.end()
         }
-        return SourcePart(xml: xml.bytes, files: files, counts: counts)
+        return counts
     }
 
     /// Each note's source name, unique ignoring case.

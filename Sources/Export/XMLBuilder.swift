@@ -47,11 +47,25 @@ struct XMLBuilder {
         sink(fragment)
     }
 
+    /// Hands on what is held so far (with `init(chunks:to:)`), as before
+    /// something is put beside the document's bytes that passes them by.
+    mutating func handOn() {
+        guard let sink, !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Hands on what is left (with `init(chunks:to:)`).
     mutating func finish() {
         guard let sink, !bytes.isEmpty else { return }
         sink(bytes)
         bytes = []
+    }
+
+    /// Forgets the bytes written, keeping their room, to write another fragment at the same depth.
+    mutating func removeAll() {
+        precondition(sink == nil, "XMLBuilder.removeAll on a builder that hands its bytes on")
+        bytes.removeAll(keepingCapacity: true)
     }
 
     /// The document as text.
@@ -145,10 +159,10 @@ struct XMLBuilder {
         append("</")
         append(name)
         append(">\n")
+        // The sink is done with the bytes when it returns: the buffer is used again.
         if bytes.count >= chunk, let sink {
             sink(bytes)
-            bytes = []
-            bytes.reserveCapacity(chunk + chunk / 4)
+            bytes.removeAll(keepingCapacity: true)
         }
     }
 

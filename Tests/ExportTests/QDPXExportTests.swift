@@ -125,12 +125,12 @@ import TestSupport
 
     @Test func partsAreTakenInOrderWhicheverThreadMadeThem() {
         var taken: [Range<Int>] = []
-        QDPXExport.inParts(10_007, size: 10, { $0 }) { taken.append($0) }
+        QDPXExport.inParts(10_007, size: 10, { { $0 } }) { taken.append($0) }
         #expect(taken.count == 1_001)
         #expect(taken.first == 0 ..< 10 && taken.last == 10_000 ..< 10_007)
         #expect(zip(taken, taken.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
         var none: [Range<Int>] = []
-        QDPXExport.inParts(0, { $0 }) { none.append($0) }
+        QDPXExport.inParts(0, { { $0 } }) { none.append($0) }
         #expect(none.isEmpty)
     }
 
