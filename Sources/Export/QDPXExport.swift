@@ -127,6 +127,8 @@ enum QDPXExport {
         for user in users.all { xml.empty("User", [("guid", user.guid), ("name", user.name)]) }
         xml.end()
 
+        let memos = MemoIndex(data)
+
         // Insights by theme, for the codes' NoteRefs.
         var insightsOfTheme: [RecordID: [RecordID]] = [:]
         for insight in data.insights {
@@ -163,7 +165,7 @@ enum QDPXExport {
                 guard let theme = data.tree.themes[id] else { return }
                 let color = theme.value("color")?.text.flatMap { Theme.isColor($0) ? $0 : nil }
                 xml.start("Code", [("guid", GUID.of(id)), ("name", nameOfCode[GUID.of(id)]), ("isCodable", "true"), ("color", color)])
-                let description = [theme.value("description")?.text, memoText(data, about: [id])].compactMap { $0 }.filter { !$0.isEmpty }
+                let description = [theme.value("description")?.text, memos.text(about: id)].compactMap { $0 }.filter { !$0.isEmpty }
                 if !description.isEmpty { xml.leaf("Description", description.joined(separator: "\n\n")) }
                 for insight in insightsOfTheme[id] ?? [] { xml.empty("NoteRef", [("targetGUID", GUID.of(insight))]) }
                 for child in data.tree.children[id] ?? [] { code(child) }
@@ -214,13 +216,14 @@ enum QDPXExport {
         }
         xml.end()
 
-        // Cases: one per participant, with their notes.
+        // Cases: one per participant, with their notes, and the memos about its case records.
         if !cases.isEmpty {
+            var caseRecords: [String: [RecordID]] = [:]
+            for record in data.cases { caseRecords[Codebook.key(record.value("pseudonym")?.text ?? ""), default: []].append(record.id) }
             xml.start("Cases")
             for participant in cases {
                 xml.start("Case", [("guid", guidOfCase(participant)), ("name", participant)])
-                let caseRecords = data.cases.filter { Codebook.key($0.value("pseudonym")?.text ?? "") == Codebook.key(participant) }.map(\.id)
-                if let memos = memoText(data, about: Set(caseRecords)) { xml.leaf("Description", memos) }
+                if let text = memos.text(about: caseRecords[Codebook.key(participant)] ?? []) { xml.leaf("Description", text) }
                 for note in participants[participant] ?? [] { xml.empty("SourceRef", [("targetGUID", GUID.of(note))]) }
                 xml.end()
             }
@@ -237,7 +240,7 @@ enum QDPXExport {
         if !data.notes.isEmpty {
             xml.start("Sources")
             let context = SourceContext(data: data, names: sourceNames, users: users, exported: exported, now: now, caseGUIDs: caseGUIDs,
-                                        tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs)
+                                        tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs, memos: memos)
             let zip = archive?.zip
             inParts(data.notes.count, size: partSize, { sourcesMaker(context, partSize: partSize, archived: zip) }) { part in
                 if let segment = part.segment, let compressor = archive?.compressor {
@@ -323,6 +326,7 @@ enum QDPXExport {
         let tagCodes: [String: (name: String, guid: String)]
         let passagesOfNote: [RecordID: [Passages.Resolved]]
         let variableGUIDs: [String: String]
+        let memos: MemoIndex
 
         func guidOfCase(_ participant: String) -> String { caseGUIDs[participant] ?? caseGUID(participant) }
     }
@@ -394,7 +398,7 @@ enum QDPXExport {
             xml.attribute("creationDateTime", made.date)
             xml.opened()
             xml.leaf("Description", "fieldnotes note \(hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
-                     + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
+                     + (context.memos.text(about: note.id).map { "\n\n" + $0 } ?? ""))
             let whole = 0 ..< selectionEnd(text)
             if let participant = participant(note) {
                 let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
@@ -422,7 +426,7 @@ enum QDPXExport {
                     let offset = bodyOffset(note), body = Array((note.value("body")?.text ?? "").unicodeScalars)
                     let start = offset + lineFeedOffset(range.lowerBound, in: body), end = offset + lineFeedOffset(range.upperBound, in: body)
                     selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp,
-                              description: memoText(data, about: [passage.record.id])) {
+                              description: context.memos.text(about: passage.record.id)) {
                         coding(&$0, GUID.named("passage-coding", passage.record.id.hex), GUID.of(passage.theme), stamp)
                     }
                     counts.exported += 1
@@ -434,7 +438,7 @@ enum QDPXExport {
             if text.isEmpty {
                 for code in codes { coding(&xml, GUID.named("coding", "\(hex)/\(code)"), code, made) }
             }
-            for variable in ["area", "kind", "consent"] {
+            for variable in textVariables {
                 if let value = note.value(variable)?.text { variableValue(&xml, variableGUIDs, variable, "TextValue", value) }
             }
             if let participant = participant(note) { variableValue(&xml, variableGUIDs, "participant", "TextValue", participant) }
@@ -450,6 +454,9 @@ enum QDPXExport {
         }
         return counts
     }
+
+    /// The note fields written as they are, as Text variables (beside participant, occurred_at and the measures).
+    static let textVariables = ["area", "kind", "consent"]
 
     /// Each note's source name, unique ignoring case.
     static func sourceNames(_ data: ExportDataset) -> [String] {
@@ -470,17 +477,36 @@ enum QDPXExport {
         return (Int.max, Int.max, id)
     }
 
-    /// The memos about `targets`, as QualCoder shows a memo: "Memo by AUTHOR, DATE: TEXT", one
-    /// paragraph each, oldest first; nil for none. A memo withheld with its note's words is left out.
-    static func memoText(_ data: ExportDataset, about targets: Set<RecordID>) -> String? {
-        let memos = data.memos.filter { memo in
-            !data.withheldMemos.contains(memo.id) && (data.memoTargets[memo.id].map { targets.contains($0.id) } ?? false)
-        }.sorted { ($0.value("written_at")?.text ?? "", $0.id) < ($1.value("written_at")?.text ?? "", $1.id) }
-        let paragraphs = memos.compactMap { memo -> String? in
-            guard let body = memo.value("body")?.text, !body.isEmpty else { return nil }
-            return "Memo by \(memo.value("author")?.text ?? "?"), \(memo.value("written_at")?.text ?? "?"): \(body)"
+    /// The memos of an export by the record each is about, withheld ones left
+    /// out: made once, so a project looks up each note's, passage's and case's
+    /// memos instead of going through every memo for each of them.
+    struct MemoIndex: Sendable {
+        private var about: [RecordID: [VisibleRecord]] = [:]
+
+        init(_ data: ExportDataset) {
+            for memo in data.memos where !data.withheldMemos.contains(memo.id) {
+                if let target = data.memoTargets[memo.id] { about[target.id, default: []].append(memo) }
+            }
         }
-        return paragraphs.isEmpty ? nil : paragraphs.joined(separator: "\n\n")
+
+        /// The memos about `targets`, as QualCoder shows a memo: "Memo by AUTHOR, DATE: TEXT", one
+        /// paragraph each, oldest first; nil for none. A memo withheld with its note's words is left out.
+        func text(about targets: some Sequence<RecordID>) -> String? {
+            var memos: [VisibleRecord] = []
+            for target in Set(targets) { memos += about[target] ?? [] }
+            guard !memos.isEmpty else { return nil }
+            memos.sort { ($0.value("written_at")?.text ?? "", $0.id) < ($1.value("written_at")?.text ?? "", $1.id) }
+            let paragraphs = memos.compactMap { memo -> String? in
+                guard let body = memo.value("body")?.text, !body.isEmpty else { return nil }
+                return "Memo by \(memo.value("author")?.text ?? "?"), \(memo.value("written_at")?.text ?? "?"): \(body)"
+            }
+            return paragraphs.isEmpty ? nil : paragraphs.joined(separator: "\n\n")
+        }
+
+        /// `text(about:)` of one record (most have no memo: nothing is made for them).
+        func text(about target: RecordID) -> String? {
+            about[target] == nil ? nil : text(about: CollectionOfOne(target))
+        }
     }
 
     static func selection(_ xml: inout XMLBuilder, _ guid: String, _ name: String, _ range: Range<Int>, _ stamp: QDPXUsers.Stamp,
@@ -511,7 +537,7 @@ enum QDPXExport {
     }
 
     /// A note's value of `variable`; `guids` holds the variables' GUIDs (`GUID.named("variable", name)`).
-    static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: String, _ value: String) {
+    static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: StaticString, _ value: String) {
         xml.tag("VariableValue")
         xml.opened()
         xml.tag("VariableRef")
