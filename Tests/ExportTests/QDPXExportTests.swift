@@ -150,6 +150,31 @@ import TestSupport
         }
     }
 
+    /// Made in parts of 1 and 2 notes (each part's XML deflated as a segment by the thread that
+    /// made it, its files' entries made there too), the archive holds project.qde as one deflated
+    /// entry that inflates to the project, then every file with its text, in the project's order.
+    @Test func archiveMadeInPartsInflatesToTheProjectAndItsFiles() throws {
+        try Fixture.with { fixture throws in
+            let data = try ExportDataset.load(fixture.store, filter: ExportFilter(), now: Int64(Fixture.exportMillis / 1000))
+            #expect(data.notes.count >= 4)
+            let project = QDPXExport.project(data)
+            let xml = fixture.path("project.xml"), names = fixture.path("names.txt"), texts = fixture.path("texts")
+            try Data(project.xmlBytes).write(to: URL(fileURLWithPath: xml))
+            try Data((["project.qde"] + project.files.map(\.path)).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: names))
+            try FileManager.default.createDirectory(atPath: texts + "/Sources", withIntermediateDirectories: true)
+            for file in project.files { try Data(file.text.utf8).write(to: URL(fileURLWithPath: texts + "/" + file.path)) }
+            for size in [1, 2] {
+                let archive = fixture.path("parts-\(size).qdpx")
+                try Data(try QDPXExport.archive(data, partSize: size)).write(to: URL(fileURLWithPath: archive))
+                let check = "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; "
+                    + "assert z.read('project.qde')==open(sys.argv[2],'rb').read(); n=open(sys.argv[3]).read().split('\\n'); "
+                    + "assert z.namelist()==n, z.namelist()[:3]; assert all(z.read(x)==open(sys.argv[4]+'/'+x,'rb').read() for x in n[1:]); print('ok')"
+                let result = try #require(try runTool("python3", ["-c", check, archive, xml, names, texts]), "python3 is needed to read the archive back")
+                #expect(result.status == 0 && result.output.contains("ok"), "parts of \(size): \(result.output)")
+            }
+        }
+    }
+
     @Test func projectIsValidAgainstTheREFIQDASchema() throws {
         try Fixture.with { fixture throws in
             // With coded passages too, one of them on a note whose text is withheld.
