@@ -5,6 +5,13 @@ import CZlib
 /// 100,000 notes is a quarter of a gigabyte of XML). Output is the same
 /// whichever way the input is cut into pieces (no flush until `finish`).
 ///
+/// A stream may also be made as segments on several threads (`segment()`):
+/// each segment ends with a sync flush (no final block, byte-aligned, RFC 1951
+/// 3.2.3 and zlib's `Z_SYNC_FLUSH`) and the next starts afresh, so segments
+/// laid end to end, the last ended by `finish`, are one valid stream (as
+/// pigz makes them). Each segment forgets the one before (no shared window),
+/// which costs a few hundred bytes a segment.
+///
 /// Not `Sendable`: it owns a zlib stream, which one thread at a time may use;
 /// its owner serialises the calls. The stream lives at an address of its own
 /// (zlib's state points back at it), allocated here and freed in `deinit`.
@@ -42,6 +49,23 @@ public final class DeflateStream {
         run(bytes, Z_NO_FLUSH)
     }
 
+    /// The bytes so far as a segment (see the type's summary), with the size
+    /// and CRC-32 of its input; the stream then starts afresh (`deflateReset`:
+    /// no window, counts at 0), its next bytes to be laid after these.
+    /// Nothing taken in since the last segment makes an empty segment.
+    public func segment() -> (deflated: [UInt8], size: Int, crc: UInt32) {
+        precondition(!finished, "DeflateStream.segment after finish")
+        guard inputCount > 0 else { return ([], 0, 0) }
+        run([], Z_SYNC_FLUSH)
+        let made = (deflated: output, size: inputCount, crc: crc)
+        output = []
+        inputCount = 0
+        crc = 0
+        // deflateReset fails only for a stream that is not initialised, which `init` rules out.
+        guard deflateReset(stream) == Z_OK else { fatalError("deflateReset on an initialised stream failed") }
+        return made
+    }
+
     /// Ends the stream and returns every compressed byte.
     public func finish() -> [UInt8] {
         precondition(!finished, "DeflateStream.finish called twice")
@@ -66,6 +90,7 @@ public final class DeflateStream {
                     output.append(contentsOf: target[0 ..< made])
                     // Z_BUF_ERROR only says no progress was possible: all input taken, nothing more to flush.
                     precondition(status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR, "deflate returned \(status)")
+                    // Done when finished, or (no flush, or a sync flush) when all input is taken and the output had room to spare.
                     if flush == Z_FINISH ? status == Z_STREAM_END : (stream.pointee.avail_in == 0 && made < target.count) { break }
                 }
             }
@@ -79,6 +104,12 @@ public final class DeflateStream {
 extension DeflateStream: Sendable {}
 
 extension Deflate {
+    /// The CRC-32 of two pieces laid end to end, from each one's CRC-32 and
+    /// the second's length, by zlib's `crc32_combine`.
+    public static func crc32Combine(_ first: UInt32, _ second: UInt32, secondLength: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: CZlib.crc32_combine(uLong(first), uLong(second), Int(secondLength)))
+    }
+
     /// The CRC-32 of ZIP, gzip and PNG (reflected polynomial 0xEDB88320),
     /// continued from `value` (0 to start) over `bytes`, by zlib's `crc32`.
     public static func crc32<Bytes: Collection<UInt8>>(_ value: UInt32, _ bytes: Bytes) -> UInt32 {

@@ -4,27 +4,30 @@ import Synchronization
 // Making the TextSources of a large project on both cores: the notes are cut
 // into parts of `partSize`; this thread and one helper each take the next
 // part not yet taken, and this thread hands the parts on in order (to the
-// XML, and so to the compressor) as soon as each is made. The output is the
-// same as making them one after the other.
+// XML, or deflated already to the compressor) as soon as each is made. The
+// output is the same as making them one after the other.
 extension QDPXExport {
     /// Notes per part: small enough that the last parts end together, large enough that handing over costs nothing.
     static let partSize = 1_000
 
-    /// Calls `make` for each part of `0 ..< count`, `size` long (on this thread
-    /// or a helper), and `take` with each result, in order, on this thread.
-    static func inParts<Part: Sendable>(_ count: Int, size partSize: Int = QDPXExport.partSize, _ make: @escaping @Sendable (Range<Int>) -> Part,
-                                        _ take: (Part) -> Void) {
+    /// Calls a `make` for each part of `0 ..< count`, `size` long (on this
+    /// thread or a helper, each with its own `make` from `maker`, used for
+    /// each part it makes there), and `take` with each result, in order, on this thread.
+    static func inParts<Part: Sendable>(_ count: Int, size partSize: Int = QDPXExport.partSize,
+                                        _ maker: @escaping @Sendable () -> (Range<Int>) -> Part, _ take: (Part) -> Void) {
         precondition(partSize > 0, "inParts: parts of \(partSize)")
         let parts = count / partSize + (count % partSize == 0 ? 0 : 1)
         @Sendable func range(_ part: Int) -> Range<Int> { part * partSize ..< (count - part * partSize <= partSize ? count : (part + 1) * partSize) }
         guard parts > 1 else {
-            if parts == 1 { take(make(range(0))) }
+            if parts == 1 { take(maker()(range(0))) }
             return
         }
         let slots = PartSlots<Part>(parts)
         DispatchQueue.global().async {
+            let make = maker()
             while let part = slots.claim() { slots.put(part, make(range(part))) }
         }
+        let make = maker()
         var next = 0
         while let part = slots.claim() {
             slots.put(part, make(range(part)))

@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Deflate
 import Dispatch
 import Formats
 import Store
@@ -72,20 +73,25 @@ enum QDPXExport {
     }
 
     /// The QDPX archive: `project.qde` deflated (zlib level 1: a quarter of a
-    /// gigabyte of XML for 100,000 notes becomes about 37 MB), on another thread
-    /// as the XML is made, then the sources stored (each a few hundred bytes,
-    /// too small to gain from deflating one by one).
-    static func archive(_ data: ExportDataset) throws -> [UInt8] {
+    /// gigabyte of XML for 100,000 notes becomes about 37 MB) as it is made,
+    /// the TextSources' part by the thread that made it (`QDPXCompressor`),
+    /// then the sources stored (each a few hundred bytes, too small to gain
+    /// from deflating one by one), their entries also made by those threads.
+    /// `partSize` as for `project`: the archive inflates to the same files for any.
+    static func archive(_ data: ExportDataset, partSize: Int = QDPXExport.partSize) throws -> [UInt8] {
         let compressor = QDPXCompressor()
         var xml = XMLBuilder(chunks: 256 * 1024) { compressor.append($0) }
-        let made = build(data, &xml)
+        let made = build(data, &xml, partSize: partSize, archived: (ZIPWriter(modified: data.generatedAt), compressor))
         xml.finish()
         let qde = compressor.finish()
         var zip = ZIPWriter(modified: data.generatedAt)
-        var size = ZIPWriter.entryOverhead(name: "project.qde") + qde.deflated.count + ZIPWriter.endOverhead
+        var size = ZIPWriter.entryOverhead(name: "project.qde") + qde.segments.reduce(0) { $0 + $1.count } + ZIPWriter.endOverhead
+        let parts = try made.archived.map { try $0.get() }
+        for part in parts { size += part.bytes.count + part.centralDirectorySize }
         for file in made.files { size += ZIPWriter.entryOverhead(name: file.path) + file.text.utf8.count }
         zip.reserve(size)
-        try zip.add("project.qde", deflated: qde.deflated, size: qde.size, crc: qde.crc)
+        try zip.add("project.qde", deflated: qde.segments, size: qde.size, crc: qde.crc)
+        for part in parts { try zip.append(part) }
         for file in made.files { try zip.add(file.path, text: file.text) }
         return try zip.finish()
     }
@@ -98,8 +104,15 @@ enum QDPXExport {
     }
 
     /// Writes `project.qde` into `xml`; returns the archive's other files and the passage counts.
-    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder,
-                      partSize: Int = QDPXExport.partSize) -> (files: [(path: String, text: String)], passages: PassageCounts) {
+    ///
+    /// With `archived` (an empty archive, for its time stamp, and the
+    /// compressor `xml` hands its bytes to), each part of the TextSources goes
+    /// to the compressor already deflated, as a segment, and its sources'
+    /// files come back as archive entries made beside it (`archived`), in
+    /// order; `files` then holds the notes' files only.
+    static func build(_ data: ExportDataset, _ xml: inout XMLBuilder, partSize: Int = QDPXExport.partSize,
+                      archived archive: (zip: ZIPWriter, compressor: QDPXCompressor)? = nil)
+        -> (files: [(path: String, text: String)], archived: [Result<ZIPWriter, ZIPWriter.TooLarge>], passages: PassageCounts) {
         let now = ISO8601.format(seconds: data.generatedAt)
         // The sources' unique names, on another thread while this one writes the codebook, variables and cases.
         let names = Handover<[String]>()
@@ -113,6 +126,8 @@ enum QDPXExport {
         xml.start("Users")
         for user in users.all { xml.empty("User", [("guid", user.guid), ("name", user.name)]) }
         xml.end()
+
+        let memos = MemoIndex(data)
 
         // Insights by theme, for the codes' NoteRefs.
         var insightsOfTheme: [RecordID: [RecordID]] = [:]
@@ -150,7 +165,7 @@ enum QDPXExport {
                 guard let theme = data.tree.themes[id] else { return }
                 let color = theme.value("color")?.text.flatMap { Theme.isColor($0) ? $0 : nil }
                 xml.start("Code", [("guid", GUID.of(id)), ("name", nameOfCode[GUID.of(id)]), ("isCodable", "true"), ("color", color)])
-                let description = [theme.value("description")?.text, memoText(data, about: [id])].compactMap { $0 }.filter { !$0.isEmpty }
+                let description = [theme.value("description")?.text, memos.text(about: id)].compactMap { $0 }.filter { !$0.isEmpty }
                 if !description.isEmpty { xml.leaf("Description", description.joined(separator: "\n\n")) }
                 for insight in insightsOfTheme[id] ?? [] { xml.empty("NoteRef", [("targetGUID", GUID.of(insight))]) }
                 for child in data.tree.children[id] ?? [] { code(child) }
@@ -201,13 +216,14 @@ enum QDPXExport {
         }
         xml.end()
 
-        // Cases: one per participant, with their notes.
+        // Cases: one per participant, with their notes, and the memos about its case records.
         if !cases.isEmpty {
+            var caseRecords: [String: [RecordID]] = [:]
+            for record in data.cases { caseRecords[Codebook.key(record.value("pseudonym")?.text ?? ""), default: []].append(record.id) }
             xml.start("Cases")
             for participant in cases {
                 xml.start("Case", [("guid", guidOfCase(participant)), ("name", participant)])
-                let caseRecords = data.cases.filter { Codebook.key($0.value("pseudonym")?.text ?? "") == Codebook.key(participant) }.map(\.id)
-                if let memos = memoText(data, about: Set(caseRecords)) { xml.leaf("Description", memos) }
+                if let text = memos.text(about: caseRecords[Codebook.key(participant)] ?? []) { xml.leaf("Description", text) }
                 for note in participants[participant] ?? [] { xml.empty("SourceRef", [("targetGUID", GUID.of(note))]) }
                 xml.end()
             }
@@ -216,6 +232,7 @@ enum QDPXExport {
 
         // Sources
         var files: [(path: String, text: String)] = []
+        var archived: [Result<ZIPWriter, ZIPWriter.TooLarge>] = []
         var counts = PassageCounts()
         let sourceNames = names.take() ?? QDPXExport.sourceNames(data)
         var passagesOfNote: [RecordID: [Passages.Resolved]] = [:]
@@ -223,9 +240,16 @@ enum QDPXExport {
         if !data.notes.isEmpty {
             xml.start("Sources")
             let context = SourceContext(data: data, names: sourceNames, users: users, exported: exported, now: now, caseGUIDs: caseGUIDs,
-                                        tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs)
-            inParts(data.notes.count, size: partSize, { sources(context, $0) }) { part in
-                xml.append(fragment: part.xml)
+                                        tagCodes: tagCodes, passagesOfNote: passagesOfNote, variableGUIDs: variableGUIDs, memos: memos)
+            let zip = archive?.zip
+            inParts(data.notes.count, size: partSize, { sourcesMaker(context, partSize: partSize, archived: zip) }) { part in
+                if let segment = part.segment, let compressor = archive?.compressor {
+                    xml.handOn()
+                    compressor.append(segment: segment)
+                } else {
+                    xml.append(fragment: part.xml)
+                }
+                if let entries = part.archived { archived.append(entries) }
                 files += part.files
                 counts.exported += part.counts.exported
                 counts.withheld += part.counts.withheld
@@ -286,7 +310,7 @@ enum QDPXExport {
                                  "Notes whose consent was declined or withdrawn are included without their text.",
                                  counts.summary].filter { !$0.isEmpty }.joined(separator: " "))
         xml.end()
-        return (files, counts)
+        return (files, archived, counts)
     }
 
     /// What the TextSource of each note needs, made once for them all; read
@@ -302,23 +326,60 @@ enum QDPXExport {
         let tagCodes: [String: (name: String, guid: String)]
         let passagesOfNote: [RecordID: [Passages.Resolved]]
         let variableGUIDs: [String: String]
+        let memos: MemoIndex
 
         func guidOfCase(_ participant: String) -> String { caseGUIDs[participant] ?? caseGUID(participant) }
     }
 
-    /// The TextSource elements of a run of notes (children of Sources), their files and their passages.
+    /// The TextSource elements of a run of notes (children of Sources), their files and their passages:
+    /// the XML as it is (`xml`, and the files in `files`), or deflated (`segment`, and the files as entries in `archived`).
     struct SourcePart: Sendable {
         var xml: [UInt8] = []
+        var segment: (deflated: [UInt8], size: Int, crc: UInt32)?
         var files: [(path: String, text: String)] = []
+        var archived: Result<ZIPWriter, ZIPWriter.TooLarge>?
         var counts = PassageCounts()
     }
 
-    /// The TextSources of the notes `range` of `context.data.notes`.
-    static func sources(_ context: SourceContext, _ range: Range<Int>) -> SourcePart {
+    /// What makes the parts on one thread (`inParts`): as they are, or, with
+    /// `archived` (an empty archive), ready for the archive, with one XML
+    /// buffer and one zlib stream used for each part in turn (a new buffer
+    /// per part cost a page fault per 4 KiB).
+    static func sourcesMaker(_ context: SourceContext, partSize: Int, archived zip: ZIPWriter?) -> (Range<Int>) -> SourcePart {
+        guard let zip else {
+            return { range in
+                var xml = XMLBuilder(fragmentAt: 2, reserving: range.count * 3_000)
+                var files: [(path: String, text: String)] = []
+                let counts = sources(context, range, &xml, &files)
+                return SourcePart(xml: xml.bytes, files: files, counts: counts)
+            }
+        }
+        var xml = XMLBuilder(fragmentAt: 2, reserving: partSize * 3_000)
+        let stream = DeflateStream(level: QDPXCompressor.level)
+        return { range in
+            xml.removeAll()
+            var files: [(path: String, text: String)] = []
+            let counts = sources(context, range, &xml, &files)
+            stream.append(xml.bytes)
+            var entries = zip
+            entries.reserve(files.reduce(0) { $0 + ZIPWriter.entryOverhead(name: $1.path) + $1.text.utf8.count })
+            let made: Result<ZIPWriter, ZIPWriter.TooLarge>
+            do throws(ZIPWriter.TooLarge) {
+                for file in files { try entries.add(file.path, text: file.text) }
+                made = .success(entries)
+            } catch {
+                made = .failure(error)
+            }
+            return SourcePart(segment: stream.segment(), archived: made, counts: counts)
+        }
+    }
+
+    /// Writes the TextSources of the notes `range` of `context.data.notes` into `xml`, and their files
+    /// into `files`; returns the counts of their passages.
+    static func sources(_ context: SourceContext, _ range: Range<Int>, _ xml: inout XMLBuilder,
+                        _ files: inout [(path: String, text: String)]) -> PassageCounts {
         let data = context.data, users = context.users, exported = context.exported, now = context.now
         let tagCodes = context.tagCodes, passagesOfNote = context.passagesOfNote, variableGUIDs = context.variableGUIDs
-        var xml = XMLBuilder(fragmentAt: 2, reserving: range.count * 3_000)
-        var files: [(path: String, text: String)] = []
         files.reserveCapacity(range.count)
         var counts = PassageCounts()
         for index in range {
@@ -337,7 +398,7 @@ enum QDPXExport {
             xml.attribute("creationDateTime", made.date)
             xml.opened()
             xml.leaf("Description", "fieldnotes note \(hex)" + (withheld ? "; its text is withheld because consent was \(consent)" : "")
-                     + (memoText(data, about: [note.id]).map { "\n\n" + $0 } ?? ""))
+                     + (context.memos.text(about: note.id).map { "\n\n" + $0 } ?? ""))
             let whole = 0 ..< selectionEnd(text)
             if let participant = participant(note) {
                 let stamp = note.heads("participant").first.flatMap(users.stamp) ?? made
@@ -365,7 +426,7 @@ enum QDPXExport {
                     let offset = bodyOffset(note), body = Array((note.value("body")?.text ?? "").unicodeScalars)
                     let start = offset + lineFeedOffset(range.lowerBound, in: body), end = offset + lineFeedOffset(range.upperBound, in: body)
                     selection(&xml, GUID.of(passage.record.id), "passage", start ..< end, stamp,
-                              description: memoText(data, about: [passage.record.id])) {
+                              description: context.memos.text(about: passage.record.id)) {
                         coding(&$0, GUID.named("passage-coding", passage.record.id.hex), GUID.of(passage.theme), stamp)
                     }
                     counts.exported += 1
@@ -377,7 +438,7 @@ enum QDPXExport {
             if text.isEmpty {
                 for code in codes { coding(&xml, GUID.named("coding", "\(hex)/\(code)"), code, made) }
             }
-            for variable in ["area", "kind", "consent"] {
+            for variable in textVariables {
                 if let value = note.value(variable)?.text { variableValue(&xml, variableGUIDs, variable, "TextValue", value) }
             }
             if let participant = participant(note) { variableValue(&xml, variableGUIDs, "participant", "TextValue", participant) }
@@ -391,8 +452,11 @@ enum QDPXExport {
             }
             xml.end()
         }
-        return SourcePart(xml: xml.bytes, files: files, counts: counts)
+        return counts
     }
+
+    /// The note fields written as they are, as Text variables (beside participant, occurred_at and the measures).
+    static let textVariables = ["area", "kind", "consent"]
 
     /// Each note's source name, unique ignoring case.
     static func sourceNames(_ data: ExportDataset) -> [String] {
@@ -413,17 +477,36 @@ enum QDPXExport {
         return (Int.max, Int.max, id)
     }
 
-    /// The memos about `targets`, as QualCoder shows a memo: "Memo by AUTHOR, DATE: TEXT", one
-    /// paragraph each, oldest first; nil for none. A memo withheld with its note's words is left out.
-    static func memoText(_ data: ExportDataset, about targets: Set<RecordID>) -> String? {
-        let memos = data.memos.filter { memo in
-            !data.withheldMemos.contains(memo.id) && (data.memoTargets[memo.id].map { targets.contains($0.id) } ?? false)
-        }.sorted { ($0.value("written_at")?.text ?? "", $0.id) < ($1.value("written_at")?.text ?? "", $1.id) }
-        let paragraphs = memos.compactMap { memo -> String? in
-            guard let body = memo.value("body")?.text, !body.isEmpty else { return nil }
-            return "Memo by \(memo.value("author")?.text ?? "?"), \(memo.value("written_at")?.text ?? "?"): \(body)"
+    /// The memos of an export by the record each is about, withheld ones left
+    /// out: made once, so a project looks up each note's, passage's and case's
+    /// memos instead of going through every memo for each of them.
+    struct MemoIndex: Sendable {
+        private var about: [RecordID: [VisibleRecord]] = [:]
+
+        init(_ data: ExportDataset) {
+            for memo in data.memos where !data.withheldMemos.contains(memo.id) {
+                if let target = data.memoTargets[memo.id] { about[target.id, default: []].append(memo) }
+            }
         }
-        return paragraphs.isEmpty ? nil : paragraphs.joined(separator: "\n\n")
+
+        /// The memos about `targets`, as QualCoder shows a memo: "Memo by AUTHOR, DATE: TEXT", one
+        /// paragraph each, oldest first; nil for none. A memo withheld with its note's words is left out.
+        func text(about targets: some Sequence<RecordID>) -> String? {
+            var memos: [VisibleRecord] = []
+            for target in Set(targets) { memos += about[target] ?? [] }
+            guard !memos.isEmpty else { return nil }
+            memos.sort { ($0.value("written_at")?.text ?? "", $0.id) < ($1.value("written_at")?.text ?? "", $1.id) }
+            let paragraphs = memos.compactMap { memo -> String? in
+                guard let body = memo.value("body")?.text, !body.isEmpty else { return nil }
+                return "Memo by \(memo.value("author")?.text ?? "?"), \(memo.value("written_at")?.text ?? "?"): \(body)"
+            }
+            return paragraphs.isEmpty ? nil : paragraphs.joined(separator: "\n\n")
+        }
+
+        /// `text(about:)` of one record (most have no memo: nothing is made for them).
+        func text(about target: RecordID) -> String? {
+            about[target] == nil ? nil : text(about: CollectionOfOne(target))
+        }
     }
 
     static func selection(_ xml: inout XMLBuilder, _ guid: String, _ name: String, _ range: Range<Int>, _ stamp: QDPXUsers.Stamp,
@@ -454,7 +537,7 @@ enum QDPXExport {
     }
 
     /// A note's value of `variable`; `guids` holds the variables' GUIDs (`GUID.named("variable", name)`).
-    static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: String, _ value: String) {
+    static func variableValue(_ xml: inout XMLBuilder, _ guids: [String: String], _ variable: String, _ element: StaticString, _ value: String) {
         xml.tag("VariableValue")
         xml.opened()
         xml.tag("VariableRef")

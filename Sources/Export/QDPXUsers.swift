@@ -48,8 +48,11 @@ struct QDPXUsers {
             if byCoder[name] == nil { byCoder[name] = guid }
         }
         add(replica: data.replica, name: data.exportedBy)
-        for record in data.notes + data.insights + data.decisions {
-            if let author = QDPXUsers.author(of: record) { add(replica: author.id.origin) }
+        // Each list on its own (not `notes + insights + decisions`, a copy of every record).
+        for records in [\ExportDataset.notes, \.insights, \.decisions] {
+            for record in data[keyPath: records] {
+                if let author = QDPXUsers.author(of: record) { add(replica: author.id.origin) }
+            }
         }
         for note in data.notes {
             if let head = note.heads("participant").first { add(replica: head.id.origin) }

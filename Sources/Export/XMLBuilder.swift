@@ -1,16 +1,18 @@
 /// Writes indented XML: elements with attributes in the order given, text
 /// content escaped. Attributes whose value is nil are left out. The document
 /// is built as UTF-8 bytes (appending a string's bytes is a copy; appending
-/// to a string checks and counts them again).
+/// to a string checks and counts them again). Element and attribute names
+/// are `StaticString`s, copied from where the compiler put them; values are
+/// copied from their strings' own UTF-8 (no walk through a view, byte by byte).
 ///
 /// Built with `init(chunks:to:)`, the document is handed on in pieces of at
 /// least `chunks` bytes as it grows (each when an element ends), and `bytes`
 /// holds only what has not been handed on yet (`finish` hands that on too).
 struct XMLBuilder {
     private(set) var bytes = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
-    private var open: [String] = []
+    private var open: [StaticString] = []
     /// The element `tag` began, for `opened`.
-    private var pending = ""
+    private var pending: StaticString = ""
     private let chunk: Int
     private let sink: (([UInt8]) -> Void)?
 
@@ -47,6 +49,14 @@ struct XMLBuilder {
         sink(fragment)
     }
 
+    /// Hands on what is held so far (with `init(chunks:to:)`), as before
+    /// something is put beside the document's bytes that passes them by.
+    mutating func handOn() {
+        guard let sink, !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Hands on what is left (with `init(chunks:to:)`).
     mutating func finish() {
         guard let sink, !bytes.isEmpty else { return }
@@ -54,14 +64,27 @@ struct XMLBuilder {
         bytes = []
     }
 
+    /// Forgets the bytes written, keeping their room, to write another fragment at the same depth.
+    mutating func removeAll() {
+        precondition(sink == nil, "XMLBuilder.removeAll on a builder that hands its bytes on")
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// The document as text.
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    private mutating func append(_ string: String) { bytes.append(contentsOf: string.utf8) }
+    private mutating func append(_ string: String) {
+        // Native and small strings hold their UTF-8 contiguously (so always, but bridged ones).
+        if string.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: string.utf8) }
+    }
+
+    private mutating func append(_ name: StaticString) {
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
 
     /// Appends the attributes, each escaped, straight onto `bytes` (no
     /// string per attribute or per element: a project has one per selection).
-    private mutating func appendAttributes(_ pairs: [(String, String?)]) {
+    private mutating func appendAttributes(_ pairs: [(StaticString, String?)]) {
         for (name, value) in pairs {
             guard let value else { continue }
             attribute(name, value)
@@ -71,7 +94,7 @@ struct XMLBuilder {
     /// Begins a start tag, `<name`, at the current depth: the attributes
     /// follow, one `attribute` call each (no array of pairs to make, as
     /// `start` and `empty` take), then `opened()` or `closed()`.
-    mutating func tag(_ name: String) {
+    mutating func tag(_ name: StaticString) {
         appendIndent()
         bytes.append(0x3C)
         append(name)
@@ -79,7 +102,7 @@ struct XMLBuilder {
     }
 
     /// ` name="value"`, the value escaped.
-    mutating func attribute(_ name: String, _ value: String) {
+    mutating func attribute(_ name: StaticString, _ value: String) {
         bytes.append(0x20)
         append(name)
         bytes.append(0x3D)
@@ -90,7 +113,7 @@ struct XMLBuilder {
 
     /// ` name="value"` for a value with nothing to escape by its making (a
     /// GUID, an ISO 8601 time), written without looking.
-    mutating func attribute(_ name: String, plain value: String) {
+    mutating func attribute(_ name: StaticString, plain value: String) {
         assert(XMLText.attribute(value) == value, "\(value) needs escaping")
         bytes.append(0x20)
         append(name)
@@ -101,13 +124,25 @@ struct XMLBuilder {
     }
 
     /// ` name="value"`, the number in decimal.
-    mutating func attribute(_ name: String, _ value: Int) {
+    mutating func attribute(_ name: StaticString, _ value: Int) {
         bytes.append(0x20)
         append(name)
         bytes.append(0x3D)
         bytes.append(0x22)
-        append(String(value))
+        appendDecimal(value)
         bytes.append(0x22)
+    }
+
+    /// `value` in decimal, as `String(value)` writes it, with no string made.
+    private mutating func appendDecimal(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// Ends the start tag `tag` began: the element stays open until `end()`.
@@ -123,10 +158,10 @@ struct XMLBuilder {
     }
 
     private mutating func appendIndent() {
-        for _ in 0 ..< open.count { bytes.append(0x20); bytes.append(0x20) }
+        bytes.append(contentsOf: repeatElement(0x20, count: 2 * open.count))
     }
 
-    private mutating func appendTag(_ name: String, _ pairs: [(String, String?)], close: String) {
+    private mutating func appendTag(_ name: StaticString, _ pairs: [(StaticString, String?)], close: StaticString) {
         appendIndent()
         bytes.append(0x3C)
         append(name)
@@ -134,7 +169,7 @@ struct XMLBuilder {
         append(close)
     }
 
-    mutating func start(_ name: String, _ pairs: [(String, String?)] = []) {
+    mutating func start(_ name: StaticString, _ pairs: [(StaticString, String?)] = []) {
         appendTag(name, pairs, close: ">\n")
         open.append(name)
     }
@@ -145,20 +180,20 @@ struct XMLBuilder {
         append("</")
         append(name)
         append(">\n")
+        // The sink is done with the bytes when it returns: the buffer is used again.
         if bytes.count >= chunk, let sink {
             sink(bytes)
-            bytes = []
-            bytes.reserveCapacity(chunk + chunk / 4)
+            bytes.removeAll(keepingCapacity: true)
         }
     }
 
     /// An element with no children.
-    mutating func empty(_ name: String, _ pairs: [(String, String?)] = []) {
+    mutating func empty(_ name: StaticString, _ pairs: [(StaticString, String?)] = []) {
         appendTag(name, pairs, close: "/>\n")
     }
 
     /// An element holding only text; the text is written exactly (no added indentation).
-    mutating func leaf(_ name: String, _ content: String, _ pairs: [(String, String?)] = []) {
+    mutating func leaf(_ name: StaticString, _ content: String, _ pairs: [(StaticString, String?)] = []) {
         appendTag(name, pairs, close: ">")
         XMLText.append(content, attribute: false, to: &bytes)
         append("</")

@@ -34,7 +34,7 @@ enum XMLText {
         var text = text
         text.withUTF8 { bytes in
             let clean = cleanPrefix(bytes, attribute: attribute)
-            out.append(contentsOf: bytes[0 ..< clean])
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0 ..< clean]))
             if clean < bytes.count { appendEscaped(bytes, from: clean, attribute: attribute, to: &out) }
         }
     }

@@ -40,7 +40,7 @@ struct ZIPWriter {
         dosTime = UInt16((rest / 3600) << 11 | (rest / 60 % 60) << 5 | (rest % 60) / 2)
     }
 
-    struct TooLarge: Error {}
+    struct TooLarge: Error, Equatable {}
 
     /// Room for `bytes` more bytes of archive, so appending the entries
     /// copies nothing already written (a project of 100,000 notes is
@@ -57,30 +57,49 @@ struct ZIPWriter {
     static let endOverhead = 56 + 20 + 22
 
     /// Appends one stored file. `name` uses `/` between folders.
-    mutating func add(_ name: String, _ content: [UInt8]) throws {
+    mutating func add(_ name: String, _ content: [UInt8]) throws(TooLarge) {
         try add(name, size: content.count) { $0 += content }
     }
 
     /// Appends one stored file holding `text` in UTF-8, with no copy of it made first.
-    mutating func add(_ name: String, text: String) throws {
+    mutating func add(_ name: String, text: String) throws(TooLarge) {
         try add(name, size: text.utf8.count) { $0.append(contentsOf: text.utf8) }
     }
 
     /// Appends one entry whose content is `deflated`, one raw DEFLATE stream
-    /// made at zlib's level 1 (`DeflateStream(level: 1)`) of `size` bytes whose CRC-32 is `crc`.
-    mutating func add(_ name: String, deflated: [UInt8], size: Int, crc: UInt32) throws {
-        guard size < Int(UInt32.max), deflated.count < Int(UInt32.max), bytes.count < Int(UInt32.max) - deflated.count - 1024 else { throw TooLarge() }
+    /// made at zlib's level 1 (`DeflateStream(level: 1)`) of `size` bytes whose
+    /// CRC-32 is `crc`, given as the segments it was made in, laid end to end.
+    mutating func add(_ name: String, deflated segments: [[UInt8]], size: Int, crc: UInt32) throws(TooLarge) {
+        let count = segments.reduce(0) { $0 + $1.count }
+        guard size < Int(UInt32.max), count < Int(UInt32.max), bytes.count < Int(UInt32.max) - count - 1024 else { throw TooLarge() }
         let nameBytes = Array(name.utf8)
         let entry = Entry(name: nameBytes, method: 8, flags: ZIPWriter.utf8Names | ZIPWriter.superFast, crc: crc,
-                          compressedSize: UInt32(deflated.count), size: UInt32(size), offset: UInt32(bytes.count))
+                          compressedSize: UInt32(count), size: UInt32(size), offset: UInt32(bytes.count))
         appendLocalHeader(entry)
-        bytes += deflated
+        for segment in segments { bytes += segment }
         entries.append(entry)
     }
 
+    /// Appends the entries of `part`, an archive begun elsewhere (on another
+    /// thread) and not finished, as they are: the same bytes, each entry's
+    /// offset moved to where the part now starts.
+    mutating func append(_ part: ZIPWriter) throws(TooLarge) {
+        let start = bytes.count
+        guard start < Int(UInt32.max) - part.bytes.count - 1024 else { throw TooLarge() }
+        bytes += part.bytes
+        entries.reserveCapacity(entries.count + part.entries.count)
+        for entry in part.entries {
+            entries.append(Entry(name: entry.name, method: entry.method, flags: entry.flags, crc: entry.crc,
+                                 compressedSize: entry.compressedSize, size: entry.size, offset: UInt32(start) + entry.offset))
+        }
+    }
+
+    /// The bytes the entries added so far will take in the central directory.
+    var centralDirectorySize: Int { entries.reduce(0) { $0 + 46 + $1.name.count } }
+
     /// Writes the local header, then the `size` bytes `append` adds, then
     /// puts their CRC-32 into the header.
-    private mutating func add(_ name: String, size: Int, _ append: (inout [UInt8]) -> Void) throws {
+    private mutating func add(_ name: String, size: Int, _ append: (inout [UInt8]) -> Void) throws(TooLarge) {
         guard size < Int(UInt32.max), bytes.count < Int(UInt32.max) - size - 1024 else { throw TooLarge() }
         let nameBytes = Array(name.utf8)
         let offset = bytes.count
@@ -110,7 +129,7 @@ struct ZIPWriter {
     }
 
     /// Writes the central directory and the end record; returns the archive.
-    mutating func finish() throws -> [UInt8] {
+    mutating func finish() throws(TooLarge) -> [UInt8] {
         let start = bytes.count
         for entry in entries {
             append32(0x0201_4B50)      // central directory header signature

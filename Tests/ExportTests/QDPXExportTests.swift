@@ -125,12 +125,12 @@ import TestSupport
 
     @Test func partsAreTakenInOrderWhicheverThreadMadeThem() {
         var taken: [Range<Int>] = []
-        QDPXExport.inParts(10_007, size: 10, { $0 }) { taken.append($0) }
+        QDPXExport.inParts(10_007, size: 10, { { $0 } }) { taken.append($0) }
         #expect(taken.count == 1_001)
         #expect(taken.first == 0 ..< 10 && taken.last == 10_000 ..< 10_007)
         #expect(zip(taken, taken.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
         var none: [Range<Int>] = []
-        QDPXExport.inParts(0, { $0 }) { none.append($0) }
+        QDPXExport.inParts(0, { { $0 } }) { none.append($0) }
         #expect(none.isEmpty)
     }
 
@@ -147,6 +147,31 @@ import TestSupport
                 + "s=[x for x in z.infolist() if x.filename!='project.qde']; assert s and all(x.compress_type==zipfile.ZIP_STORED for x in s); print('ok')"
             let result = try #require(try runTool("python3", ["-c", check, archive, xml]), "python3 is needed to read the archive back")
             #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+        }
+    }
+
+    /// Made in parts of 1 and 2 notes (each part's XML deflated as a segment by the thread that
+    /// made it, its files' entries made there too), the archive holds project.qde as one deflated
+    /// entry that inflates to the project, then every file with its text, in the project's order.
+    @Test func archiveMadeInPartsInflatesToTheProjectAndItsFiles() throws {
+        try Fixture.with { fixture throws in
+            let data = try ExportDataset.load(fixture.store, filter: ExportFilter(), now: Int64(Fixture.exportMillis / 1000))
+            #expect(data.notes.count >= 4)
+            let project = QDPXExport.project(data)
+            let xml = fixture.path("project.xml"), names = fixture.path("names.txt"), texts = fixture.path("texts")
+            try Data(project.xmlBytes).write(to: URL(fileURLWithPath: xml))
+            try Data((["project.qde"] + project.files.map(\.path)).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: names))
+            try FileManager.default.createDirectory(atPath: texts + "/Sources", withIntermediateDirectories: true)
+            for file in project.files { try Data(file.text.utf8).write(to: URL(fileURLWithPath: texts + "/" + file.path)) }
+            for size in [1, 2] {
+                let archive = fixture.path("parts-\(size).qdpx")
+                try Data(try QDPXExport.archive(data, partSize: size)).write(to: URL(fileURLWithPath: archive))
+                let check = "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; "
+                    + "assert z.read('project.qde')==open(sys.argv[2],'rb').read(); n=open(sys.argv[3]).read().split('\\n'); "
+                    + "assert z.namelist()==n, z.namelist()[:3]; assert all(z.read(x)==open(sys.argv[4]+'/'+x,'rb').read() for x in n[1:]); print('ok')"
+                let result = try #require(try runTool("python3", ["-c", check, archive, xml, names, texts]), "python3 is needed to read the archive back")
+                #expect(result.status == 0 && result.output.contains("ok"), "parts of \(size): \(result.output)")
+            }
         }
     }
 

@@ -39,6 +39,29 @@ import Testing
         #expect(try Deflate.inflate(DeflateStream(level: 1).finish(), length: 0) == [])
     }
 
+    /// Segments (`segment()`: each stream ended by a sync flush, then a fresh one), laid end to
+    /// end and ended by `finish`, are one stream that inflates to the whole input; their
+    /// CRC-32s, combined, are the input's.
+    @Test func segmentsLaidEndToEndAreOneStream() throws {
+        let input = (0 ..< 300_000).map { UInt8(truncatingIfNeeded: ($0 / 7) &* 31 % 251) }
+        let stream = DeflateStream(level: 1)
+        var deflated: [UInt8] = []
+        var crc: UInt32 = 0
+        for start in stride(from: 0, to: 250_000, by: 50_000) {
+            stream.append(Array(input[start ..< start + 50_000]))
+            let segment = stream.segment()
+            #expect(segment.size == 50_000 && segment.crc == Deflate.crc32(0, input[start ..< start + 50_000]))
+            deflated += segment.deflated
+            crc = Deflate.crc32Combine(crc, segment.crc, secondLength: segment.size)
+        }
+        #expect(stream.segment().deflated.isEmpty, "nothing taken in since the last segment")
+        stream.append(Array(input[250_000...]))
+        crc = Deflate.crc32Combine(crc, stream.crc, secondLength: stream.inputCount)
+        deflated += stream.finish()
+        #expect(crc == Deflate.crc32(0, input))
+        #expect(try Deflate.inflate(deflated, length: input.count) == input)
+    }
+
     @Test func crc32IsZIPsAndContinues() {
         let check = Array("123456789".utf8)
         #expect(Deflate.crc32(0, check) == 0xCBF4_3926)
