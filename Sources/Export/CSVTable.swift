@@ -21,7 +21,7 @@ struct CSVTable {
         bytes = []
         guard header else { return }
         bytes = [0xEF, 0xBB, 0xBF]
-        CSVTable.append(columns, inert: false, to: &bytes)
+        write(inert: false) { for column in columns { $0.cell(column) } }
     }
 
     /// Appends the rows of `rows`, a table of the same columns made without a header.
@@ -31,14 +31,17 @@ struct CSVTable {
     }
 
     mutating func add(_ row: [String]) {
-        precondition(row.count == columns.count, "\(name): a row of \(row.count) fields for \(columns.count) columns")
-        CSVTable.append(row, inert: !rawCells, to: &bytes)
+        addRow { for field in row { $0.cell(field) } }
     }
 
-    /// Adds one row, its cells given one by one to `cells` (no array of them made):
-    /// the same bytes as `add` with those cells.
+    /// Adds one row, its cells given one by one to `cells` (no array of them made).
     mutating func addRow(_ cells: (inout Row) -> Void) {
-        var row = Row(inert: !rawCells)
+        write(inert: !rawCells, cells)
+    }
+
+    /// Writes one row (the header, or a record) into `bytes`, ended by CRLF.
+    private mutating func write(inert: Bool, _ cells: (inout Row) -> Void) {
+        var row = Row(inert: inert)
         swap(&row.bytes, &bytes)
         cells(&row)
         swap(&row.bytes, &bytes)
@@ -95,16 +98,6 @@ struct CSVTable {
     }
 
     var fileName: String { name + ".csv" }
-
-    /// One row, each cell made inert first if asked (`inert(_:)`), quoted as RFC 4180 says.
-    static func append(_ row: [String], inert: Bool, to out: inout [UInt8]) {
-        for (index, field) in row.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendQuoted(inert ? CSVTable.inert(field) : field, to: &out)
-        }
-        out.append(13)
-        out.append(10)
-    }
 
     /// The field's bytes, in quotes with quotes doubled when it holds a comma, quote, CR or LF.
     static func appendQuoted(_ field: String, to out: inout [UInt8]) {
