@@ -59,9 +59,9 @@ struct XMLBuilder {
 
     /// Hands on what is left (with `init(chunks:to:)`).
     mutating func finish() {
-        guard let sink, !bytes.isEmpty else { return }
-        sink(bytes)
-        bytes = []
+        handOn()
+        // Its room too: nothing more is written.
+        if sink != nil { bytes = [] }
     }
 
     /// Forgets the bytes written, keeping their room, to write another fragment at the same depth.
