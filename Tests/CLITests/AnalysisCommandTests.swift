@@ -107,4 +107,30 @@ struct AnalysisCommandTests {
             ])
         }
     }
+
+    /// A body rewritten around a coded passage keeps the passage on the words
+    /// that were coded, and a passage whose words were rewritten away is gone,
+    /// not moved onto words nobody coded (`edit --body` is compared word by
+    /// word: the fewest letters kept "The bus" as "num" + its "b" + "er 9 b"
+    /// in "The number 9 bus", and a rewritten sentence's stray letters).
+    @Test func aRewrittenBodyKeepsPassagesOnTheirWordsOrDropsThem() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            _ = expectSuccess(try store.run("theme", "add", "transport"))
+            _ = expectSuccess(try store.run("theme", "add", "isolation"))
+            let bus = try store.add("--title", "Bus", "--body", "The bus stopped coming in May.")
+            _ = expectSuccess(try store.run("code", bus, "--theme", "transport", "--quote", "bus stopped"))
+            _ = expectSuccess(try store.run("edit", bus, "--body", "The number 9 bus stopped suddenly coming in May."))
+            let visit = try store.add("--title", "Visit", "--body", "I never see anyone these days, it is very lonely.")
+            _ = expectSuccess(try store.run("code", visit, "--theme", "isolation", "--quote", "I never see anyone these days"))
+            _ = expectSuccess(try store.run("edit", visit, "--body", "My son visits every Sunday, it is lovely."))
+            let passages = try parseArray(try store.run("passage", "list", "--format", "json").stdout)
+            let byTheme = Dictionary(uniqueKeysWithValues: passages.compactMap { passage in
+                (passage["theme_name"] as? String).map { ($0, passage) }
+            })
+            #expect(byTheme["transport"]?["text"] as? String == "bus stopped")
+            #expect(byTheme["isolation"]?["text"] as? String == "" && byTheme["isolation"]?["all_deleted"] as? Bool == true,
+                    "\(String(describing: byTheme["isolation"]))")
+        }
+    }
 }
