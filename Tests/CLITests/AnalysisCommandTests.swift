@@ -133,4 +133,28 @@ struct AnalysisCommandTests {
                     "\(String(describing: byTheme["isolation"]))")
         }
     }
+
+    /// `theme list` counts a note coded only by a passage, as `list --theme`,
+    /// `export --theme` and `note_themes.csv` do (it counted tags alone), and
+    /// stops counting it once the passage's words are gone.
+    @Test func themeListCountsNotesCodedByPassages() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            _ = expectSuccess(try store.run("theme", "add", "isolation"))
+            _ = expectSuccess(try store.run("theme", "add", "lunch club", "--parent", "isolation"))
+            let note = try store.add("--title", "Visit", "--body", "She goes to the lunch club on Fridays.")
+            _ = try store.add("--title", "Tagged", "--tag", "isolation")
+            _ = expectSuccess(try store.run("code", note, "--theme", "lunch club", "--quote", "lunch club"))
+            func counts() throws -> [String: Double] {
+                let themes = try parseArray(try store.run("theme", "list", "--format", "json").stdout)
+                return Dictionary(uniqueKeysWithValues: themes.compactMap { theme in
+                    (theme["name"] as? String).flatMap { name in (theme["notes"] as? Double).map { (name, $0) } }
+                })
+            }
+            #expect(try counts() == ["isolation": 2, "lunch club": 1], "the passage codes its note, and its parent counts it too")
+            #expect(try parseArray(try store.run("list", "--theme", "lunch club", "--format", "json").stdout).count == 1)
+            _ = expectSuccess(try store.run("edit", note, "--body", "She stays at home on Fridays."))
+            #expect(try counts() == ["isolation": 1, "lunch club": 0], "a passage whose words are gone codes nothing")
+        }
+    }
 }

@@ -109,16 +109,16 @@ struct ThemeListCommand: Command {
     static let spec = CommandSpec(name: "theme list", abstract: "The codebook, as a tree, with how many notes each theme codes",
                                   options: [formatOption],
                                   discussion: "NOTES counts the notes coded with the theme or a theme below it, as 'export --theme' selects them:\n"
-                                      + "a note is coded by a tag that is the theme's name or one of its aliases (old names), ignoring case.")
+                                      + "a note is coded by a tag that is the theme's name or one of its aliases (old names), ignoring case,\n"
+                                      + "or by a coded passage of it whose words remain. Every note of the store counts, deleted ones aside;\n"
+                                      + "an export leaves out notes whose participant withdrew consent.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
         let store = try context.openStore()
-        let book = try Codebook.load(store)
-        var counts: [RecordID: Int] = [:]
-        for note in try store.list(RecordFilter(type: Note.type)) {
-            for theme in book.withAncestors(book.themes(tagging: note)) { counts[theme, default: 0] += 1 }
-        }
+        let codings = try Codings.load(store, notes: try store.list(RecordFilter(type: Note.type)))
+        let book = codings.book
+        let counts = codings.noteCounts
         if json {
             let names = try store.replicaNames()
             context.out(JSON.array(book.ordered.compactMap { entry -> JSON? in
