@@ -8,13 +8,17 @@ import Store
 public enum Governance {
     /// Every note whose participant is `pseudonym` (ignoring case and
     /// surrounding spaces), deleted ones included; erased ones are left out
-    /// (nothing of them remains to give or erase).
+    /// (nothing of them remains to give or erase). A note two people gave
+    /// different participants at once is the note of each of them, shown
+    /// value or not, as consent is judged on every concurrent value.
     public static func notes(ofParticipant pseudonym: String, in store: Store) throws -> [VisibleRecord] {
         let wanted = Codebook.key(pseudonym)
         guard !wanted.isEmpty else { return [] }
         var filter = RecordFilter(type: Note.type)
         filter.includeDeleted = true
-        return try store.list(filter).filter { !$0.erased && Codebook.key($0.value("participant")?.text ?? "") == wanted }
+        return try store.list(filter).filter { note in
+            !note.erased && note.heads("participant").contains { Codebook.key($0.value.text ?? "") == wanted }
+        }
     }
 
     /// The records that hold words about `notes` and go with them: their
@@ -32,6 +36,31 @@ public enum Governance {
             !record.erased && (record.value("target")?.text.flatMap(RecordID.init(hex:)).map(targets.contains) ?? false)
         }
         return (passages, memos)
+    }
+
+    /// Passages and memos about notes already erased: an erase names the
+    /// passages and memos its store held, so one written on another device
+    /// before that device heard of the erase (coded or noted offline) arrives
+    /// after it, and would keep its words about the erased note. Erasing
+    /// these finishes the erase (`strandedErasures`), wherever it is found.
+    public static func strandedDependents(in store: Store) throws -> [VisibleRecord] {
+        let erased = Set(try store.erasedIDs(type: Note.type))
+        guard !erased.isEmpty else { return [] }
+        func target(_ record: VisibleRecord, _ field: String) -> RecordID? { record.value(field)?.text.flatMap(RecordID.init(hex:)) }
+        var passageFilter = RecordFilter(type: Passage.type)
+        passageFilter.includeDeleted = true
+        // Erased passages too: a memo on one may have been written before its erase arrived.
+        let passages = try store.list(passageFilter).filter { target($0, "note").map(erased.contains) ?? false }
+        let targets = erased.union(passages.map(\.id))
+        var memoFilter = RecordFilter(type: Memo.type)
+        memoFilter.includeDeleted = true
+        let memos = try store.list(memoFilter).filter { !$0.erased && (target($0, "target").map(targets.contains) ?? false) }
+        return passages.filter { !$0.erased } + memos
+    }
+
+    /// The changes that erase `strandedDependents`.
+    public static func strandedErasures(in store: Store) throws -> [Change] {
+        try strandedDependents(in: store).map { .erase($0.id, reason: "written about a note erased on another device") }
     }
 
     /// The changes that erase `notes` and everything that goes with them, for `reason`.

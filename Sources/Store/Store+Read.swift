@@ -61,6 +61,15 @@ extension Store {
     // MARK: Records
 
     /// The record as this replica shows it, or nil if no create for it is held.
+    /// The ids of the erased records of `type` (`records_type` finds them
+    /// without reading every record).
+    public func erasedIDs(type: String) throws -> [RecordID] {
+        try guarded {
+            try statement("SELECT id FROM records WHERE type = ? AND erased = 1 ORDER BY id").query([.text(type)]) { RecordID(hex: $0.text(0)) }
+                .compactMap { $0 }
+        }
+    }
+
     public func record(_ id: RecordID) throws -> VisibleRecord? {
         try guarded {
             guard let (rid, type, erased) = try statement("SELECT rid, type, erased FROM records WHERE id = ? AND type IS NOT NULL")

@@ -57,6 +57,32 @@ struct GovernanceCommandTests {
         }
     }
 
+    /// Two people gave one note different participants at once: the note is
+    /// held about each of them, whichever value shows, so subject access
+    /// gives it to both and an erasure for either erases it (an IG lead found
+    /// the value not shown reported as "nothing is held").
+    @Test func aNoteGivenTwoParticipantsAtOnceIsHeldAboutBoth() throws {
+        try Sandbox.with { sandbox in
+            let alice = try sandbox.makeStore("alice.sqlite", device: "alice-laptop")
+            let bob = try sandbox.makeStore("bob.sqlite", device: "bob-laptop")
+            let note = try alice.add("--title", "Visit", "--body", "quokkaconcurrent words", "--participant", "P-0")
+            try AnalysisCommandTests.deliver(from: alice, to: bob)
+            _ = expectSuccess(try alice.run("edit", note, "--participant", "P-ALPHA"))
+            _ = expectSuccess(try bob.run("edit", note, "--participant", "P-BETA"))
+            try AnalysisCommandTests.deliver(from: alice, to: bob)
+            try AnalysisCommandTests.deliver(from: bob, to: alice)
+            #expect(try alice.digest() == (try bob.digest()))
+            for pseudonym in ["P-ALPHA", "P-BETA"] {
+                let out = sandbox.path("sar-\(pseudonym).json")
+                _ = expectSuccess(try alice.run("subject-access", pseudonym, "--out", out, "--purpose", "SAR", "--recipient", "the participant"))
+                let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+                #expect((document["notes"] as? [[String: Any]])?.map { $0["id"] as? String } == [note], "for \(pseudonym)")
+            }
+            _ = expectSuccess(try bob.run("erase", "--participant", "p-alpha", "--reason", "consent withdrawn", "--yes"))
+            #expect(try bob.show(note)["erased"] as? Bool == true)
+        }
+    }
+
     @Test func retentionListsFirstAndErasesOnlyWithYes() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()

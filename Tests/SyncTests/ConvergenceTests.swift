@@ -117,6 +117,44 @@ extension SyncSuite {
             }
         }
 
+        /// A memo and a passage written offline about a note that a colleague
+        /// erases meanwhile: the erase could not name them, so the device that
+        /// wrote them erases them once the erase arrives and sends that at
+        /// once; their words leave every store, the hub's included (an IG
+        /// lead found a concurrent memo's text kept everywhere).
+        @Test func wordsWrittenOfflineAboutANoteErasedMeanwhileGoEverywhere() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let ana = try workspace.makeStore("ana.sqlite", device: "ana")
+                let ben = try workspace.makeStore("ben.sqlite", device: "ben")
+                let everyone = [hubStore, ana, ben]
+                try HubProcess.with(hubStore) { hub in
+                    for device in [ana, ben] { try device.join(try hub.enroll(device.name)) }
+                    try ana.succeed("theme", "add", "money")
+                    let note = try ana.add("--title", "Visit", "--body", "Talked about the gas bill and the bus.", "--participant", "P-X")
+                    for device in [ana, ben, ana] { try device.syncSucceeds() }
+                    // Offline, concurrently: ben writes about the note while ana erases it.
+                    try ben.succeed("memo", "add", note, "--body", "quokkamarmalade follow up next week")
+                    try ben.succeed("code", note, "--theme", "money", "--quote", "the gas bill")
+                    try ana.succeed("erase", note, "--reason", "consent withdrawn", "--yes")
+                    try ana.syncSucceeds()
+                    let benSync = try ben.succeed("sync")
+                    #expect(benSync.stderr.contains("erased 2 passages and memos written about notes erased on another device"), "\(benSync.stderr)")
+                    try ana.syncSucceeds()
+                    try expectConverged(everyone)
+                    for device in everyone {
+                        let memos = try device.succeed("memo", "list", "--format", "json")
+                        #expect(!memos.stdout.contains("quokkamarmalade"), "on \(device.name)")
+                        #expect(try parseArray(try device.succeed("passage", "list", "--format", "json").stdout).isEmpty, "on \(device.name)")
+                        for suffix in ["", "-wal"] {
+                            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: device.path + suffix))) ?? Data()
+                            #expect(bytes.range(of: Data("quokkamarmalade".utf8)) == nil, "the memo's words are still in \(device.name)\(suffix)")
+                        }
+                    }
+                }
+            }
+        }
+
         /// Syncs the devices round after round, in the given orders, until
         /// every store (the hub's included) has the same digest. Two rounds
         /// always suffice: the first brings the hub everything, the second

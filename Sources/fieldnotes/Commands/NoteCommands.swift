@@ -208,7 +208,10 @@ struct EraseCommand: Command {
         ],
         discussion: "Erase removes every value of the note, its coded passages and memos from this store's tables, log, search\n"
             + "index and write-ahead log; replicas that receive the erase do the same, including for edits that arrive later.\n"
-            + "Only the note's id, the erase, its reason and time remain. It asks for confirmation on a terminal.\n"
+            + "Only the note's id, the erase, its reason and time remain, and the names of the fields once written (a\n"
+            + "measure's name, not its value). Passages and memos written about it on another device before the erase\n"
+            + "reached it are erased by that device's next sync. --participant reaches the notes this store holds: run it\n"
+            + "again once every laptop has synced. It asks for confirmation on a terminal.\n"
             + "If another program is using the store, the old text is wiped from the files by the next fieldnotes\n"
             + "command after it finishes, and erase says so.")
 

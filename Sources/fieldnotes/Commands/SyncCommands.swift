@@ -1,3 +1,4 @@
+import Analysis
 import CRDT
 import Crypto
 import Formats
@@ -298,9 +299,26 @@ struct SyncCommand: Command {
             context.err("fieldnotes: warning: the hub holds a different history of replica \(origin.hex.prefix(8)) than this store (a copy of that device's store, or the hub, was restored from a backup); this store kept its own and fetched none of that replica's changes")
         }
         context.confirm("synced with \(link.address): sent \(report.sent) operations, received \(report.received); \(report.bytesOut) bytes out, \(report.bytesIn) bytes in; \(report.milliseconds) ms")
+        if report.received > 0 { try finishErasures(store, link: link, identity: identity, timeout: timeout, context) }
         if let (record, reason) = report.unsendable.first {
             let id = record.hex.prefix(8)
             throw CommandFailure(message: "record \(id) holds a value too large to sync (\(reason)); it and the changes made after it are safe in this store but stay here. Shorten it (for a note, 'fieldnotes edit \(id) --body-file SHORTER.txt') and run 'fieldnotes sync' again")
+        }
+    }
+
+    /// Passages and memos this store holds about notes erased on another
+    /// device (written here, or elsewhere, before the erase arrived) are
+    /// erased too, and the erasure sent at once, so their words leave the
+    /// hub and the team's stores as the note's did.
+    static func finishErasures(_ store: Store, link: HubLink, identity: Identity, timeout: Double, _ context: Context) throws {
+        let erasures = try Governance.strandedErasures(in: store)
+        guard !erasures.isEmpty else { return }
+        _ = try store.commit(erasures)
+        context.info("fieldnotes: erased \(erasures.count) \(erasures.count == 1 ? "passage or memo" : "passages and memos") written about notes erased on another device")
+        do {
+            _ = try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).run { _ in }
+        } catch {
+            context.err("fieldnotes: warning: the erasure of those passages and memos could not be sent yet (\(error)); it goes with the next sync")
         }
     }
 }
