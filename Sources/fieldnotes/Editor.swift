@@ -1,5 +1,9 @@
 import Glibc
+import Synchronization
 import SystemCalls
+
+/// Set by SIGHUP or SIGTERM while the editor is open (`Editor.edit`).
+private let editorInterrupted = Atomic<Bool>(false)
 
 /// The person's text editor, as `git commit` runs it: `$VISUAL`, else
 /// `$EDITOR`, else `nano`, else `vi`, run by the shell (so `EDITOR="code
@@ -49,8 +53,26 @@ struct Editor {
 
         // The path goes through the environment, never into the shell text.
         setenv("FIELDNOTES_EDIT_FILE", path, 1)
+        // A closed terminal (SIGHUP) or a TERM ends the editor; this process outlives it
+        // to remove the form, which holds the note's words, and then fails. (A handler, not
+        // SIG_IGN: the editor starts with the default action, which ignoring would not give it.)
+        // Unblocked too, for this process and the editor: a parent may have started us with them blocked.
+        editorInterrupted.store(false, ordering: .relaxed)
+        var hangUps = sigset_t(), mask = sigset_t()
+        sigemptyset(&hangUps)
+        sigaddset(&hangUps, SIGHUP)
+        sigaddset(&hangUps, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &hangUps, &mask)
+        signal(SIGHUP) { _ in editorInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in editorInterrupted.store(true, ordering: .relaxed) }
         let status = system("\(command) \"$FIELDNOTES_EDIT_FILE\"")
+        signal(SIGHUP, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        pthread_sigmask(SIG_SETMASK, &mask, nil)
         unsetenv("FIELDNOTES_EDIT_FILE")
+        guard !editorInterrupted.load(ordering: .relaxed) else {
+            throw CommandFailure(message: "the terminal was closed or fieldnotes was stopped while the editor was open; nothing was written, and the editor's file was removed")
+        }
         guard status != -1 else { throw CommandFailure(message: "cannot start the editor (\(Errno.current)); nothing was written") }
         let signal = status & 0x7F, code = (status >> 8) & 0xFF
         guard signal == 0, code == 0 else {

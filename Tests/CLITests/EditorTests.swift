@@ -45,6 +45,31 @@ struct EditorTests {
         }
     }
 
+    /// The terminal closes while the editor is open (a dropped SSH session):
+    /// every process of the terminal gets SIGHUP. The form, which holds the
+    /// note's words, is removed and nothing is written (it was left beside
+    /// the store, an IG lead found).
+    @Test func aHangUpWhileTheEditorIsOpenLeavesNoFormBehind() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore()
+            let editor = try sandbox.script("editor.sh", #"""
+                sed -i 's/^title: *$/title: Hung up/' "$1"
+                printf 'quokkahangup words\n' >> "$1"
+                # As a closed terminal does, SIGHUP to fieldnotes and to the editor.
+                p=$$
+                while [ "$p" -gt 1 ] && [ "$(cat /proc/$p/comm)" != fieldnotes ]; do p=$(cut -d' ' -f4 /proc/$p/stat); done
+                kill -HUP "$p"
+                kill -HUP $$
+                sleep 5
+                """#)
+            let added = try store.runOnTerminal(["add"], environment: ["EDITOR": editor, "VISUAL": ""])
+            #expect(added.status != 0, "\(added)")
+            #expect(added.stdout.contains("the terminal was closed"), "\(added)")
+            #expect(try store.list().isEmpty)
+            #expect(try leftoverEditorFiles(sandbox).isEmpty)
+        }
+    }
+
     @Test func visualWinsOverEditorAndMayCarryArguments() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
