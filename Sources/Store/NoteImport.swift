@@ -3,7 +3,7 @@ import Formats
 
 /// Reads notes from NDJSON, a JSON array, or CSV, with the same field names
 /// as `show --format json`, and checks every row before anything is written
-/// (every rule and limit; see `RecordSchema`), then writes in short transactions.
+/// (every rule and limit; see `RecordSchema`), then writes them in one transaction.
 public enum NoteImport {
     public enum Format: Sendable { case json, csv }
 
@@ -48,33 +48,23 @@ public enum NoteImport {
         return notes
     }
 
-    /// How many notes one import transaction writes: small enough that a
-    /// command run beside a large import waits a fraction of a second, not
-    /// the whole import (SQLite has one writer at a time).
-    public static let notesPerTransaction = 500
+    /// How many notes are made and applied at a time, inside the import's
+    /// one transaction (their text index rows are written at the end of each).
+    public static let notesPerPart = 500
 
-    /// Writes checked notes (from `notes`) in transactions of
-    /// `notesPerTransaction`. Everything was checked first, so only a failure
-    /// of the store itself (a full disk) can stop it part way; the error then
-    /// says which rows are in the store. Returns how many notes were written;
-    /// `progress` is told how many are written, of how many, after each transaction.
+    /// Writes checked notes (from `notes`) in one transaction, in parts of
+    /// `notesPerPart`: all of them are in the store when this returns, or
+    /// none, however the import is stopped (Ctrl-C, a power cut), so running
+    /// it again never imports a note twice. Other commands that write wait
+    /// meanwhile. Returns how many notes were written; `progress` is told how
+    /// many are made, of how many, after each part.
     @discardableResult
-    public static func write(_ notes: [[Change]], rows: [Row], to store: Store,
-                             progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws -> Int {
-        var written = 0
-        while written < notes.count {
-            progress(written, notes.count)
-            let end = min(written + notesPerTransaction, notes.count)
-            do {
-                try store.commit(Array(notes[written..<end].joined()))
-            } catch let error as StoreError where written > 0 {
-                let last = rows.indices.contains(written - 1) ? rows[written - 1].line : written
-                throw StoreError.invalid("the import stopped after \(written) of \(notes.count) notes (up to line \(last)): \(error.message)",
-                                         (error.hint.isEmpty ? "" : error.hint + "; ") + "those \(written) are in the store: import the rest from the row after line \(last)")
-            }
-            written = end
-        }
-        return written
+    public static func write(_ notes: [[Change]], to store: Store,
+                             progress: (_ made: Int, _ total: Int) -> Void = { _, _ in }) throws -> Int {
+        let parts = stride(from: 0, to: notes.count, by: notesPerPart).map { Array(notes[$0 ..< min($0 + notesPerPart, notes.count)].joined()) }
+        progress(0, notes.count)
+        try store.commit(parts: parts) { _, done in progress(min(done * notesPerPart, notes.count), notes.count) }
+        return notes.count
     }
 
     // MARK: JSON

@@ -68,27 +68,42 @@ extension Store {
     /// all of them are on disk when this returns, or none.
     @discardableResult
     public func commit(_ changes: [Change]) throws -> [Operation] {
+        var operations: [Operation] = []
+        try commit(parts: [changes]) { made, _ in operations = made }
+        return operations
+    }
+
+    /// `commit` of many parts (an import, a part per few hundred notes) in
+    /// one transaction: all of them are on disk when this returns, or none,
+    /// however the command is stopped. Each part is made and applied as
+    /// `commit` makes one (its text index rows written at its end), and
+    /// `made` is told its operations and how many parts are done.
+    public func commit(parts: [[Change]], made: ([Operation], Int) -> Void) throws {
         try guarded {
-            try checkChanges(changes)
-            let (operations, erased) = try keepingTextsOnFailure {
-                try database.transaction { () -> ([Operation], Bool) in
-                    let batch = try beginBatch()
-                    var made: [Operation] = []
-                    for change in changes {
-                        for (record, action) in try actions(for: change, batch) {
-                            let operation = try makeOperation(record, action, batch)
-                            _ = try applyOne(operation, batch)
-                            made.append(operation)
+            for changes in parts { try checkChanges(changes) }
+            let erased = try keepingTextsOnFailure {
+                try database.transaction { () -> Bool in
+                    var erased = false
+                    for (index, changes) in parts.enumerated() {
+                        let batch = try beginBatch()
+                        var operations: [Operation] = []
+                        for change in changes {
+                            for (record, action) in try actions(for: change, batch) {
+                                let operation = try makeOperation(record, action, batch)
+                                _ = try applyOne(operation, batch)
+                                operations.append(operation)
+                            }
                         }
+                        try finish(batch)
+                        replica = batch.replica
+                        erased = erased || batch.erased
+                        made(operations, index + 1)
                     }
-                    try finish(batch)
-                    replica = batch.replica
-                    return (made, batch.erased)
+                    return erased
                 }
             }
             // The erase has committed: if readers stop the purge of the files, it stays pending.
             if erased { finishPurge(waiting: purgeWaitAfterErase) }
-            return operations
         }
     }
 

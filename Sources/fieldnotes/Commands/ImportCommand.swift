@@ -11,8 +11,9 @@ struct ImportCommand: Command {
             In CSV, tags are separated by ';', and measures go in a 'measures' column (ucla3=6;ons_lonely=4)
             or in columns named measures.NAME. The whole file is checked before anything is written: one bad
             row (or a value over a limit, such as a body over 512 KiB) rejects the file with its line number,
-            and nothing is written. It is then written 500 notes per transaction, so other commands on the
-            store are not kept waiting.
+            and nothing is written. It is then written in one transaction: stopped part way (Ctrl-C, a power
+            cut), nothing of it is in the store, so running it again never imports a note twice. Other
+            commands that write wait for it, and say so.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -32,10 +33,10 @@ struct ImportCommand: Command {
         let progress = ProgressLine(context)
         defer { progress.finish() }
         progress.update("importing: checking \(rows.count) rows")
-        // Parse and check every row first, outside any transaction; then write in short ones.
+        // Parse and check every row first, outside any transaction; then write them all in one.
         let notes = try NoteImport.notes(rows, existing: { try store.record($0) != nil }, nowSeconds: Int64(Store.systemMillis() / 1000))
-        try NoteImport.write(notes, rows: rows, to: store) { written, total in
-            progress.update("importing: \(written) of \(total) notes written")
+        try NoteImport.write(notes, to: store) { made, total in
+            progress.update("importing: \(made) of \(total) notes made (none is in the store until all are)")
         }
         progress.finish()
         context.confirm("imported \(rows.count) notes")
