@@ -1,3 +1,4 @@
+import CRDT
 import Crypto
 import Foundation
 import SQLite
@@ -119,6 +120,39 @@ extension SyncSuite {
                     let enrolAgain = try hubStore.run(["hub", "enroll", "field-1", "--address", hub.address])
                     #expect(enrolAgain.status == 1 && enrolAgain.stderr.contains("already enrolled"), "\(enrolAgain)")
                     try device.syncSucceeds()
+                }
+            }
+        }
+
+        /// A laptop that has joined one hub is not moved to another (another
+        /// key) by a code pasted by mistake: `join` refuses, names both hubs
+        /// and asks for --move, and nothing changes (a new user's try sent
+        /// 64,037 operations to the wrong team's hub). With --move it joins.
+        @Test func aJoinedLaptopMovesToAnotherHubOnlyWithMove() throws {
+            try Workspace.with { workspace in
+                let first = try workspace.makeStore("first.sqlite", device: "hub-1")
+                let second = try workspace.makeStore("second.sqlite", device: "hub-2")
+                let device = try workspace.makeStore("field-1.sqlite", device: "field-1")
+                try HubProcess.with(first) { hub in
+                    try device.join(try hub.enroll("field-1"))
+                    let note = try device.add("--title", "Stays with its team")
+                    try device.syncSucceeds()
+                    try HubProcess.with(second) { other in
+                        let code = try other.enroll("other-team")
+                        let refused = try device.run(["join", code])
+                        #expect(refused.status == 1, "\(refused)")
+                        #expect(lastErrorLine(refused).contains("--move") && lastErrorLine(refused).contains(hub.address)
+                                && lastErrorLine(refused).contains(other.address), "\(refused)")
+                        #expect(try Store.open(at: second.path).device(named: "other-team")?.isPending == true, "the code was not used")
+                        let status = try device.status()
+                        #expect(status["hub"] as? String == hub.address, "\(status)")
+                        try device.syncSucceeds()
+                        #expect(try Store.open(at: second.path).record(RecordID(hex: note) ?? RecordID(high: 0, low: 0)) == nil)
+
+                        try device.succeed("join", code, "--move")
+                        try device.syncSucceeds()
+                        #expect(try Store.open(at: second.path).record(RecordID(hex: note) ?? RecordID(high: 0, low: 0)) != nil)
+                    }
                 }
             }
         }

@@ -215,13 +215,15 @@ struct JoinCommand: Command {
         options: [
             .option("token", "TOKEN", "the one-time token, when the code came without it (read over the phone)"),
             .option("timeout", "SECONDS", "give up on a silent hub after this long (default 30)"),
+            .flag("move", "this laptop has joined another hub and moves to this one: its notes will go to the new hub"),
         ],
         discussion: """
             Connects to the hub once: checks it is the hub the code names (by its key's fingerprint), and
             presents this laptop's own key, made now in STORE.key beside the store (readable by you only;
             back it up with the store). The hub records the key and the token stops working. Then run
             'fieldnotes sync'. A store that joined under sync protocol version 1 joins again with a new
-            code and keeps its notes and identity.
+            code and keeps its notes and identity. A store that has joined another hub (another key) is
+            refused unless --move is given: a code pasted by mistake would send every note to that hub.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -243,6 +245,11 @@ struct JoinCommand: Command {
         }
         let timeout = Double(try arguments.integer("timeout", range: 1...3600) ?? 30)
         let store = try context.openStore()
+        if let joined = try store.hubLink(), joined.hubFingerprint != code.hubFingerprint, !arguments.flag("move") {
+            throw CommandFailure(message: "this laptop has joined another hub, at \(TerminalText.escaped(joined.address)) as '\(TerminalText.escaped(joined.device))', "
+                                 + "and the code is for the hub at \(TerminalText.escaped(code.address.description)) (another key); joining it would send every note "
+                                 + "in this store there. Check the code with the hub's administrator; to move this laptop to that hub, run join again with --move")
+        }
         let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes device")
         let link = HubLink(address: code.address.description, device: code.device, hubFingerprint: code.hubFingerprint)
         signal(SIGPIPE, SIG_IGN)
