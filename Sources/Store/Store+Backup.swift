@@ -80,14 +80,44 @@ extension Store {
     /// reuse a seq of its old id that a device already holds with other
     /// content; the old id is recorded (`restoredReplica`), for taking back
     /// from devices that id's changes the backup lacked.
-    public static func restore(from backupPath: String, to path: String, takingFreshReplica: Bool,
-                               wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+    /// What a backup holds, as `checkBackup` found it.
+    public struct BackupContents: Sendable {
+        /// The replica id of the store it copies.
+        public let replica: ReplicaID?
+        /// The operations it holds.
+        public let vector: VersionVector
+    }
+
+    /// Checks that `backupPath` is a backup `restore` can use (a fieldnotes
+    /// store of a schema this version knows, passing `PRAGMA
+    /// integrity_check`) and says whose it is and what it holds.
+    public static func checkBackup(_ backupPath: String) throws -> BackupContents {
+        let source = try openBackup(backupPath)
+        do {
+            var entries: [ReplicaID: UInt64] = [:]
+            if try source.first("SELECT 1 FROM sqlite_master WHERE name = 'vector'", [], { _ in true }) == true {
+                for (origin, seq) in try source.query("SELECT origin, seq FROM vector", [], { (ReplicaID(bytes: $0.blob(0)), UInt64($0.int64(1))) }) {
+                    if let origin { entries[origin] = seq }
+                }
+            }
+            let replica = try source.first("SELECT value FROM meta WHERE key = 'replica'") { ReplicaID(bytes: $0.blob(0)) } ?? nil
+            return BackupContents(replica: replica, vector: VersionVector(entries))
+        } catch let error as SQLiteError {
+            throw StoreError.invalid("cannot read the backup \(backupPath) (\(error.message))", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
+        }
+    }
+
+    /// The backup opened read-only, checked as `checkBackup` describes.
+    private static func openBackup(_ backupPath: String) throws -> Database {
         guard access(backupPath, R_OK) == 0 else {
             throw StoreError.invalid("cannot read the backup \(backupPath) (\(Errno.current))", "check the path; nothing was changed")
         }
-        let source: Database
+        var info = stat()
+        if stat(backupPath, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            throw StoreError.invalid("the backup \(backupPath) is a directory", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
+        }
         do {
-            source = try Database(path: backupPath, mode: .readOnly)
+            let source = try Database(path: backupPath, mode: .readOnly)
             let application = try source.first("PRAGMA application_id") { $0.int64(0) } ?? 0
             guard application == Schema.applicationID else {
                 throw StoreError.invalid("\(backupPath) is not a fieldnotes backup", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
@@ -97,9 +127,17 @@ extension Store {
             if let problems = try source.integrityProblems() {
                 throw StoreError.invalid("the backup \(backupPath) is damaged (\(problems.split(separator: "\n").first ?? ""))", "use an older backup; nothing was changed")
             }
+            return source
         } catch let error as SQLiteError {
             throw StoreError.invalid("cannot read the backup \(backupPath) (\(error.message))", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
         }
+    }
+
+    public static func restore(from backupPath: String, to path: String, takingFreshReplica: Bool,
+                               wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
+        let source = try openBackup(backupPath)
+        var backupInfo = stat()
+        let backupWritten = stat(backupPath, &backupInfo) == 0 ? Int64(backupInfo.st_mtim.tv_sec) * 1000 + Int64(backupInfo.st_mtim.tv_nsec / 1_000_000) : nil
         do {
             if access(path, F_OK) == 0 {
                 let destination = try Database(path: path, mode: .readWrite)
@@ -130,6 +168,10 @@ extension Store {
             try store.database.transaction {
                 try store.setMeta("restored_ms", .integer(Int64(clamping: wallClock())))
                 if takingFreshReplica { try store.setMeta("restored_replica", .blob(previous.bytes)) }
+                // The backup is one: its copy does not know it was taken (the store it copied recorded that after).
+                if let backupWritten, try store.lastBackupMillis().map({ Int64(clamping: $0) < backupWritten }) ?? true {
+                    try store.setMeta("last_backup_ms", .integer(backupWritten))
+                }
             }
         }
         return store

@@ -121,6 +121,11 @@ extension SyncSuite {
 
                 let restored = try hubStore.succeed("hub", "restore", backup)
                 #expect(restored.stdout.contains("restored the hub store"), "\(restored)")
+                // The backup restored is the last one taken (hub status said "never backed up": a new user's try).
+                let status = try parseArray(try hubStore.run(["hub", "status", "--format", "json"]).stdout)
+                let backupRow = status.first { $0["check"] as? String == "backup" }
+                #expect(backupRow?["status"] as? String == "OK" && (backupRow?["message"] as? String)?.hasPrefix("last backup 20") == true,
+                        "\(backupRow ?? [:])")
                 let afterRestore = try Store.open(at: hubStore.path)
                 let newHub = afterRestore.replica
                 #expect(newHub != oldHub, "the restored hub writes under a fresh id")
@@ -194,6 +199,34 @@ extension SyncSuite {
                 }
                 #expect(try alice.digest() == (try hubStore.digest()))
                 #expect(try bob.digest() == (try hubStore.digest()))
+            }
+        }
+
+        /// Restoring over a store that never joined a hub: its changes the
+        /// backup lacks are in no hub either, so the refusal counts them (it
+        /// said nothing, and --force then dropped a note: a new user's try);
+        /// a backup of another store is named as such; a bad backup is named
+        /// before anyone is asked for --force.
+        @Test func restoringOverAStoreSaysWhatWouldBeLostFirst() throws {
+            try Workspace.with { workspace in
+                let alice = try workspace.makeStore("alice.sqlite", device: "alice")
+                let bob = try workspace.makeStore("bob.sqlite", device: "bob")
+                try alice.add("--title", "in the backup")
+                let backup = workspace.path("alice-backup.sqlite")
+                try alice.succeed("backup", backup)
+                try alice.add("--title", "after the backup")
+                try alice.add("--title", "after it too")
+                let refused = try alice.run(["restore-backup", backup])
+                #expect(refused.status == 1 && lastErrorLine(refused).contains("6 of its changes are not in the backup")
+                        && lastErrorLine(refused).contains("--force"), "\(refused)")
+                let foreign = try bob.run(["restore-backup", backup])
+                #expect(foreign.status == 1 && lastErrorLine(foreign).contains("the backup is of another store"), "\(foreign)")
+                let missing = try alice.run(["restore-backup", workspace.path("missing.sqlite")])
+                #expect(missing.status == 1 && lastErrorLine(missing).contains("cannot read the backup") && !lastErrorLine(missing).contains("--force"),
+                        "\(missing)")
+                let directory = try alice.run(["restore-backup", workspace.path(".")])
+                #expect(directory.status == 1 && lastErrorLine(directory).contains("is a directory"), "\(directory)")
+                #expect(try alice.titles() == ["in the backup", "after the backup", "after it too"])
             }
         }
 

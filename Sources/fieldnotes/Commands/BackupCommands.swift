@@ -45,14 +45,24 @@ struct RestoreBackupCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         guard let file = arguments.positional(0), !file.isEmpty else { throw UsageError(message: "'restore-backup' needs FILE", command: spec.name) }
+        // The backup first: a bad one is named before anyone is asked to --force.
+        let backup = try Store.checkBackup(file)
         if access(context.storePath, F_OK) == 0, !arguments.flag("force") {
-            var unsynced = 0
-            if let existing = try? context.openStore(), (try? existing.hubLink()) != nil {
-                unsynced = (try? existing.unacknowledged()) ?? 0
+            var lost = ""
+            if let existing = try? context.openStore() {
+                if let replica = backup.replica, replica != existing.replica {
+                    lost += " (the backup is of another store: replica \(replica.hex.prefix(8)), this store is \(existing.replica.hex.prefix(8)))"
+                }
+                if (try? existing.hubLink()) != nil {
+                    let unsynced = (try? existing.unacknowledged()) ?? 0
+                    if unsynced > 0 { lost += " (\(unsynced) of its changes have not reached the hub and would be lost: run 'fieldnotes sync' first)" }
+                } else if let vector = try? existing.versionVector() {
+                    // No hub holds them: every change the backup lacks is lost.
+                    let missing = vector.entries.reduce(UInt64(0)) { $0 + ($1.value > backup.vector[$1.key] ? $1.value - backup.vector[$1.key] : 0) }
+                    if missing > 0 { lost += " (\(missing) of its changes are not in the backup, and no hub holds them: they would be lost)" }
+                }
             }
-            throw CommandFailure(message: "the store \(context.storePath) exists and restoring would replace it"
-                                 + (unsynced > 0 ? " (\(unsynced) of its changes have not reached the hub and would be lost: run 'fieldnotes sync' first)" : "")
-                                 + "; add --force to replace it")
+            throw CommandFailure(message: "the store \(context.storePath) exists and restoring would replace it\(lost); add --force to replace it")
         }
         let store = try Store.restore(from: file, to: context.storePath, takingFreshReplica: false)
         let key = try KeyFile.restore(fromBackup: file, forStore: context.storePath)
