@@ -28,10 +28,25 @@ public enum DeviceHealth {
             checks.append(.ok("hub", "not joined to a hub: notes stay on this laptop; back them up with 'fieldnotes backup FILE'"))
             return checks
         }
+        checks.append(key(storePath: storePath))
         checks.append(try clock(store))
         checks.append(reachability(link))
         checks.append(try unsynced(store, now: now))
         return checks
+    }
+
+    /// A joined store syncs with its key (STORE.key): without it, or with
+    /// one that does not load, no sync can work, whatever else says OK.
+    static func key(storePath: String) -> HealthCheck {
+        do {
+            _ = try KeyFile.load(forStore: storePath)
+            return .ok("key", "\(KeyFile.path(forStore: storePath)) holds this laptop's key")
+        } catch let error as SyncError {
+            return .fail("key", "\(error.message)")
+        } catch {
+            return .fail("key", "cannot load \(KeyFile.path(forStore: storePath)) (\(error)): restore it from the backup (FILE.key beside it), "
+                         + "or ask for a new code ('fieldnotes hub enroll NAME --replace') and run 'fieldnotes join CODE'")
+        }
     }
 
     static func clock(_ store: Store) throws -> HealthCheck {

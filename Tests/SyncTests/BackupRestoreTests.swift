@@ -270,6 +270,14 @@ extension SyncSuite {
                     (_, rows) = try checks(alice, ["doctor"])
                     #expect((rows["unsynced"]?["message"] as? String)?.hasPrefix("2 records") == true, "\(rows["unsynced"] ?? [:])")
                     for name in ["store", "permissions", "encryption", "disk", "schema"] { #expect(rows[name] != nil, "\(name)") }
+                    #expect(rows["key"]?["status"] as? String == "OK", "\(rows["key"] ?? [:])")
+                    // Its key moved away (a store copied without it): doctor says this laptop cannot sync (it said all was well).
+                    let key = alice.path + ".key"
+                    try FileManager.default.moveItem(atPath: key, toPath: key + ".aside")
+                    (_, rows) = try checks(alice, ["doctor"])
+                    #expect(rows["key"]?["status"] as? String == "FAIL" && (rows["key"]?["message"] as? String)?.contains("no key file") == true,
+                            "\(rows["key"] ?? [:])")
+                    try FileManager.default.moveItem(atPath: key + ".aside", toPath: key)
 
                     // hub status: a pending code, and a device not seen for 20 days.
                     _ = try hub.enroll("carol")

@@ -30,7 +30,8 @@ struct DoctorCommand: Command {
         discussion: """
             One line per check: OK, WARN or FAIL, then what to do. Checks the store's and key file's
             permissions, that the store is on an encrypted disk, free space, the schema, the clock
-            at the last sync, whether the hub answers now, and how long unsynced changes have waited.
+            at the last sync, that a joined store's key file loads, whether the hub answers now, and how
+            long unsynced changes have waited.
             Exits 1 if any check says WARN or FAIL, 0 if all are OK.
             """)
 
