@@ -157,6 +157,33 @@ extension SyncSuite {
             }
         }
 
+        /// Two syncs of one store at once (a scheduled one and a person's):
+        /// the second waits for the first and then syncs, instead of the hub
+        /// refusing it as a second session of the device (a new user's try).
+        /// The first is played by this test holding the store's sync lock.
+        @Test func aSecondSyncOfOneStoreWaitsForTheFirst() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let device = try workspace.makeStore("field-1.sqlite", device: "field-1")
+                try HubProcess.with(hubStore) { hub in
+                    try device.join(try hub.enroll("field-1"))
+                    try device.add("--title", "waits its turn")
+                    let held = open(device.path + ".key", O_RDONLY | O_CLOEXEC)
+                    try #require(held >= 0 && flock(held, LOCK_EX) == 0)
+                    let second = try device.start(["sync"])
+                    let deadline = Date().addingTimeInterval(30)
+                    while second.isRunning, !second.stderrText.contains("waiting for another sync"), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+                    #expect(second.isRunning && second.stderrText.contains("waiting for another sync of this store"), "\(second.stderrText)")
+                    Thread.sleep(forTimeInterval: 0.3)
+                    #expect(second.isRunning, "it went ahead while the other sync held the store")
+                    close(held)
+                    let finished = second.wait()
+                    #expect(finished.status == 0, "\(finished)")
+                    #expect(try hubStore.titles() == ["waits its turn"])
+                }
+            }
+        }
+
         /// An expired code is refused with its own reason. (The hub's store
         /// is moved to after the expiry directly: a test cannot wait a minute.)
         @Test func anExpiredCodeIsRefused() throws {

@@ -269,7 +269,8 @@ struct SyncCommand: Command {
     static let spec = CommandSpec(
         name: "sync", abstract: "Send what the hub lacks and fetch what the team wrote",
         options: [.option("timeout", "SECONDS", "give up on a silent hub after this long (default 30)")],
-        discussion: "Safe to interrupt and re-run: each batch is committed and acknowledged, and a re-run resumes.")
+        discussion: "Safe to interrupt and re-run: each batch is committed and acknowledged, and a re-run resumes.\n"
+            + "A second sync of the same store (a scheduled one beside yours) waits for the first to finish.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let timeout = Double(try arguments.integer("timeout", range: 1...3600) ?? 30)
@@ -282,6 +283,15 @@ struct SyncCommand: Command {
             throw CommandFailure(message: "this store has not joined a hub; run 'fieldnotes join CODE' with the code from 'fieldnotes hub enroll'")
         }
         let identity = try KeyFile.load(forStore: context.storePath)
+        let lock: SyncLock
+        do {
+            lock = try SyncLock.take(forStore: context.storePath) {
+                context.info("fieldnotes: waiting for another sync of this store to finish")
+            }
+        } catch let error as SyncError {
+            throw CommandFailure(message: error.message)
+        }
+        defer { withExtendedLifetime(lock) {} }
         signal(SIGPIPE, SIG_IGN)
         let report: SyncReport
         let progress = ProgressLine(context)
