@@ -31,6 +31,8 @@ var commands: [any Command.Type] {
 
 /// The shared `--format` option.
 let formatOption = OptionSpec.option("format", "table|json", "table for people (default), json for scripts: one array, stable keys")
+/// `--format` of a command that shows one thing: its JSON is one object.
+let formatObjectOption = OptionSpec.option("format", "table|json", "table for people (default), json for scripts: one object, stable keys")
 
 extension ParsedArguments {
     var json: Bool {

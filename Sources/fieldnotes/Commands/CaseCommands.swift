@@ -151,7 +151,7 @@ struct CaseListCommand: Command {
 
 struct CaseShowCommand: Command {
     static let spec = CommandSpec(name: "case show", abstract: "A case's attributes and its notes",
-                                  arguments: [("CASE", "the case's pseudonym or id", true)], options: [formatOption])
+                                  arguments: [("CASE", "the case's pseudonym or id", true)], options: [formatObjectOption])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json

@@ -54,7 +54,7 @@ struct DecisionListCommand: Command {
 
 struct DecisionShowCommand: Command {
     static let spec = CommandSpec(name: "decision show", abstract: "Show a decision beside the insights behind it",
-                                  arguments: [("ID", "the decision's id or a unique prefix", true)], options: [formatOption])
+                                  arguments: [("ID", "the decision's id or a unique prefix", true)], options: [formatObjectOption])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json

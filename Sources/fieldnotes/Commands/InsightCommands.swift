@@ -59,7 +59,7 @@ struct InsightListCommand: Command {
 
 struct InsightShowCommand: Command {
     static let spec = CommandSpec(name: "insight show", abstract: "Show an insight with its evidence quoted",
-                                  arguments: [("ID", "the insight's id or a unique prefix", true)], options: [formatOption])
+                                  arguments: [("ID", "the insight's id or a unique prefix", true)], options: [formatObjectOption])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json

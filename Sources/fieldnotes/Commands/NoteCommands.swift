@@ -75,7 +75,7 @@ struct ShowCommand: Command {
     static let spec = CommandSpec(
         name: "show", abstract: "Show one note in full",
         arguments: [("ID", "the note's id or a unique prefix (6+ hex digits)", true)],
-        options: [formatOption])
+        options: [formatObjectOption])
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json

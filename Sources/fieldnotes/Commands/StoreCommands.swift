@@ -38,7 +38,7 @@ struct InitCommand: Command {
 struct StatusCommand: Command {
     static let spec = CommandSpec(
         name: "status", abstract: "This store's replica, counts, unsynced operations and digest",
-        options: [formatOption],
+        options: [formatObjectOption],
         discussion: "The digest is SHA-256 over a canonical form of everything the store shows:\n"
             + "two stores have the same digest exactly when they show the same data.\n"
             + "Warns on stderr when the store, its -wal or -shm file (or the default store's directory)\n"
