@@ -66,7 +66,9 @@ public final class Store {
     /// `Store.waitNoticeDelay`, to say so.
     public static func open(at path: String, wallClock: @escaping () -> UInt64 = Store.systemMillis,
                             whileWaiting: (() -> Void)? = nil) throws -> Store {
-        guard access(path, F_OK) == 0 else { throw StoreError.noStore(path) }
+        guard !path.isEmpty, access(path, F_OK) == 0 else { throw StoreError.noStore(path.isEmpty ? "''" : path) }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw StoreError.notAStore(path, "a directory") }
         do {
             let database = try Database(path: path, mode: .readWrite)
             try configure(database, whileWaiting: whileWaiting)

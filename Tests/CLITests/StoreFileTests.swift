@@ -119,11 +119,15 @@ struct StoreFileTests {
         }
     }
 
+    /// A directory named as the store is called one (it was "cannot write
+    /// DIR; check that the directory exists and is writable": a new user's try).
     @Test func aDirectoryIsNotAStore() throws {
         try Sandbox.with { sandbox in
             let path = sandbox.path("folder")
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-            expectFailure(try sandbox.run(["--store", path, "status"]), status: 1, mentioning: [path])
+            for command in Self.commands {
+                expectFailure(try sandbox.run(["--store", path] + command), status: 1, mentioning: ["\(path) is not a fieldnotes store (a directory)"])
+            }
             expectFailure(try sandbox.run(["--store", path, "init", "--name", "x"]), status: 1, mentioning: ["already exists"])
             #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty)
         }
