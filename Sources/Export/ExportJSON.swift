@@ -133,7 +133,13 @@ enum NDJSONExport {
             for index in head.indices { line(ExportJSON.record(head[index], names: names)) }
         }
         for theme in themes { line(ExportJSON.theme(theme, parent: data.tree.parent(theme.id), names: names)) }
-        for record in data.insights + data.decisions { line(ExportJSON.record(record, names: names)) }
+        for insight in data.insights {
+            // Which of its evidence this export holds (`note_in_export` in insight_evidence.csv).
+            guard case .object(let members) = ExportJSON.insight(insight, names: names) else { continue }
+            let held = Evidence.ids(insight, Insight.evidenceSet).filter(data.noteIDs.contains).map { JSON.string($0.hex) }
+            line(.object(members + [("evidence_in_export", .array(held))]))
+        }
+        for decision in data.decisions { line(ExportJSON.decision(decision, names: names)) }
         let notes = data.notesWithPassages
         for passage in data.passagesInNoteOrder { line(ExportJSON.passage(passage, placed: data.placed(passage, notes: notes))) }
         for memo in data.memos {
