@@ -16,7 +16,8 @@ struct SubjectAccessCommand: Command {
         ],
         discussion: "Holds the participant's notes (with their words, even where consent withholds them from exports: they are\n"
             + "the person's own), coded passages, memos, case record and the insights citing the notes. Written whole or\n"
-            + "not at all, readable by its owner only, and recorded in the audit trail.")
+            + "not at all, readable by its owner only, never over the store's own files (the store, its -wal, -shm,\n"
+            + "-journal or key file), and recorded in the audit trail.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let pseudonym = (arguments.positional(0) ?? "").trimmingSpaces
