@@ -188,9 +188,10 @@ struct ScanCommand: Command {
 
 struct AuditCommand: Command {
     static let spec = CommandSpec(
-        name: "audit", abstract: "List the audit trail: every export (refused ones too), subject access, erasure by participant and retention, by whom and when",
+        name: "audit", abstract: "List the audit trail: every export (refused ones too), subject access, erasure (of a note or a participant's notes) and retention run, by whom and when",
         options: [.option("limit", "N", "only the last N events"), formatOption],
         discussion: "Each export adds an event; --allow-identifiers adds a second, naming the kinds of identifier let through.\n"
+            + "Each erase adds one (action erase, erase-participant or retention) with the notes and records it took and its reason.\n"
             + "Events replicate like any record, so a hub's trail covers every device.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
