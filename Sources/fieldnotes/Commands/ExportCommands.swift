@@ -56,7 +56,10 @@ struct ExportCommand: Command {
             their title and body.
             Before writing, every text is scanned for the kinds of identifier 'fieldnotes scan --help'
             lists, and only those; if any is found, each is listed (record, field, kind; never the value)
-            and nothing is written, unless --redact or --allow-identifiers is given. The export is written
+            and nothing is written, unless --redact or --allow-identifiers is given. Device names (memo
+            authors, passage coders) and measure names are scanned too; --redact leaves out a measure
+            whose name holds an identifier. The store's own files (the store, its -wal, -shm, -journal
+            and key file) are never PATH, even with --force. The export is written
             beside PATH and renamed into place, so PATH holds a whole export or is untouched. Every
             export is recorded in the audit trail ('fieldnotes audit'), which syncs like any record.
             In CSV, a cell starting with =, +, -, @, tab or CR gets a leading single quote so a
