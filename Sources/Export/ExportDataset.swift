@@ -239,12 +239,16 @@ struct ExportDataset {
         // Fields, heads and elements borrowed where they stand: a loop over copies retained
         // each one's storage, while the other threads read the same records.
         let type = record.type
+        let isNote = type == Note.type
         let fields = record.fields.span
         for f in fields.indices {
             let name = fields[f].name
             guard !ExportDataset.isIDField(type, name) else { continue }
-            for kind in identifiers(inMeasureField: name, type: type, cache: &cache) {
-                hits.append(IdentifierHit(record: record.id, type: type, field: measureNameField, kind: kind))
+            // Only a note's measures (`measures.NAME`) start with "m" among its fields: the rest go by on one byte.
+            if isNote, name.utf8.first == UInt8(ascii: "m") {
+                for kind in identifiers(inMeasureField: name, type: type, cache: &cache) {
+                    hits.append(IdentifierHit(record: record.id, type: type, field: measureNameField, kind: kind))
+                }
             }
             // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
             let pseudonym = IdentifierScanner.holdsPseudonym(type: type, field: name)
