@@ -82,6 +82,14 @@ public enum Passages {
 
         /// Every character of the passage has been deleted.
         public var allDeleted: Bool { span?.isEmpty ?? false }
+
+        /// The same passage with its record's values rewritten (as an
+        /// export's `--redact` rewrites them), its coder and coding time read
+        /// from the new record; where it stands is kept.
+        public func replacing(record: VisibleRecord) -> Resolved {
+            Resolved(record: record, note: note, theme: theme, coder: record.value("coder")?.text ?? "",
+                     codedAt: record.value("coded_at")?.text ?? "", span: span)
+        }
     }
 
     /// Every live passage, with where it stands, in record order.

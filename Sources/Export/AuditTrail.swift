@@ -1,4 +1,6 @@
+import Analysis
 import CRDT
+import Formats
 import Store
 
 /// One audit event as `fieldnotes audit` lists it.
@@ -56,6 +58,23 @@ public enum AuditTrail {
         return [.create(id, type: AuditEvent.type)]
             + zip(AuditEvent.fields, values).filter { !$0.1.isEmpty || !["purpose", "recipient"].contains($0.0) }
                 .map { .assign(id, field: $0.0, value: .text($0.1)) }
+    }
+
+    /// An erasure and its record, to commit together: the changes that
+    /// erase `notes` with the passages and memos about them
+    /// (`Governance.erasures`), then one event: `action` (`erase` for one
+    /// note by id, `erase-participant`, `retention`), no format, `filters`
+    /// saying which notes, counts `notes=N records=M` (M with their passages
+    /// and memos), the store's path, who, now, and `reason` as the purpose.
+    /// Every way of erasing goes through this, so none leaves no trace.
+    /// `records` is how many records the erasure takes (M).
+    public static func erasure(of notes: [VisibleRecord], reason: String, action: String, filters: String,
+                               in store: Store) throws -> (changes: [Change], records: Int) {
+        let erasures = try Governance.erasures(of: notes, reason: reason, in: store)
+        let event = try changes(action: action, format: "-", filters: filters, counts: "notes=\(notes.count) records=\(erasures.count)",
+                                path: store.path, by: try actor(store), at: ISO8601.format(seconds: Int64(Store.systemMillis() / 1000)),
+                                purpose: reason)
+        return (erasures + event, erasures.count)
     }
 
     /// Who is acting, as events name them: the person's configured name

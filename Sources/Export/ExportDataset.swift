@@ -191,7 +191,25 @@ struct ExportDataset {
         for records in [themes, insights, decisions, devices, memos, cases] {
             for record in records { ExportDataset.scan(record, cache: &cache, into: &hits) }
         }
+        // A passage's coder is written as text too, like a memo's author (a device's name then, perhaps not now).
+        for passage in passages { ExportDataset.scan(passage.record, cache: &cache, into: &hits) }
         return hits
+    }
+
+    /// What an export reports for an identifier in a measure's name: never the name, which holds it.
+    static let measureNameField = "measure name"
+
+    /// The kinds of identifier in the name of a note's measure field
+    /// (`measures.NAME`), by `IdentifierScanner.identifiers(inMeasureName:)`;
+    /// empty for any other field. Such a measure is reported by `scan` and
+    /// left out whole by `redacted()`: its name is the identifier, and its
+    /// value means nothing without it.
+    static func identifiers(inMeasureField field: String, type: String, cache: inout ScanCache) -> [IdentifierKind] {
+        guard type == Note.type, field.hasPrefix(Note.measurePrefix) else { return [] }
+        if let known = cache.knownMeasureNames[field] { return known }
+        let found = IdentifierScanner.identifiers(inMeasureName: String(field.dropFirst(Note.measurePrefix.count)))
+        cache.knownMeasureNames[field] = found
+        return found
     }
 
     /// What `scan` remembers between records. Short values repeat across records
@@ -204,6 +222,8 @@ struct ExportDataset {
     struct ScanCache {
         var known: [String: [IdentifierScanner.Match]] = [:]
         var knownPseudonyms: [String: [IdentifierScanner.Match]] = [:]
+        /// Measure fields (`measures.NAME`) by name: a few names on many notes.
+        var knownMeasureNames: [String: [IdentifierKind]] = [:]
     }
 
     /// Appends the direct identifiers in one record's text, field by field, then set by set.
@@ -219,10 +239,17 @@ struct ExportDataset {
         // Fields, heads and elements borrowed where they stand: a loop over copies retained
         // each one's storage, while the other threads read the same records.
         let type = record.type
+        let isNote = type == Note.type
         let fields = record.fields.span
         for f in fields.indices {
             let name = fields[f].name
             guard !ExportDataset.isIDField(type, name) else { continue }
+            // Only a note's measures (`measures.NAME`) start with "m" among its fields: the rest go by on one byte.
+            if isNote, name.utf8.first == UInt8(ascii: "m") {
+                for kind in identifiers(inMeasureField: name, type: type, cache: &cache) {
+                    hits.append(IdentifierHit(record: record.id, type: type, field: measureNameField, kind: kind))
+                }
+            }
             // A participant that looks like a name counts whole (`IdentifierScanner.holdsPseudonym`).
             let pseudonym = IdentifierScanner.holdsPseudonym(type: type, field: name)
             let heads = fields[f].heads.span
@@ -260,8 +287,16 @@ struct ExportDataset {
         // Scanned afresh if ever asked: the notes scanned so far are the unredacted ones.
         copy.noteScan = nil
         var count = 0
+        var cache = ScanCache()
         func redact(_ record: VisibleRecord) -> VisibleRecord {
-            record.transformed(field: { field, value in
+            // A measure whose name holds an identifier goes whole (`identifiers(inMeasureField:)`).
+            var dropping: Set<String> = []
+            for field in record.type == Note.type ? record.fields : [] where field.name.hasPrefix(Note.measurePrefix) {
+                let found = ExportDataset.identifiers(inMeasureField: field.name, type: record.type, cache: &cache)
+                if !found.isEmpty { dropping.insert(field.name) }
+                count += found.count
+            }
+            return record.transformed(dropping: dropping, field: { field, value in
                 guard !ExportDataset.isIDField(record.type, field), let text = value.text else { return value }
                 let result = IdentifierScanner.redact(text, type: record.type, field: field)
                 count += result.count
@@ -282,6 +317,7 @@ struct ExportDataset {
         copy.insights = insights.map(redact)
         copy.decisions = decisions.map(redact)
         copy.memos = memos.map(redact)
+        copy.passages = passages.map { $0.replacing(record: redact($0.record)) }
         copy.cases = cases.map(redact)
         copy.devices = devices.map(redact)
         copy.exportedBy = IdentifierScanner.redact(exportedBy).text

@@ -34,6 +34,9 @@ public struct ExportError: Error, CustomStringConvertible, Sendable {
     static func cannotReplace(_ path: String, _ why: String) -> ExportError {
         .init(.exists, "\(path) \(why), so --force will not replace it", "choose another --out path")
     }
+    static func ownFile(_ path: String, _ what: String) -> ExportError {
+        .init(.exists, "\(path) is \(what)", "choose another --out path; nothing was written")
+    }
     static func unwritable(_ path: String, _ detail: String) -> ExportError {
         .init(.unwritable, "cannot write \(path) (\(detail))", "check that the directory exists and is writable; nothing was written")
     }

@@ -122,6 +122,30 @@ public enum IdentifierScanner {
         return (String(out), found.count)
     }
 
+    // MARK: Measure names
+
+    /// The kinds of identifier in a note's measure name (the NAME of a
+    /// `measures.NAME` field: a–z, 0–9 and `_`), which exports write as text
+    /// (a CSV column, an NDJSON key, a QDPX variable). A name is a code, not
+    /// prose, so it is read as words split at each `_` and wherever letters
+    /// and digits meet: `n9434765919` and `nhs_9434765919` read as
+    /// `n 9434765919` and `nhs 9434765919`, an NHS number either way.
+    public static func identifiers(inMeasureName name: String) -> [IdentifierKind] {
+        func digit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
+        var words = String.UnicodeScalarView()
+        var previous: Unicode.Scalar = "_"
+        for scalar in name.unicodeScalars {
+            if scalar == "_" {
+                words.append(" ")
+            } else {
+                if previous != "_", digit(previous) != digit(scalar) { words.append(" ") }
+                words.append(scalar)
+            }
+            previous = scalar
+        }
+        return matches(in: String(words)).map(\.kind)
+    }
+
     // MARK: Participants
 
     /// True for the fields that should hold a pseudonym: a note's `participant` and a case's `pseudonym`.

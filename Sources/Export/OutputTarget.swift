@@ -1,4 +1,5 @@
 import Glibc
+import Store
 import SystemCalls
 
 /// Where an export goes. Everything is written first to a temporary file or
@@ -17,10 +18,11 @@ final class OutputTarget {
     private let existing: Bool?
     private var temporary: String?
 
-    /// Checks the target before any work is done: refuses an existing path
-    /// unless `force`, and even then replaces only a regular file that is no
-    /// SQLite database or WAL (so never a store) and none of `store`'s files,
-    /// or a directory an earlier CSV export wrote (see `replaceable`).
+    /// Checks the target before any work is done: refuses any of `store`'s
+    /// own files, existing or not (`Store.ownFile`), and an existing path
+    /// unless `force`; even then replaces only a regular file that is no
+    /// SQLite database or WAL (so never a store), or a directory an earlier
+    /// CSV export wrote (see `unreplaceable`).
     init(_ path: String, directory: Bool, force: Bool, store: String? = nil) throws {
         var trimmed = path
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
@@ -39,11 +41,15 @@ final class OutputTarget {
         guard base != ".", base != ".." else {
             throw ExportError.invalid("'\(path)' cannot be an export's path", "name a new file or directory with --out")
         }
+        // The store's own files are refused first, whether they exist yet or not, with --force or without.
+        if let store, let what = Store.ownFile(trimmed, ofStore: store) {
+            throw ExportError.ownFile(trimmed, what)
+        }
         var info = stat()
         if lstat(trimmed, &info) == 0 {
             existing = (info.st_mode & S_IFMT) == S_IFDIR
             guard force else { throw ExportError.exists(trimmed) }
-            if let why = OutputTarget.unreplaceable(trimmed, info, directory: directory, store: store) {
+            if let why = OutputTarget.unreplaceable(trimmed, info, directory: directory) {
                 throw ExportError.cannotReplace(trimmed, why)
             }
         } else {
@@ -134,19 +140,16 @@ final class OutputTarget {
     // MARK: What --force may replace
 
     /// Why `--force` must not replace what `lstat` found at `path`, or nil if
-    /// it may: a regular file that is none of the open store's files, no SQLite
-    /// database, WAL or sidecar file, or (for a CSV export) a directory an
+    /// it may: a regular file that is no SQLite database, WAL or sidecar file
+    /// (the open store's own files are refused before, `Store.ownFile`), or (for a CSV export) a directory an
     /// earlier CSV export wrote. Links, devices, FIFOs and sockets are refused:
     /// the rename would replace the node itself, not write into it.
-    static func unreplaceable(_ path: String, _ info: stat, directory: Bool, store: String?) -> String? {
+    static func unreplaceable(_ path: String, _ info: stat, directory: Bool) -> String? {
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             guard directory else { return "is a directory" }
             return isEarlierCSVExport(path) ? nil : "is a directory that no CSV export wrote"
         case S_IFREG:
-            if let store, [store, store + "-wal", store + "-shm", store + "-journal", store + ".key"].contains(where: { isSameFile(info, $0) }) {
-                return "is the store being exported, or one of its files"
-            }
             let header: [UInt8]
             do throws(Errno) {
                 header = try prefix(of: path, count: 72)
@@ -194,12 +197,6 @@ final class OutputTarget {
               names.allSatisfy({ tables.contains($0) && isRegularFile(path + "/" + $0) }),
               let header = try? prefix(of: path + "/notes.csv", count: 6) else { return false }
         return header == [0xEF, 0xBB, 0xBF] + Array("id,".utf8)
-    }
-
-    /// Whether `path` names the file `info` describes (same device and inode).
-    static func isSameFile(_ info: stat, _ path: String) -> Bool {
-        var other = stat()
-        return stat(path, &other) == 0 && other.st_dev == info.st_dev && other.st_ino == info.st_ino
     }
 
     /// Up to `count` bytes from the start of a regular file (never following

@@ -10,7 +10,8 @@ import Store
 /// The store keeps who wrote each field, not who created a record, so a
 /// record's author is the device that wrote the oldest value it shows, at
 /// that time (`author(of:)`); a note's tag codings are its author's. A passage's coder is the device name
-/// recorded with it. Replicas and coders no device record names (a device
+/// recorded with it, as the dataset holds it (scanned, and with `--redact` redacted, as memo authors
+/// and device names are: `ExportDataset`), so it still matches its device's redacted name. Replicas and coders no device record names (a device
 /// not synced yet, a device since renamed) still get a User, so every
 /// reference resolves.
 struct QDPXUsers {
@@ -29,14 +30,11 @@ struct QDPXUsers {
     private(set) var all: [User] = []
     private var byReplica: [ReplicaID: String] = [:]
     private var byCoder: [String: String] = [:]
-    /// With `--redact`, coder names are compared as redacted, as the device names are.
-    private let redacting: Bool
 
     /// Every user the project refers to: the devices, the authors of the
     /// notes, insights and decisions, the writers of participants, the
     /// coders of passages and the exporting device.
     init(_ data: ExportDataset) {
-        redacting = data.redactions > 0
         let devices = data.devices.compactMap { device -> (ReplicaID, String, RecordID)? in
             guard let name = device.value("name")?.text, let replica = ReplicaID(bytes: device.id.bytes) else { return nil }
             return (replica, name, device.id)
@@ -68,22 +66,15 @@ struct QDPXUsers {
     }
 
     private mutating func add(coder: String) {
-        let name = shown(coder)
-        guard byCoder[name] == nil else { return }
-        let guid = GUID.named("coder", name)
-        byCoder[name] = guid
-        all.append(User(guid: guid, name: name))
-    }
-
-    /// A coder's name as the export shows it: never with an identifier in it,
-    /// since a coder that is no device's name today was not scanned.
-    private func shown(_ coder: String) -> String {
-        redacting || byCoder[coder] == nil ? IdentifierScanner.redact(coder).text : coder
+        guard byCoder[coder] == nil else { return }
+        let guid = GUID.named("coder", coder)
+        byCoder[coder] = guid
+        all.append(User(guid: guid, name: coder))
     }
 
     func guid(replica: ReplicaID) -> String? { byReplica[replica] }
 
-    func guid(coder: String) -> String? { byCoder[shown(coder)] }
+    func guid(coder: String) -> String? { byCoder[coder] }
 
     /// The field head that stands for a record's making: the oldest value it
     /// shows (a field's winner; a conflicting value written offline with an

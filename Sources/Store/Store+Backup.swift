@@ -18,8 +18,16 @@ extension Store {
     /// flushed and renamed into place (`OwnerOnlyFile`). An existing `path`
     /// is refused unless `replacing`. The backup is a single file in rollback
     /// journal mode, with no `-wal` beside it. Records the time in this store
-    /// (`lastBackupMillis`).
+    /// (`lastBackupMillis`). Refused, whether `path` exists or not and even
+    /// when `replacing`, if `path` or the key file the caller writes beside
+    /// it (`keyFilePath(forStore:)`) is one of this store's own files (`ownFile`).
     public func backup(to path: String, replacing: Bool) throws -> BackupReport {
+        for target in [path, Store.keyFilePath(forStore: path)] {
+            if let what = Store.ownFile(target, ofStore: self.path) {
+                throw StoreError.invalid(target == path ? "\(path) is \(what)" : "the backup's key file \(target) would be \(what)",
+                                         "choose another FILE for the backup; nothing was written")
+            }
+        }
         if !replacing, access(path, F_OK) == 0 {
             throw StoreError.exists(path, hint: "it was left untouched; choose another file, or add --force to replace it")
         }

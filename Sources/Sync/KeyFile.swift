@@ -1,4 +1,5 @@
 import Glibc
+import Store
 import TLS
 
 /// Where a store's key pair lives, and loading it: a separate file beside
@@ -10,7 +11,7 @@ import TLS
 /// store (same place, same protection) to restore a laptop without a new
 /// enrolment code.
 public enum KeyFile {
-    public static func path(forStore storePath: String) -> String { storePath + ".key" }
+    public static func path(forStore storePath: String) -> String { Store.keyFilePath(forStore: storePath) }
 
     /// The store's key pair; a clear error if the file is missing or unsafe.
     public static func load(forStore storePath: String) throws -> Identity {

@@ -83,6 +83,42 @@ struct GovernanceCommandTests {
         }
     }
 
+    /// Erasing one note by id once left no trace in the audit trail, while
+    /// erasing a participant's notes did: now both add one event, alike.
+    @Test func eraseByIdIsAuditedLikeEraseByParticipant() throws {
+        try Sandbox.with { sandbox in
+            let store = try sandbox.makeStore(device: "field-laptop")
+            _ = expectSuccess(try store.run("config", "--user", "Jo Bloggs"))
+            let note = try store.add("--title", "Visit", "--body", "the bus is late again", "--participant", "P07")
+            let kept = try store.add("--title", "Other", "--participant", "P08")
+            _ = expectSuccess(try store.run("theme", "add", "transport"))
+            _ = expectSuccess(try store.run("code", note, "--theme", "transport", "--quote", "the bus"))
+            #expect(try Self.audit(store).isEmpty)
+            let erased = expectSuccess(try store.run("erase", String(note.prefix(8)), "--reason", "consent withdrawn", "--yes"))
+            #expect(erased.output == note)
+            let events = try Self.audit(store)
+            try #require(events.count == 1, "\(events)")
+            let event = events[0]
+            #expect(event["action"] as? String == "erase")
+            #expect(event["format"] as? String == "-")
+            #expect(event["filters"] as? String == "note=\(note)")
+            #expect(event["counts"] as? String == "notes=1 records=2", "the note and its passage")
+            #expect(event["purpose"] as? String == "consent withdrawn")
+            #expect(event["by"] as? String == "Jo Bloggs on field-laptop")
+            #expect(event["path"] as? String == store.path)
+            #expect((event["at"] as? String)?.hasSuffix("Z") == true)
+            // The same fields as an erase by participant's event.
+            _ = expectSuccess(try store.run("erase", "--participant", "P08", "--reason", "consent withdrawn", "--yes"))
+            let both = try Self.audit(store)
+            #expect(both.map { $0["action"] as? String } == ["erase", "erase-participant"])
+            #expect(Set(both[0].keys) == Set(both[1].keys) && both[1]["counts"] as? String == "notes=1 records=1")
+            #expect(try store.show(kept)["erased"] as? Bool == true)
+            let table = expectSuccess(try store.run("audit"))
+            let row = table.stdout.split(separator: "\n").first { $0.contains("note=\(note)") }
+            #expect(row.map { $0.contains("Jo Bloggs on field-laptop") && $0.contains(" erase ") && $0.contains("consent withdrawn") } == true, "\(table)")
+        }
+    }
+
     @Test func retentionListsFirstAndErasesOnlyWithYes() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()

@@ -104,7 +104,7 @@ import TestSupport
         try Fixture.with { fixture throws in
             let digest = try fixture.store.digest()
             Self.expectOneLineFailure(try Self.run(fixture, "export", "json", "--out", fixture.store.path, "--force"), status: 1,
-                                      ["\(fixture.store.path) is the store being exported, or one of its files, so --force will not replace it"])
+                                      ["\(fixture.store.path) is the store itself; choose another --out path; nothing was written"])
             let fifo = fixture.path("pipe")
             try #require(mkfifo(fifo, 0o600) == 0)
             Self.expectOneLineFailure(try Self.run(fixture, "export", "report", "--out", fifo, "--force"), status: 1,

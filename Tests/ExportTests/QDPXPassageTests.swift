@@ -248,7 +248,10 @@ enum QDE {
             let id = try Store.newRecordID()
             try fixture.store.commit(try Passages.code(.quote("the lunch club"), of: Fixture.busCut, theme: Fixture.isolation,
                                                        coder: "old-name jo@example.org", now: "2026-12-09T10:00:00Z", in: fixture.store, id: id))
-            let project = try Self.project(fixture)
+            // Scanned like any text an export writes, so refused unless --redact, which replaces it (as in CSV and NDJSON).
+            let data = try ExportDataset.load(fixture.store, filter: ExportFilter(), now: Int64(Fixture.exportMillis / 1000))
+            #expect(data.scan().contains(IdentifierHit(record: id, type: Passage.type, field: "coder", kind: .email)))
+            let project = try Self.project(fixture, redact: true)
             let user = try #require(QDE.elements("User", in: project.xml).first { $0["name"] == "old-name [email]" }, "the coder, redacted")
             #expect(try Self.selection(project, id)["creatingUser"] == user["guid"])
             #expect(!project.xml.contains("jo@example.org"))

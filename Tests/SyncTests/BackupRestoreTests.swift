@@ -230,6 +230,44 @@ extension SyncSuite {
             }
         }
 
+        /// `backup STORE.key --force` once wrote the database over the key file
+        /// (and the key to STORE.key.key), and the next sync failed. Every one
+        /// of the store's own files is refused, with --force or without, for
+        /// `backup` and `hub backup`; the key and the store stay as they were.
+        @Test func backupRefusesTheStoresOwnFilesAndTheKeyStillSyncs() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let alice = try workspace.makeStore("alice.sqlite", device: "alice")
+                try HubProcess.with(hubStore) { hub in
+                    try alice.join(try hub.enroll("alice"))
+                    try alice.add("--title", "before")
+                    try alice.syncSucceeds()
+                    for (store, command) in [(alice, ["backup"]), (hubStore, ["hub", "backup"])] {
+                        let key = store.path + ".key"
+                        let keyBytes = try Data(contentsOf: URL(fileURLWithPath: key))
+                        let digest = try store.digest()
+                        let targets = [(key, "the store's key file"), (workspace.path("./\(store.name).sqlite.key"), "the store's key file"),
+                                       (store.path, "the store itself"), (store.path + "-wal", "the store's write-ahead log"),
+                                       (store.path + "-shm", "the store's shared-memory file"), (store.path + "-journal", "the store's rollback journal")]
+                        for (target, what) in targets {
+                            for force in [["--force"], []] {
+                                let run = try store.run(command + [target] + force)
+                                #expect(run.status == 1 && run.stdout.isEmpty, "\(run)")
+                                #expect(run.stderrLines == ["fieldnotes: error: \(target) is \(what); choose another FILE for the backup; nothing was written"], "\(run)")
+                            }
+                        }
+                        #expect(try Data(contentsOf: URL(fileURLWithPath: key)) == keyBytes, "the key file is untouched")
+                        #expect(!FileManager.default.fileExists(atPath: key + ".key"))
+                        #expect(!FileManager.default.fileExists(atPath: store.path + "-journal"))
+                        #expect(try store.digest() == digest)
+                    }
+                    try alice.add("--title", "after")
+                    try alice.syncSucceeds()
+                }
+                #expect(try hubStore.titles() == Set(["before", "after"]))
+            }
+        }
+
         @Test func aDamagedOrForeignBackupIsRefusedAndTheStoreKept() throws {
             try Workspace.with { workspace in
                 let alice = try workspace.makeStore("alice.sqlite", device: "alice")

@@ -14,6 +14,7 @@ struct BackupCommand: Command {
         discussion: """
             Writes a consistent copy of the store (mode 0600) and, beside it, FILE.key, the key this
             laptop syncs with. Keep both somewhere as safe as the laptop: they hold the notes.
+            FILE is never one of the store's own files (the store, its -wal, -shm, -journal or key file).
             To restore: 'fieldnotes restore-backup FILE'.
             """)
 
@@ -80,7 +81,8 @@ struct HubBackupCommand: Command {
         discussion: """
             Safe while 'hub serve' runs: the copy is the store as of one moment, taken without stopping
             the hub. Writes FILE (mode 0600) and FILE.key, the hub's key pair (without it every device
-            needs a new code). 'hub status' shows when the last backup was taken.
+            needs a new code). FILE is never one of the store's own files, even with --force.
+            'hub status' shows when the last backup was taken.
             To restore: stop the hub, run 'fieldnotes hub restore FILE', start the hub.
             """)
 

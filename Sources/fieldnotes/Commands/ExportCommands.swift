@@ -56,7 +56,10 @@ struct ExportCommand: Command {
             their title and body.
             Before writing, every text is scanned for the kinds of identifier 'fieldnotes scan --help'
             lists, and only those; if any is found, each is listed (record, field, kind; never the value)
-            and nothing is written, unless --redact or --allow-identifiers is given. The export is written
+            and nothing is written, unless --redact or --allow-identifiers is given. Device names (memo
+            authors, passage coders) and measure names are scanned too; --redact leaves out a measure
+            whose name holds an identifier. The store's own files (the store, its -wal, -shm, -journal
+            and key file) are never PATH, even with --force. The export is written
             beside PATH and renamed into place, so PATH holds a whole export or is untouched. Every
             export is recorded in the audit trail ('fieldnotes audit'), which syncs like any record.
             In CSV, a cell starting with =, +, -, @, tab or CR gets a leading single quote so a
@@ -188,9 +191,10 @@ struct ScanCommand: Command {
 
 struct AuditCommand: Command {
     static let spec = CommandSpec(
-        name: "audit", abstract: "List the audit trail: every export (refused ones too), subject access, erasure by participant and retention, by whom and when",
+        name: "audit", abstract: "List the audit trail: every export (refused ones too), subject access, erasure (of a note or a participant's notes) and retention run, by whom and when",
         options: [.option("limit", "N", "only the last N events"), formatOption],
         discussion: "Each export adds an event; --allow-identifiers adds a second, naming the kinds of identifier let through.\n"
+            + "Each erase adds one (action erase, erase-participant or retention) with the notes and records it took and its reason.\n"
             + "Events replicate like any record, so a hub's trail covers every device.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {

@@ -16,7 +16,8 @@ struct SubjectAccessCommand: Command {
         ],
         discussion: "Holds the participant's notes (with their words, even where consent withholds them from exports: they are\n"
             + "the person's own), coded passages, memos, case record and the insights citing the notes. Written whole or\n"
-            + "not at all, readable by its owner only, and recorded in the audit trail.")
+            + "not at all, readable by its owner only, never over the store's own files (the store, its -wal, -shm,\n"
+            + "-journal or key file), and recorded in the audit trail.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let pseudonym = (arguments.positional(0) ?? "").trimmingSpaces
@@ -47,19 +48,17 @@ enum BulkErase {
             context.info("fieldnotes: no notes match (\(what)); nothing was erased")
             return
         }
-        let changes = try Governance.erasures(of: notes, reason: reason, in: store)
+        let (changes, records) = try AuditTrail.erasure(of: notes, reason: reason, action: action, filters: filters, in: store)
+        let others = records - notes.count
         if !arguments.flag("yes") {
             guard context.stdinIsTerminal else {
                 throw CommandFailure(message: "erasing \(notes.count) note\(notes.count == 1 ? "" : "s") (\(what)) cannot be undone and needs confirmation; run it on a terminal or pass --yes")
             }
-            fputsOut("Erase \(notes.count) note\(notes.count == 1 ? "" : "s") (\(TerminalText.escaped(what))) and \(changes.count - notes.count) passage\(changes.count - notes.count == 1 ? "" : "s") and memo\(changes.count - notes.count == 1 ? "" : "s") about them? This cannot be undone. Type 'erase' to confirm: ")
+            fputsOut("Erase \(notes.count) note\(notes.count == 1 ? "" : "s") (\(TerminalText.escaped(what))) and \(others) passage\(others == 1 ? "" : "s") and memo\(others == 1 ? "" : "s") about them? This cannot be undone. Type 'erase' to confirm: ")
             guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
         }
-        let audit = try AuditTrail.changes(action: action, format: "-", filters: filters, counts: "notes=\(notes.count) records=\(changes.count)",
-                                           path: store.path, by: try AuditTrail.actor(store),
-                                           at: ISO8601.format(seconds: Int64(Store.systemMillis() / 1000)), purpose: reason)
-        try store.commit(changes + audit)
-        context.confirm("erased \(notes.count) note\(notes.count == 1 ? "" : "s") and \(changes.count - notes.count) record\(changes.count - notes.count == 1 ? "" : "s") about them")
+        try store.commit(changes)
+        context.confirm("erased \(notes.count) note\(notes.count == 1 ? "" : "s") and \(others) record\(others == 1 ? "" : "s") about them")
         if (try? store.isPurgePending) == true {
             context.err("fieldnotes: another program is using the store, so the old text stays in its files until the next fieldnotes command after that program finishes; that command wipes it first")
         }

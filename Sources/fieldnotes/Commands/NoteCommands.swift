@@ -1,5 +1,6 @@
 import Analysis
 import CRDT
+import Export
 import Formats
 import Glibc
 import Store
@@ -203,7 +204,7 @@ struct EraseCommand: Command {
         arguments: [("ID", "the note's id or a unique prefix (or give --participant)", false)],
         options: [
             .option("reason", "TEXT", "why (kept for audit; do not write personal details here)"),
-            .option("participant", "PSEUDONYM", "erase every note of this participant (ignoring case); recorded in the audit trail"),
+            .option("participant", "PSEUDONYM", "erase every note of this participant (ignoring case)"),
             .flag("yes", "do not ask for confirmation"),
         ],
         discussion: "Erase removes every value of the note, its coded passages and memos from this store's tables, log, search\n"
@@ -212,6 +213,8 @@ struct EraseCommand: Command {
             + "measure's name, not its value). Passages and memos written about it on another device before the erase\n"
             + "reached it are erased by that device's next sync. --participant reaches the notes this store holds: run it\n"
             + "again once every laptop has synced. It asks for confirmation on a terminal.\n"
+            + "Every erase is recorded in the audit trail ('fieldnotes audit'): who, when, which note or participant, how many\n"
+            + "records and the reason; the event syncs like any record.\n"
             + "If another program is using the store, the old text is wiped from the files by the next fieldnotes\n"
             + "command after it finishes, and erase says so.")
 
@@ -243,8 +246,8 @@ struct EraseCommand: Command {
             fputsOut("Erase note \(id.short) '\(TerminalText.escaped((record.value("title")?.text ?? "").clipped(40)))'? This cannot be undone. Type 'erase' to confirm: ")
             guard readLine()?.trimmingSpaces == "erase" else { throw CommandFailure(message: "not confirmed; nothing was erased") }
         }
-        // Its coded passages and the memos on it and them go with it: they are about its words.
-        try store.commit(try Governance.erasures(of: [record], reason: reason, in: store))
+        // Its coded passages and the memos on it and them go with it (they are about its words), and the audit trail records it.
+        try store.commit(try AuditTrail.erasure(of: [record], reason: reason, action: "erase", filters: "note=\(id.hex)", in: store).changes)
         context.out(id.hex)
         // The erase has committed; only the wiping of the files' old pages can be left for later.
         if (try? store.isPurgePending) == true {
