@@ -21,6 +21,10 @@ public struct AuditEntry: Sendable, Equatable {
     /// Why, and for whom, as given with --purpose and --recipient ("" if not).
     public let purpose: String
     public let recipient: String
+    /// On a hub, the enrolled device whose replica wrote the event: `by` is
+    /// what that device's store says of itself, this is who the hub let in.
+    /// Nil where the store knows no enrolment for it (a laptop, the hub's own).
+    public var device: String? = nil
 }
 
 /// The audit trail: records of type "audit", one per export and one more for
@@ -36,6 +40,7 @@ public enum AuditTrail {
             let (clockA, clockB) = (a.heads("action").first?.timestamp.packed ?? 0, b.heads("action").first?.timestamp.packed ?? 0)
             return clockA != clockB ? clockA < clockB : a.id < b.id
         }
+        let enrolled = try store.enrolledDevices()
         return records.map { record in
             func text(_ field: String) -> String {
                 switch record.value(field) {
@@ -44,9 +49,11 @@ public enum AuditTrail {
                 default: return ""
                 }
             }
-            return AuditEntry(id: record.id, action: text("action"), format: text("format"), filters: text("filters"),
-                              counts: text("counts"), path: text("path"), by: text("by"), at: text("at"),
-                              purpose: text("purpose"), recipient: text("recipient"))
+            var entry = AuditEntry(id: record.id, action: text("action"), format: text("format"), filters: text("filters"),
+                                   counts: text("counts"), path: text("path"), by: text("by"), at: text("at"),
+                                   purpose: text("purpose"), recipient: text("recipient"))
+            entry.device = record.heads("action").first.flatMap { enrolled[$0.id.origin] }
+            return entry
         }
     }
 

@@ -187,6 +187,19 @@ extension Store {
         }
     }
 
+    /// On a hub, the enrolled device each replica id synced as: who wrote
+    /// what that id wrote, as the hub knows it (not as a store names itself).
+    public func enrolledDevices() throws -> [ReplicaID: String] {
+        try guarded {
+            var devices: [ReplicaID: String] = [:]
+            try statement("SELECT replica, device FROM device_replicas").forEach { row in
+                if let replica = ReplicaID(bytes: row.blob(0)) { devices[replica] = row.text(1) }
+                return true
+            }
+            return devices
+        }
+    }
+
     /// Every replica id a device has synced as, oldest first.
     public func replicas(ofDevice name: String) throws -> [ReplicaID] {
         try guarded {

@@ -33,5 +33,38 @@ extension SyncSuite {
                 }
             }
         }
+
+        /// A store names its own user and device, so a laptop enrolled as
+        /// "mallory" whose store says "alice" wrote "alice" into its events:
+        /// on the hub they read as alice's (an IG lead's try). The hub's
+        /// audit now also names the enrolled device whose key wrote each event.
+        @Test func theHubsAuditNamesTheEnrolledDeviceBesideWhatTheEventSays() throws {
+            try Workspace.with { workspace in
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                let alice = try workspace.makeStore("alice.sqlite", device: "alice")
+                let mallory = try workspace.makeStore("mallory.sqlite", device: "alice")
+                try HubProcess.with(hubStore) { hub in
+                    try alice.join(try hub.enroll("alice"))
+                    try mallory.join(try hub.enroll("mallory"))
+                    try alice.add("--title", "Visit")
+                    try alice.syncSucceeds()
+                    try mallory.syncSucceeds()
+                    try alice.succeed("export", "csv", "--out", workspace.path("alice-export"))
+                    try mallory.succeed("export", "csv", "--out", workspace.path("mallory-export"))
+                    try alice.syncSucceeds()
+                    try mallory.syncSucceeds()
+                    try hubStore.succeed("export", "csv", "--out", workspace.path("hub-export"))
+                    let atHub = try Self.audit(hubStore)
+                    #expect(atHub.map { $0["by"] as? String } == ["alice", "alice", "hub"], "\(atHub)")
+                    #expect(Set(atHub.prefix(2).compactMap { $0["device"] as? String }) == ["alice", "mallory"], "\(atHub)")
+                    #expect(atHub.last?["device"] is NSNull, "the hub's own event names no enrolled device")
+                    let table = try hubStore.succeed("audit")
+                    #expect(table.lines.first?.contains("DEVICE") == true && table.stdout.contains("mallory"), "\(table)")
+                    // A laptop knows no enrolments: its trail has no device column, and null in JSON.
+                    #expect(try Self.audit(alice).allSatisfy { $0["device"] is NSNull })
+                    #expect(try alice.succeed("audit").lines.first?.contains("DEVICE") == false)
+                }
+            }
+        }
     }
 }

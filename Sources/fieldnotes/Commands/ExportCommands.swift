@@ -195,7 +195,8 @@ struct AuditCommand: Command {
         options: [.option("limit", "N", "only the last N events"), formatOption],
         discussion: "Each export adds an event; --allow-identifiers adds a second, naming the kinds of identifier let through.\n"
             + "Each erase adds one (action erase, erase-participant or retention) with the notes and records it took and its reason.\n"
-            + "Events replicate like any record, so a hub's trail covers every device.")
+            + "Events replicate like any record, so a hub's trail covers every device. On a hub, DEVICE (JSON: device) is the\n"
+            + "enrolled device whose key wrote the event; BY is what that device's store says of its user and itself.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         let json = try arguments.json
@@ -207,16 +208,19 @@ struct AuditCommand: Command {
             context.out(JSON.array(entries.map { entry in
                 .object([("id", .string(entry.id.hex)), ("action", .string(entry.action)), ("format", .string(entry.format)),
                          ("filters", .string(entry.filters)), ("counts", .string(entry.counts)), ("path", .string(entry.path)),
-                         ("by", .string(entry.by)), ("at", .string(entry.at)), ("purpose", .string(entry.purpose)),
-                         ("recipient", .string(entry.recipient))])
+                         ("by", .string(entry.by)), ("device", entry.device.map(JSON.string) ?? .null), ("at", .string(entry.at)),
+                         ("purpose", .string(entry.purpose)), ("recipient", .string(entry.recipient))])
             }).pretty())
             return
         }
-        var table = Table("WHEN", "BY", "ACTION", "FORMAT", "FILTERS", "COUNTS", "PURPOSE", "RECIPIENT", "PATH")
+        // On a hub, who the hub enrolled beside who the event says it was.
+        let devices = entries.contains { $0.device != nil }
+        var table = Table(headers: ["WHEN", "BY"] + (devices ? ["DEVICE"] : []) + ["ACTION", "FORMAT", "FILTERS", "COUNTS", "PURPOSE", "RECIPIENT", "PATH"])
         for entry in entries {
-            table.add(String(entry.at.prefix(16)).replacingT, TerminalText.escaped(entry.by), entry.action, entry.format,
-                      TerminalText.escaped(entry.filters.clipped(40)), entry.counts, TerminalText.escaped(entry.purpose.clipped(30)),
-                      TerminalText.escaped(entry.recipient.clipped(30)), TerminalText.escaped(entry.path))
+            let device = devices ? [TerminalText.escaped(entry.device ?? "-")] : []
+            table.add(row: [String(entry.at.prefix(16)).replacingT, TerminalText.escaped(entry.by)] + device
+                      + [entry.action, entry.format, TerminalText.escaped(entry.filters.clipped(40)), entry.counts,
+                         TerminalText.escaped(entry.purpose.clipped(30)), TerminalText.escaped(entry.recipient.clipped(30)), TerminalText.escaped(entry.path)])
         }
         context.out(table.render())
         if entries.isEmpty { context.info("fieldnotes: no exports recorded yet") }
