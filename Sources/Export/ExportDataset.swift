@@ -46,8 +46,23 @@ struct ExportDataset {
     var withdrawnLeftOut = 0
     /// Whether `redacted()` made this copy.
     private(set) var isRedacted = false
-    /// The area vocabulary (wards and the team's areas), for the report's rows and the area filter.
-    var areas = Areas([])
+    /// The area vocabulary (wards and the team's areas), for the report's rows and the area filter;
+    /// built from `areaRecords`, and rebuilt from them when they are redacted.
+    private(set) var areas = Areas([])
+    /// Every live area record, as `areas` was built from them.
+    private(set) var areaRecords: [VisibleRecord] = []
+    /// The name of the known area an area filter names (nil with no filter, or a free-text one).
+    private(set) var filteredArea: String?
+    /// Distinct people (`people(_:)`) among the notes left out for withdrawn consent.
+    private(set) var withdrawnPeople = 0
+    /// The text the report writes of its own, besides records: its title (nil when none
+    /// was given) and its scope (the filters). Scanned and redacted like the records' text.
+    private(set) var reportTitle: String?
+    private(set) var reportScope = ""
+    /// Whether this export writes the area vocabulary's names (the report's rows, gaps and
+    /// headline): then the team's areas in scope are scanned and redacted like theme names.
+    /// The built-in wards are public names, not personal data.
+    private(set) var writesAreas = false
     /// Memos about what this export holds, the body dropped from those
     /// withheld with their note's text (`ExportDataset+Analysis.swift`).
     var memos: [VisibleRecord] = []
@@ -68,10 +83,15 @@ struct ExportDataset {
         // Ethics approvals usually require a withdrawn participant's data to go entirely: metadata and scores too.
         let before = notes.count
         // In place (order kept): no copy of every record.
-        if !filter.includeWithdrawnMetadata { notes.removeAll(where: Note.hasWithdrawnConsent) }
+        var withdrawnPeople = 0
+        if !filter.includeWithdrawnMetadata {
+            withdrawnPeople = ExportDataset.people(notes.lazy.filter(Note.hasWithdrawnConsent))
+            notes.removeAll(where: Note.hasWithdrawnConsent)
+        }
         let withdrawnLeftOut = before - notes.count
         // The area filter matches the vocabulary: any spelling of a known area, in any case.
-        let areas = try Areas.load(store)
+        let areaRecords = try store.list(RecordFilter(type: Area.type))
+        let areas = Areas(areaRecords)
         if let wanted = filter.area {
             let known = areas.area(named: wanted)
             notes = notes.filter { note in
@@ -132,7 +152,11 @@ struct ExportDataset {
         dataset.evidenceNotes = evidenceNotes
         dataset.noteScan = noteScan
         dataset.areas = areas
+        dataset.areaRecords = areaRecords
+        dataset.filteredArea = filter.area.flatMap { areas.area(named: $0)?.name }
+        dataset.reportScope = filter.summary
         dataset.withdrawnLeftOut = withdrawnLeftOut
+        dataset.withdrawnPeople = withdrawnPeople
         dataset.noteThemes = NoteThemes.rows(codings, notes: notes)
         try dataset.loadCases(store)
         try dataset.loadMemos(store)
@@ -146,6 +170,43 @@ struct ExportDataset {
         guard noteIDs.contains(passage.note), !withheld.contains(passage.note), let text = passage.span?.text, !text.isEmpty else { return nil }
         return isRedacted ? IdentifierScanner.redact(text).text : text
     }
+
+    /// Says what this export writes besides the records: the report writes its title, its
+    /// scope and the names of the areas in scope. `format` nil (`scan`) takes what any export
+    /// would write: the report's, without a title.
+    mutating func prepare(for format: ExportFormat?, title: String? = nil) {
+        guard format == nil || format == .report else { return }
+        writesAreas = true
+        let title = title?.trimmingSpaces ?? ""
+        reportTitle = title.isEmpty ? nil : title
+    }
+
+    /// The known areas in the export's scope: every one, or the one an area filter names
+    /// (none for a filter naming a free-text area), in the vocabulary's order.
+    var scopedAreas: [KnownArea] {
+        guard filter.area != nil else { return areas.known }
+        return filteredArea.flatMap { areas.area(withName: $0) }.map { [$0] } ?? []
+    }
+
+    /// The area records whose names this export writes: the team's areas in scope, their
+    /// names only (aliases are not written), when the export writes the vocabulary at all.
+    var writtenAreaRecords: [VisibleRecord] {
+        guard writesAreas else { return [] }
+        let written = Set(scopedAreas.filter { $0.source == .team }.flatMap(\.records))
+        return areaRecords.filter { written.contains($0.id) }.map { $0.transformed(dropping: [Area.aliasSet]) }
+    }
+
+    // MARK: People
+
+    /// Who a note is about, for counting people: its participant's pseudonym
+    /// (ignoring case), or the note itself when it names none.
+    static func person(_ note: VisibleRecord) -> String {
+        let participant = Codebook.key(note.value("participant")?.text ?? "")
+        return participant.isEmpty ? "note " + note.id.hex : "person " + participant
+    }
+
+    /// How many distinct people (`person(_:)`) the notes are about.
+    static func people(_ notes: some Sequence<VisibleRecord>) -> Int { Set(notes.map(person)).count }
 
     /// Device names by replica, as `RecordJSON` wants them for conflict authors.
     var names: [ReplicaID: String] {
@@ -188,8 +249,15 @@ struct ExportDataset {
         } else {
             for record in notes { ExportDataset.scan(record, cache: &cache, into: &hits) }
         }
-        for records in [themes, insights, decisions, devices, memos, cases] {
+        for records in [themes, insights, decisions, devices, memos, cases, writtenAreaRecords] {
             for record in records { ExportDataset.scan(record, cache: &cache, into: &hits) }
+        }
+        if writesAreas {
+            for (field, text) in [("title", reportTitle ?? ""), ("scope", reportScope)] {
+                for match in IdentifierScanner.matches(in: text) {
+                    hits.append(IdentifierHit(record: nil, type: "report", field: field, kind: match.kind))
+                }
+            }
         }
         return hits
     }
@@ -285,6 +353,17 @@ struct ExportDataset {
         copy.cases = cases.map(redact)
         copy.devices = devices.map(redact)
         copy.exportedBy = IdentifierScanner.redact(exportedBy).text
+        // The names written are counted; every record is redacted (aliases too, uncounted: not
+        // written) so the notes' redacted areas still find their areas in the rebuilt vocabulary.
+        for record in writtenAreaRecords { count += record.value("name")?.text.map { IdentifierScanner.redact($0).count } ?? 0 }
+        let written = count
+        copy.areaRecords = areaRecords.map(redact)
+        count = written
+        copy.areas = Areas(copy.areaRecords)
+        copy.filteredArea = filteredArea.map { IdentifierScanner.redact($0).text }
+        for text in [reportTitle, reportScope].compactMap({ $0 }) where writesAreas { count += IdentifierScanner.redact(text).count }
+        copy.reportTitle = reportTitle.map { IdentifierScanner.redact($0).text }
+        copy.reportScope = IdentifierScanner.redact(reportScope).text
         copy.redactions = count
         return copy
     }
