@@ -151,14 +151,18 @@ public struct HTMLReport {
         let partialLast = ReportFigures.isUnfinished(periods.last?.start, unit: unit, today: data.generatedAt / 86_400)
         let fewPeople = "fewer than \(ReportFigures.count(minCount, "person"))"
         if suppresses(people: Set(dated.map(\.1)).count) {
-            out += "<p>The notes over these \(ReportFigures.count(periods.count, unit)) are about \(fewPeople), so how many there are is suppressed."
+            out += "<p>The notes over these \(ReportFigures.count(periods.count, unit)) are about \(fewPeople), so their number is suppressed."
         } else {
             out += "<p>\(ReportFigures.count(total, "note")) over \(ReportFigures.count(periods.count, unit))"
             // The busiest period's count is given only where it may be shown.
             out += suppresses(people: busiest.people) ? "." : "; the busiest \(unit) (starting \(e(ReportFigures.humanDate(busiest.start)))) had \(busiest.count)."
         }
         let hidden = periods.filter { suppresses(people: $0.people) }.count
-        if hidden > 0 { out += " \(hidden == periods.count ? "Every" : "\(hidden) of the") \(unit == "week" ? "weeks'" : "months'") notes come from \(fewPeople) and are suppressed (marked &lt;\(minCount))." }
+        if hidden == periods.count {
+            out += " Every \(unit)'s count is drawn from \(fewPeople) and is suppressed (marked &lt;\(minCount))."
+        } else if hidden > 0 {
+            out += " \(hidden) of the \(periods.count) \(unit)s' counts are drawn from \(fewPeople) and are suppressed (marked &lt;\(minCount))."
+        }
         if partialLast { out += " The last \(unit) is not over yet, so its bar is marked as partial." }
         out += "</p>\n<figure class=\"chart\">\n"
         let labels = periods.enumerated().map { index, period in partialLast && index == periods.count - 1 ? period.label + " (partial)" : period.label }
@@ -170,7 +174,7 @@ public struct HTMLReport {
                                 values: periods.map { suppresses(people: $0.people) ? nil : $0.count }, suppressed: "<\(minCount)")
         out += chart.svg
         out += "<figcaption>Each bar is one \(unit)" + (chart.labelsEveryBar ? ", labelled with its number of notes." : "; the tallest is labelled, and the table below gives every value.")
-            + (hidden > 0 ? " A \(unit) whose notes come from \(fewPeople) has no bar and is marked &lt;\(minCount)." : "")
+            + (hidden > 0 ? " A \(unit) whose count is suppressed has no bar and is marked &lt;\(minCount)." : "")
             + (partialLast ? " The last bar is a partial \(unit)." : "") + "</figcaption>\n</figure>\n"
         out += "<details>\n<summary>Notes per \(unit) as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">\(e(unit.capitalizedFirst)) starting</th><th scope=\"col\" class=\"num\">Notes</th></tr></thead>\n<tbody>\n"
         for (index, period) in periods.enumerated() {
