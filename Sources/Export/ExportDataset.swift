@@ -53,16 +53,18 @@ struct ExportDataset {
     private(set) var areaRecords: [VisibleRecord] = []
     /// The name of the known area an area filter names (nil with no filter, or a free-text one).
     private(set) var filteredArea: String?
+    /// With a theme filter, the themes it names and those below them: the themes in scope.
+    private(set) var filteredThemes: Set<RecordID>?
     /// Distinct people (`people(_:)`) among the notes left out for withdrawn consent.
     private(set) var withdrawnPeople = 0
     /// The text the report writes of its own, besides records: its title (nil when none
     /// was given) and its scope (the filters). Scanned and redacted like the records' text.
     private(set) var reportTitle: String?
     private(set) var reportScope = ""
-    /// Whether this export writes the area vocabulary's names (the report's rows, gaps and
-    /// headline): then the team's areas in scope are scanned and redacted like theme names.
-    /// The built-in wards are public names, not personal data.
-    private(set) var writesAreas = false
+    /// Whether this export writes the report's own text: `reportTitle`, `reportScope` and the
+    /// area vocabulary's names in scope (its rows, gaps and headline), scanned and redacted then;
+    /// the team's areas like theme names. The built-in wards are public names, not personal data.
+    private(set) var writesReportText = false
     /// Memos about what this export holds, the body dropped from those
     /// withheld with their note's text (`ExportDataset+Analysis.swift`).
     var memos: [VisibleRecord] = []
@@ -114,8 +116,10 @@ struct ExportDataset {
                 if !themes.isEmpty { coded[notes[index].id] = themes }
             }
         }
+        var filteredThemes: Set<RecordID>?
         if let theme = filter.theme {
             let matches = tree.named(theme)
+            filteredThemes = Set(matches.flatMap(tree.subtree))
             guard !matches.isEmpty else {
                 let known = tree.ordered.map { tree.name($0.id) }.filter { !$0.isEmpty }
                 throw ExportError.unknownTheme(theme, known: known)
@@ -154,6 +158,7 @@ struct ExportDataset {
         dataset.areas = areas
         dataset.areaRecords = areaRecords
         dataset.filteredArea = filter.area.flatMap { areas.area(named: $0)?.name }
+        dataset.filteredThemes = filteredThemes
         dataset.reportScope = filter.summary
         dataset.withdrawnLeftOut = withdrawnLeftOut
         dataset.withdrawnPeople = withdrawnPeople
@@ -176,7 +181,7 @@ struct ExportDataset {
     /// would write: the report's, without a title.
     mutating func prepare(for format: ExportFormat?, title: String? = nil) {
         guard format == nil || format == .report else { return }
-        writesAreas = true
+        writesReportText = true
         let title = title?.trimmingSpaces ?? ""
         reportTitle = title.isEmpty ? nil : title
     }
@@ -188,10 +193,17 @@ struct ExportDataset {
         return filteredArea.flatMap { areas.area(withName: $0) }.map { [$0] } ?? []
     }
 
+    /// The themes in the export's scope, in codebook order: every theme, or with a theme filter
+    /// the themes it names and those below them (a theme above counts notes the filter left out).
+    var scopedThemes: [(id: RecordID, depth: Int)] {
+        guard let filteredThemes else { return tree.ordered }
+        return tree.ordered.filter { filteredThemes.contains($0.id) }
+    }
+
     /// The area records whose names this export writes: the team's areas in scope, their
     /// names only (aliases are not written), when the export writes the vocabulary at all.
     var writtenAreaRecords: [VisibleRecord] {
-        guard writesAreas else { return [] }
+        guard writesReportText else { return [] }
         let written = Set(scopedAreas.filter { $0.source == .team }.flatMap(\.records))
         return areaRecords.filter { written.contains($0.id) }.map { $0.transformed(dropping: [Area.aliasSet]) }
     }
@@ -252,7 +264,7 @@ struct ExportDataset {
         for records in [themes, insights, decisions, devices, memos, cases, writtenAreaRecords] {
             for record in records { ExportDataset.scan(record, cache: &cache, into: &hits) }
         }
-        if writesAreas {
+        if writesReportText {
             for (field, text) in [("title", reportTitle ?? ""), ("scope", reportScope)] {
                 for match in IdentifierScanner.matches(in: text) {
                     hits.append(IdentifierHit(record: nil, type: "report", field: field, kind: match.kind))
@@ -353,15 +365,16 @@ struct ExportDataset {
         copy.cases = cases.map(redact)
         copy.devices = devices.map(redact)
         copy.exportedBy = IdentifierScanner.redact(exportedBy).text
-        // The names written are counted; every record is redacted (aliases too, uncounted: not
-        // written) so the notes' redacted areas still find their areas in the rebuilt vocabulary.
-        for record in writtenAreaRecords { count += record.value("name")?.text.map { IdentifierScanner.redact($0).count } ?? 0 }
-        let written = count
+        // Every area record is redacted (aliases too), so the notes' redacted areas still find their
+        // areas in the rebuilt vocabulary; only the names the export writes are counted.
+        let counted = count
         copy.areaRecords = areaRecords.map(redact)
-        count = written
+        count = counted + writtenAreaRecords.reduce(0) { $0 + ($1.value("name")?.text.map { IdentifierScanner.redact($0).count } ?? 0) }
         copy.areas = Areas(copy.areaRecords)
         copy.filteredArea = filteredArea.map { IdentifierScanner.redact($0).text }
-        for text in [reportTitle, reportScope].compactMap({ $0 }) where writesAreas { count += IdentifierScanner.redact(text).count }
+        if writesReportText {
+            for text in [reportTitle ?? "", reportScope] { count += IdentifierScanner.redact(text).count }
+        }
         copy.reportTitle = reportTitle.map { IdentifierScanner.redact($0).text }
         copy.reportScope = IdentifierScanner.redact(reportScope).text
         copy.redactions = count

@@ -201,7 +201,7 @@ public struct HTMLReport {
     /// Notes with no evidence in a cell are a gap; one or two are thin.
     static let thinBelow = 3
 
-    /// The area × theme matrix: per area, per theme (in codebook order), the
+    /// The area × theme matrix: per area, per theme in scope (in codebook order), the
     /// notes in scope coded with the theme or one below it, and the distinct
     /// people behind them.
     struct Matrix {
@@ -224,7 +224,7 @@ public struct HTMLReport {
     }
 
     static func matrix(_ data: ExportDataset, noteAreas: [String], areas: [String]) -> Matrix {
-        let themes = data.tree.ordered
+        let themes = data.scopedThemes
         var notes: [String: [Int]] = [:]
         var people: [String: [Set<String>]] = [:]
         var totals: [String: Int] = [:]

@@ -110,7 +110,7 @@ import TestSupport
         }
     }
 
-    @Test func anAreaFiltersGapsAndRowsAreThatAreasOnly() throws {
+    @Test func anAreaOrThemeFilterCountsGapsWithinItsScopeOnly() throws {
         try Fixture.with { fixture throws in
             let html = try Self.report(fixture, "east.html", "--area", "east marsh")
             let headline = try #require(html.components(separatedBy: "<p class=\"headline\">").dropFirst().first?.components(separatedBy: "</p>").first)
@@ -124,6 +124,10 @@ import TestSupport
             // A free-text area outside the vocabulary: no known area in scope, so no gaps to count.
             let elsewhere = try Self.report(fixture, "elsewhere.html", "--area", "Nunsthorpe")
             #expect(!elsewhere.contains("<p class=\"headline\">") && !elsewhere.contains("<th scope=\"row\">Croft Baker</th>"))
+            // A theme filter: the theme and those below it are the columns; the other themes are no one's gap.
+            let transport = try Self.report(fixture, "transport.html", "--theme", "transport")
+            #expect(transport.contains("<p class=\"headline\"><strong>13 of 15 area–theme pairs have no evidence</strong>: Croft Baker: Transport; Freshney: Transport;"))
+            #expect(!transport.contains("Bereavement</th>") && !transport.contains("Money worries</th>"))
         }
     }
 
