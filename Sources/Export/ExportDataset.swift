@@ -42,7 +42,7 @@ struct ExportDataset {
     /// holds it: what `Evidence.flags` judges (never exported itself).
     var evidenceNotes: [RecordID: VisibleRecord] = [:]
     /// Notes left out because their participant withdrew consent (unless
-    /// `ExportFilter.includeWithdrawnMetadata`).
+    /// `ExportFilter.includeWithdrawnMetadata`) that the filters would otherwise have selected.
     var withdrawnLeftOut = 0
     /// Whether `redacted()` made this copy.
     private(set) var isRedacted = false
@@ -83,23 +83,24 @@ struct ExportDataset {
     static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
         var notes = try store.list(try filter.recordFilter())
         // Ethics approvals usually require a withdrawn participant's data to go entirely: metadata and scores too.
-        let before = notes.count
-        // In place (order kept): no copy of every record.
-        var withdrawnPeople = 0
+        // They are kept aside (few) only to count those the other filters would have selected.
+        var withdrawn: [VisibleRecord] = []
         if !filter.includeWithdrawnMetadata {
-            withdrawnPeople = ExportDataset.people(notes.lazy.filter(Note.hasWithdrawnConsent))
+            withdrawn = notes.filter(Note.hasWithdrawnConsent)
+            // In place (order kept): no copy of every record.
             notes.removeAll(where: Note.hasWithdrawnConsent)
         }
-        let withdrawnLeftOut = before - notes.count
         // The area filter matches the vocabulary: any spelling of a known area, in any case.
         let areaRecords = try store.list(RecordFilter(type: Area.type))
         let areas = Areas(areaRecords)
         if let wanted = filter.area {
             let known = areas.area(named: wanted)
-            notes = notes.filter { note in
+            func inArea(_ note: VisibleRecord) -> Bool {
                 if let known { return areas.area(of: note)?.name == known.name }
                 return Codebook.key(note.value("area")?.text ?? "") == Codebook.key(wanted)
             }
+            notes = notes.filter(inArea)
+            withdrawn = withdrawn.filter(inArea)
         }
         // The notes' text is scanned for identifiers on the other core while the rest is read and rendered.
         let noteScan = NoteScan(notes)
@@ -125,6 +126,10 @@ struct ExportDataset {
                 throw ExportError.unknownTheme(theme, known: known)
             }
             notes = notes.filter { !(coded[$0.id] ?? []).isDisjoint(with: matches) }
+            if !withdrawn.isEmpty {
+                let codings = Codings(book: tree, notes: withdrawn, passages: allPassages)
+                withdrawn = withdrawn.filter { !codings.themes(of: $0.id).isDisjoint(with: matches) }
+            }
         }
         // The notes are read borrowed where they stand (a loop over the array, or `map`, copied
         // and retained each one), and only those whose text is withheld are rewritten.
@@ -160,8 +165,8 @@ struct ExportDataset {
         dataset.filteredArea = filter.area.flatMap { areas.area(named: $0)?.name }
         dataset.filteredThemes = filteredThemes
         dataset.reportScope = filter.summary
-        dataset.withdrawnLeftOut = withdrawnLeftOut
-        dataset.withdrawnPeople = withdrawnPeople
+        dataset.withdrawnLeftOut = withdrawn.count
+        dataset.withdrawnPeople = ExportDataset.people(withdrawn)
         dataset.noteThemes = NoteThemes.rows(codings, notes: notes)
         try dataset.loadCases(store)
         try dataset.loadMemos(store)

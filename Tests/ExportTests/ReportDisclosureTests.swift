@@ -121,6 +121,11 @@ import TestSupport
             }
             #expect(html.contains("<strong>1 of 4</strong> area–theme pairs have no evidence"))
             #expect(html.contains("<span class=\"label\">Areas</span> <span class=\"note\">of the 1 known area in scope has notes</span>"))
+            // The fixture's withdrawn note is in Heneage: not one East Marsh left out.
+            let exact = try Self.report(fixture, "east-exact.html", "--area", "East Marsh", "--min-count", "1")
+            #expect(exact.contains("<li>Notes whose participant withdrew consent are left out altogether: not counted, not shown.</li>"))
+            #expect(try Self.report(fixture, "heneage-exact.html", "--area", "Heneage", "--min-count", "1")
+                .contains("<li>1 note whose participant withdrew consent is left out altogether: not counted, not shown.</li>"))
             // A free-text area outside the vocabulary: no known area in scope, so no gaps to count.
             let elsewhere = try Self.report(fixture, "elsewhere.html", "--area", "Nunsthorpe")
             #expect(!elsewhere.contains("<p class=\"headline\">") && !elsewhere.contains("<th scope=\"row\">Croft Baker</th>"))
