@@ -22,6 +22,9 @@ public struct HTMLReport {
     /// Each note's row in the area tables (`area(_:_:)`), in `data.notes` order:
     /// found once, for the sections that all group notes by area.
     let noteAreas: [String]
+    /// Who each note is about (`ExportDataset.person`), in `data.notes` order: found once,
+    /// for every figure that counts people.
+    let notePeople: [String]
     /// The rows: every known area in scope (the wards and the team's areas,
     /// as the vocabulary orders them; with an area filter, the one it names),
     /// then the notes' other areas and the notes with none, if there are any.
@@ -38,11 +41,13 @@ public struct HTMLReport {
         self.title = data.reportTitle ?? "Fieldnotes evidence report"
         self.minCount = max(1, minCount)
         let noteAreas = data.notes.map { HTMLReport.area($0, data.areas) }
+        let notePeople = data.notes.map(ExportDataset.person)
         let present = Set(noteAreas)
         let areas = data.scopedAreas.map(\.name) + [HTMLReport.otherAreas, HTMLReport.noArea].filter(present.contains)
         self.noteAreas = noteAreas
+        self.notePeople = notePeople
         self.areas = areas
-        self.matrix = HTMLReport.matrix(data, noteAreas: noteAreas, areas: areas)
+        self.matrix = HTMLReport.matrix(data, noteAreas: noteAreas, notePeople: notePeople, areas: areas)
     }
 
     var bytes: [UInt8] { Array(render().utf8) }
@@ -88,6 +93,11 @@ public struct HTMLReport {
 
     // MARK: Sections
 
+    /// Distinct people among the notes whose text is withheld for consent.
+    var withheldPeople: Int {
+        Set(zip(data.notes, notePeople).lazy.filter { data.withheld.contains($0.0.id) }.map(\.1)).count
+    }
+
     var scope: String {
         data.reportScope == "none" ? "every note in the store" : "notes matching " + data.reportScope
     }
@@ -108,8 +118,7 @@ public struct HTMLReport {
 
     func summary() -> String {
         let participants = Set(data.notes.compactMap { $0.value("participant")?.text.map(Codebook.key) }.filter { !$0.isEmpty }).count
-        let people = ExportDataset.people(data.notes)
-        let withheldPeople = ExportDataset.people(data.notes.lazy.filter { data.withheld.contains($0.id) })
+        let people = Set(notePeople).count
         let agreed = data.insights.filter { $0.value("status")?.text == "agreed" }.count
         let follows = data.decisions.map { $0.value("follows_evidence")?.text ?? "" }
         let followed = "yes \(follows.filter { $0 == "yes" }.count), partly \(follows.filter { $0 == "partly" }.count), no \(follows.filter { $0 == "no" }.count)"
@@ -140,7 +149,7 @@ public struct HTMLReport {
     }
 
     func notesOverTime() -> String {
-        let dated = data.notes.compactMap { note in ReportFigures.day(note.value("occurred_at")?.text).map { ($0, ExportDataset.person(note)) } }
+        let dated = zip(data.notes, notePeople).compactMap { note, person in ReportFigures.day(note.value("occurred_at")?.text).map { ($0, person) } }
         let (unit, periods) = ReportFigures.periods(dated.map(\.0), people: dated.map(\.1))
         var out = "<section id=\"notes-per-week\">\n<h2>Notes per \(unit)</h2>\n"
         guard let busiest = periods.max(by: { $0.count < $1.count }) else {
@@ -223,7 +232,7 @@ public struct HTMLReport {
         var cells: Int { knownAreas.count * themes.count }
     }
 
-    static func matrix(_ data: ExportDataset, noteAreas: [String], areas: [String]) -> Matrix {
+    static func matrix(_ data: ExportDataset, noteAreas: [String], notePeople: [String], areas: [String]) -> Matrix {
         let themes = data.scopedThemes
         var notes: [String: [Int]] = [:]
         var people: [String: [Set<String>]] = [:]
@@ -233,9 +242,8 @@ public struct HTMLReport {
             notes[area] = Array(repeating: 0, count: themes.count)
             people[area] = Array(repeating: [], count: themes.count)
         }
-        for (note, area) in zip(data.notes, noteAreas) {
+        for ((note, area), person) in zip(zip(data.notes, noteAreas), notePeople) {
             totals[area, default: 0] += 1
-            let person = ExportDataset.person(note)
             rowPeople[area, default: []].insert(person)
             for (index, theme) in themes.enumerated() where data.codes(note.id, theme.id) {
                 notes[area]?[index] += 1
@@ -338,7 +346,7 @@ public struct HTMLReport {
         // At most a person per note, each with two measures in two rows: no table grown in steps.
         people.reserveCapacity(data.notes.count)
         latest.reserveCapacity(data.notes.count * 4)
-        for (note, noteArea) in zip(data.notes, noteAreas) {
+        for ((note, noteArea), name) in zip(zip(data.notes, noteAreas), notePeople) {
             var person: Int?
             var when: String?
             // `Note.measures(of:)`'s rule, for the two measures the table shows: a field's winning number.
@@ -350,7 +358,6 @@ public struct HTMLReport {
                 if let person {
                     who = person
                 } else {
-                    let name = ExportDataset.person(note)
                     who = people[name] ?? people.count
                     if who == people.count { people[name] = who }
                 }
@@ -544,7 +551,6 @@ public struct HTMLReport {
     }
 
     func about() -> String {
-        let withheldPeople = ExportDataset.people(data.notes.lazy.filter { data.withheld.contains($0.id) })
         var items = [
             "Scope: \(e(scope)). Themes, insights and decisions are always reported whole.",
             data.withdrawnLeftOut > 0 && !suppresses(people: data.withdrawnPeople)
