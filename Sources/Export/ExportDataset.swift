@@ -42,12 +42,29 @@ struct ExportDataset {
     /// holds it: what `Evidence.flags` judges (never exported itself).
     var evidenceNotes: [RecordID: VisibleRecord] = [:]
     /// Notes left out because their participant withdrew consent (unless
-    /// `ExportFilter.includeWithdrawnMetadata`).
+    /// `ExportFilter.includeWithdrawnMetadata`) that the filters would otherwise have selected.
     var withdrawnLeftOut = 0
     /// Whether `redacted()` made this copy.
     private(set) var isRedacted = false
-    /// The area vocabulary (wards and the team's areas), for the report's rows and the area filter.
-    var areas = Areas([])
+    /// The area vocabulary (wards and the team's areas), for the report's rows and the area filter;
+    /// built from `areaRecords`, and rebuilt from them when they are redacted.
+    private(set) var areas = Areas([])
+    /// Every live area record, as `areas` was built from them.
+    private(set) var areaRecords: [VisibleRecord] = []
+    /// The name of the known area an area filter names (nil with no filter, or a free-text one).
+    private(set) var filteredArea: String?
+    /// With a theme filter, the themes it names and those below them: the themes in scope.
+    private(set) var filteredThemes: Set<RecordID>?
+    /// Distinct people (`people(_:)`) among the notes left out for withdrawn consent.
+    private(set) var withdrawnPeople = 0
+    /// The text the report writes of its own, besides records: its title (nil when none
+    /// was given) and its scope (the filters). Scanned and redacted like the records' text.
+    private(set) var reportTitle: String?
+    private(set) var reportScope = ""
+    /// Whether this export writes the report's own text: `reportTitle`, `reportScope` and the
+    /// area vocabulary's names in scope (its rows, gaps and headline), scanned and redacted then;
+    /// the team's areas like theme names. The built-in wards are public names, not personal data.
+    private(set) var writesReportText = false
     /// Memos about what this export holds, the body dropped from those
     /// withheld with their note's text (`ExportDataset+Analysis.swift`).
     var memos: [VisibleRecord] = []
@@ -66,18 +83,24 @@ struct ExportDataset {
     static func load(_ store: Store, filter: ExportFilter, now: Int64) throws -> ExportDataset {
         var notes = try store.list(try filter.recordFilter())
         // Ethics approvals usually require a withdrawn participant's data to go entirely: metadata and scores too.
-        let before = notes.count
-        // In place (order kept): no copy of every record.
-        if !filter.includeWithdrawnMetadata { notes.removeAll(where: Note.hasWithdrawnConsent) }
-        let withdrawnLeftOut = before - notes.count
+        // They are kept aside (few) only to count those the other filters would have selected.
+        var withdrawn: [VisibleRecord] = []
+        if !filter.includeWithdrawnMetadata {
+            withdrawn = notes.filter(Note.hasWithdrawnConsent)
+            // In place (order kept): no copy of every record.
+            notes.removeAll(where: Note.hasWithdrawnConsent)
+        }
         // The area filter matches the vocabulary: any spelling of a known area, in any case.
-        let areas = try Areas.load(store)
+        let areaRecords = try store.list(RecordFilter(type: Area.type))
+        let areas = Areas(areaRecords)
         if let wanted = filter.area {
             let known = areas.area(named: wanted)
-            notes = notes.filter { note in
+            func inArea(_ note: VisibleRecord) -> Bool {
                 if let known { return areas.area(of: note)?.name == known.name }
                 return Codebook.key(note.value("area")?.text ?? "") == Codebook.key(wanted)
             }
+            notes = notes.filter(inArea)
+            withdrawn = withdrawn.filter(inArea)
         }
         // The notes' text is scanned for identifiers on the other core while the rest is read and rendered.
         let noteScan = NoteScan(notes)
@@ -94,13 +117,19 @@ struct ExportDataset {
                 if !themes.isEmpty { coded[notes[index].id] = themes }
             }
         }
+        var filteredThemes: Set<RecordID>?
         if let theme = filter.theme {
             let matches = tree.named(theme)
+            filteredThemes = Set(matches.flatMap(tree.subtree))
             guard !matches.isEmpty else {
                 let known = tree.ordered.map { tree.name($0.id) }.filter { !$0.isEmpty }
                 throw ExportError.unknownTheme(theme, known: known)
             }
             notes = notes.filter { !(coded[$0.id] ?? []).isDisjoint(with: matches) }
+            if !withdrawn.isEmpty {
+                let codings = Codings(book: tree, notes: withdrawn, passages: allPassages)
+                withdrawn = withdrawn.filter { !codings.themes(of: $0.id).isDisjoint(with: matches) }
+            }
         }
         // The notes are read borrowed where they stand (a loop over the array, or `map`, copied
         // and retained each one), and only those whose text is withheld are rewritten.
@@ -132,7 +161,12 @@ struct ExportDataset {
         dataset.evidenceNotes = evidenceNotes
         dataset.noteScan = noteScan
         dataset.areas = areas
-        dataset.withdrawnLeftOut = withdrawnLeftOut
+        dataset.areaRecords = areaRecords
+        dataset.filteredArea = filter.area.flatMap { areas.area(named: $0)?.name }
+        dataset.filteredThemes = filteredThemes
+        dataset.reportScope = filter.summary
+        dataset.withdrawnLeftOut = withdrawn.count
+        dataset.withdrawnPeople = ExportDataset.people(withdrawn)
         dataset.noteThemes = NoteThemes.rows(codings, notes: notes)
         try dataset.loadCases(store)
         try dataset.loadMemos(store)
@@ -146,6 +180,50 @@ struct ExportDataset {
         guard noteIDs.contains(passage.note), !withheld.contains(passage.note), let text = passage.span?.text, !text.isEmpty else { return nil }
         return isRedacted ? IdentifierScanner.redact(text).text : text
     }
+
+    /// Says what this export writes besides the records: the report writes its title, its
+    /// scope and the names of the areas in scope. `format` nil (`scan`) takes what any export
+    /// would write: the report's, without a title.
+    mutating func prepare(for format: ExportFormat?, title: String? = nil) {
+        guard format == nil || format == .report else { return }
+        writesReportText = true
+        let title = title?.trimmingSpaces ?? ""
+        reportTitle = title.isEmpty ? nil : title
+    }
+
+    /// The known areas in the export's scope: every one, or the one an area filter names
+    /// (none for a filter naming a free-text area), in the vocabulary's order.
+    var scopedAreas: [KnownArea] {
+        guard filter.area != nil else { return areas.known }
+        return filteredArea.flatMap { areas.area(withName: $0) }.map { [$0] } ?? []
+    }
+
+    /// The themes in the export's scope, in codebook order: every theme, or with a theme filter
+    /// the themes it names and those below them (a theme above counts notes the filter left out).
+    var scopedThemes: [(id: RecordID, depth: Int)] {
+        guard let filteredThemes else { return tree.ordered }
+        return tree.ordered.filter { filteredThemes.contains($0.id) }
+    }
+
+    /// The area records whose names this export writes: the team's areas in scope, their
+    /// names only (aliases are not written), when the export writes the vocabulary at all.
+    var writtenAreaRecords: [VisibleRecord] {
+        guard writesReportText else { return [] }
+        let written = Set(scopedAreas.filter { $0.source == .team }.flatMap(\.records))
+        return areaRecords.filter { written.contains($0.id) }.map { $0.transformed(dropping: [Area.aliasSet]) }
+    }
+
+    // MARK: People
+
+    /// Who a note is about, for counting people: its participant's pseudonym
+    /// (ignoring case), or the note itself when it names none.
+    static func person(_ note: VisibleRecord) -> String {
+        let participant = Codebook.key(note.value("participant")?.text ?? "")
+        return participant.isEmpty ? "note " + note.id.hex : "person " + participant
+    }
+
+    /// How many distinct people (`person(_:)`) the notes are about.
+    static func people(_ notes: some Sequence<VisibleRecord>) -> Int { Set(notes.map(person)).count }
 
     /// Device names by replica, as `RecordJSON` wants them for conflict authors.
     var names: [ReplicaID: String] {
@@ -188,11 +266,18 @@ struct ExportDataset {
         } else {
             for record in notes { ExportDataset.scan(record, cache: &cache, into: &hits) }
         }
-        for records in [themes, insights, decisions, devices, memos, cases] {
+        for records in [themes, insights, decisions, devices, memos, cases, writtenAreaRecords] {
             for record in records { ExportDataset.scan(record, cache: &cache, into: &hits) }
         }
         // A passage's coder is written as text too, like a memo's author (a device's name then, perhaps not now).
         for passage in passages { ExportDataset.scan(passage.record, cache: &cache, into: &hits) }
+        if writesReportText {
+            for (field, text) in [("title", reportTitle ?? ""), ("scope", reportScope)] {
+                for match in IdentifierScanner.matches(in: text) {
+                    hits.append(IdentifierHit(record: nil, type: "report", field: field, kind: match.kind))
+                }
+            }
+        }
         return hits
     }
 
@@ -321,6 +406,18 @@ struct ExportDataset {
         copy.cases = cases.map(redact)
         copy.devices = devices.map(redact)
         copy.exportedBy = IdentifierScanner.redact(exportedBy).text
+        // Every area record is redacted (aliases too), so the notes' redacted areas still find their
+        // areas in the rebuilt vocabulary; only the names the export writes are counted.
+        let counted = count
+        copy.areaRecords = areaRecords.map(redact)
+        count = counted + writtenAreaRecords.reduce(0) { $0 + ($1.value("name")?.text.map { IdentifierScanner.redact($0).count } ?? 0) }
+        copy.areas = Areas(copy.areaRecords)
+        copy.filteredArea = filteredArea.map { IdentifierScanner.redact($0).text }
+        if writesReportText {
+            for text in [reportTitle ?? "", reportScope] { count += IdentifierScanner.redact(text).count }
+        }
+        copy.reportTitle = reportTitle.map { IdentifierScanner.redact($0).text }
+        copy.reportScope = IdentifierScanner.redact(reportScope).text
         copy.redactions = count
         return copy
     }

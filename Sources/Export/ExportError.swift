@@ -22,11 +22,10 @@ public struct ExportError: Error, CustomStringConvertible, Sendable {
     public var isIdentifiersFound: Bool { kind == .identifiers }
 
     static func identifiersFound(_ hits: [IdentifierHit]) -> ExportError {
-        let records = Set(hits.map(\.record)).count
-        return .init(.identifiers,
-                     "found \(hits.count) direct identifier\(hits.count == 1 ? "" : "s") in \(records) record\(records == 1 ? "" : "s"); nothing was written",
-                     "edit them out, or export again with --redact to replace them, or with --allow-identifiers (recorded in the audit trail)",
-                     hits: hits)
+        .init(.identifiers,
+              "found \(hits.count) direct identifier\(hits.count == 1 ? "" : "s") \(IdentifierHit.whereFound(hits)); nothing was written",
+              "edit them out, or export again with --redact to replace them, or with --allow-identifiers (recorded in the audit trail)",
+              hits: hits)
     }
     static func exists(_ path: String) -> ExportError {
         .init(.exists, "\(path) already exists", "choose another --out path, or pass --force to replace it")

@@ -112,6 +112,7 @@ public struct Exporter {
         let now = Int64(clock() / 1000)
         progress(.reading)
         var data = try ExportDataset.load(store, filter: filter, now: now)
+        data.prepare(for: format, title: options.reportTitle)
         progress(.checking(notes: data.notes.count))
         // Unless identifiers are to be replaced first, the rendering reads the same data
         // as the scan: it is made beside the scan, and thrown away if the scan refuses.
@@ -183,9 +184,12 @@ public struct Exporter {
         DispatchQueue.global(qos: .utility).async { parcel.empty() }
     }
 
-    /// The direct identifiers an export with `filter` would find, without writing anything.
+    /// The direct identifiers an export with `filter` would find, without writing anything:
+    /// in what any format writes (the report's area names and scope too).
     public func scan(filter: ExportFilter = ExportFilter()) throws -> [IdentifierHit] {
-        try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000)).scan()
+        var data = try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000))
+        data.prepare(for: nil)
+        return data.scan()
     }
 
     /// `background()` on another thread while `foreground()` runs on this one;
@@ -231,7 +235,7 @@ public struct Exporter {
             do { return .file(try QDPXExport.archive(data)) } catch is ZIPWriter.TooLarge {
                 throw ExportError.invalid("the REFI-QDA archive would exceed 4 GiB", "narrow the export with --since, --until, --area, --theme or --tag")
             }
-        case .report: return .file(HTMLReport(data: data, title: options.reportTitle, minCount: options.minCount).bytes)
+        case .report: return .file(HTMLReport(data: data, minCount: options.minCount).bytes)
         }
     }
 
@@ -243,6 +247,7 @@ public struct Exporter {
                        identifiers: IdentifierPolicy = .refuse, rawCells: Bool = false,
                        options: ExportOptions = ExportOptions()) throws -> [(name: String, bytes: [UInt8])] {
         var data = try ExportDataset.load(store, filter: filter, now: Int64(clock() / 1000))
+        data.prepare(for: format, title: options.reportTitle)
         if identifiers == .redact { data = data.redacted() }
         if identifiers == .refuse {
             let hits = data.scan()

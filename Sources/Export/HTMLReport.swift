@@ -9,9 +9,12 @@ import Store
 ///
 /// Figures say whether they count people or notes. A figure drawn from fewer
 /// than `minCount` distinct people is suppressed and marked, following NHS
-/// practice on small numbers; a person is a participant pseudonym (a note
-/// with none counts as one person of its own), so repeat visits are not
-/// extra people.
+/// practice on small numbers (`suppresses(people:)`, the one rule): matrix
+/// cells and row totals, the counts of notes and participants, each period's
+/// notes and the measures. A person is a participant pseudonym (a note with
+/// none counts as one person of its own, `ExportDataset.person`), so repeat
+/// visits are not extra people. Counts of areas, themes, insights, decisions
+/// and an insight's evidence notes are the team's own work, not suppressed.
 public struct HTMLReport {
     let data: ExportDataset
     let title: String
@@ -19,9 +22,12 @@ public struct HTMLReport {
     /// Each note's row in the area tables (`area(_:_:)`), in `data.notes` order:
     /// found once, for the sections that all group notes by area.
     let noteAreas: [String]
-    /// The rows: every known area (the wards and the team's areas, as
-    /// the vocabulary orders them), then the notes' other areas and the
-    /// notes with none, if there are any.
+    /// Who each note is about (`ExportDataset.person`), in `data.notes` order: found once,
+    /// for every figure that counts people.
+    let notePeople: [String]
+    /// The rows: every known area in scope (the wards and the team's areas,
+    /// as the vocabulary orders them; with an area filter, the one it names),
+    /// then the notes' other areas and the notes with none, if there are any.
     let areas: [String]
     /// The area × theme matrix of the headline and the coverage section.
     let matrix: Matrix
@@ -29,17 +35,19 @@ public struct HTMLReport {
     /// The NHS's usual small-number threshold.
     public static let defaultMinCount = 5
 
-    init(data: ExportDataset, title: String? = nil, minCount: Int = HTMLReport.defaultMinCount) {
+    /// The title is the dataset's (`ExportDataset.prepare(for:title:)`), so the identifier guard has read it.
+    init(data: ExportDataset, minCount: Int = HTMLReport.defaultMinCount) {
         self.data = data
-        let given = title?.trimmingSpaces ?? ""
-        self.title = given.isEmpty ? "Fieldnotes evidence report" : given
+        self.title = data.reportTitle ?? "Fieldnotes evidence report"
         self.minCount = max(1, minCount)
         let noteAreas = data.notes.map { HTMLReport.area($0, data.areas) }
+        let notePeople = data.notes.map(ExportDataset.person)
         let present = Set(noteAreas)
-        let areas = data.areas.known.map(\.name) + [HTMLReport.otherAreas, HTMLReport.noArea].filter(present.contains)
+        let areas = data.scopedAreas.map(\.name) + [HTMLReport.otherAreas, HTMLReport.noArea].filter(present.contains)
         self.noteAreas = noteAreas
+        self.notePeople = notePeople
         self.areas = areas
-        self.matrix = HTMLReport.matrix(data, noteAreas: noteAreas, areas: areas)
+        self.matrix = HTMLReport.matrix(data, noteAreas: noteAreas, notePeople: notePeople, areas: areas)
     }
 
     var bytes: [UInt8] { Array(render().utf8) }
@@ -85,26 +93,55 @@ public struct HTMLReport {
 
     // MARK: Sections
 
+    /// Distinct people among the notes whose text is withheld for consent.
+    var withheldPeople: Int {
+        Set(zip(data.notes, notePeople).lazy.filter { data.withheld.contains($0.0.id) }.map(\.1)).count
+    }
+
     var scope: String {
-        data.filter.summary == "none" ? "every note in the store" : "notes matching " + data.filter.summary
+        data.reportScope == "none" ? "every note in the store" : "notes matching " + data.reportScope
+    }
+
+    // MARK: Small numbers
+
+    /// The small-number rule, the one place it is decided: a figure drawn from at least one
+    /// and fewer than `minCount` distinct people is suppressed (a figure drawn from no one, 0, is shown).
+    func suppresses(people: Int) -> Bool { people > 0 && people < minCount }
+
+    /// What a suppressed figure shows: `<5`, saying why to a pointer and a screen reader.
+    var suppressedFlag: String { "<span class=\"flag\" title=\"fewer than \(minCount) people: suppressed\">&lt;\(minCount)</span>" }
+
+    /// A count in a table cell: the number, or `<5` when it is drawn from too few people.
+    func countCell(_ count: Int, people: Int, _ classes: String = "num") -> String {
+        suppresses(people: people) ? "<td class=\"\(classes) suppressed\">\(suppressedFlag)</td>" : "<td class=\"\(classes)\">\(count)</td>"
     }
 
     func summary() -> String {
         let participants = Set(data.notes.compactMap { $0.value("participant")?.text.map(Codebook.key) }.filter { !$0.isEmpty }).count
+        let people = Set(notePeople).count
         let agreed = data.insights.filter { $0.value("status")?.text == "agreed" }.count
         let follows = data.decisions.map { $0.value("follows_evidence")?.text ?? "" }
         let followed = "yes \(follows.filter { $0 == "yes" }.count), partly \(follows.filter { $0 == "partly" }.count), no \(follows.filter { $0 == "no" }.count)"
-        let cards: [(String, Int, String)] = [
-            ("Notes", data.notes.count, data.withheld.isEmpty ? "in scope" : "in scope; \(data.withheld.count) without text (consent)"),
-            ("Participants", participants, "distinct pseudonyms"),
-            ("Areas", Set(noteAreas.filter(HTMLReport.isKnownArea)).count, "of the \(data.areas.known.count) known areas have notes"),
-            ("Themes", data.themes.count, "in the codebook"),
-            ("Agreed insights", agreed, "of \(data.insights.count) insights"),
-            ("Decisions", data.decisions.count, "followed the evidence: \(followed)"),
+        let withheld = data.withheld.isEmpty ? "in scope"
+            : suppresses(people: withheldPeople) ? "in scope; some, from fewer than \(ReportFigures.count(minCount, "person")), without text (consent)"
+            : "in scope; \(data.withheld.count) without text (consent)"
+        let scoped = data.scopedAreas.count
+        // (label, count, the people it is drawn from when it counts people or their notes, note)
+        let cards: [(String, Int, Int?, String)] = [
+            ("Notes", data.notes.count, people, withheld),
+            ("Participants", participants, participants, "distinct pseudonyms"),
+            ("Areas", Set(noteAreas.filter(HTMLReport.isKnownArea)).count, nil,
+             data.filter.area == nil ? "of the \(scoped) known areas have notes" : "of the \(ReportFigures.count(scoped, "known area")) in scope \(scoped == 1 ? "has" : "have") notes"),
+            ("Themes", data.themes.count, nil, "in the codebook"),
+            ("Agreed insights", agreed, nil, "of \(data.insights.count) insights"),
+            ("Decisions", data.decisions.count, nil, "followed the evidence: \(followed)"),
         ]
         var out = "<section id=\"summary\">\n<h2>At a glance</h2>\n<ul class=\"counts\">\n"
-        for (label, count, note) in cards {
-            out += "<li><span class=\"n\">\(count)</span> <span class=\"label\">\(e(label))</span> <span class=\"note\">\(e(note))</span></li>\n"
+        for (label, count, people, note) in cards {
+            let shown = people.map(suppresses) == true
+                ? "<span class=\"n suppressed\" title=\"fewer than \(minCount) people: suppressed\">&lt;\(minCount)</span>"
+                : "<span class=\"n\">\(count)</span>"
+            out += "<li>\(shown) <span class=\"label\">\(e(label))</span> <span class=\"note\">\(e(note))</span></li>\n"
         }
         out += "</ul>\n"
         if data.notes.isEmpty { out += "<p class=\"empty\">No notes match this report's scope.</p>\n" }
@@ -112,8 +149,8 @@ public struct HTMLReport {
     }
 
     func notesOverTime() -> String {
-        let days = data.notes.compactMap { ReportFigures.day($0.value("occurred_at")?.text) }
-        let (unit, periods) = ReportFigures.periods(days)
+        let dated = zip(data.notes, notePeople).compactMap { note, person in ReportFigures.day(note.value("occurred_at")?.text).map { ($0, person) } }
+        let (unit, periods) = ReportFigures.periods(dated.map(\.0), people: dated.map(\.1))
         var out = "<section id=\"notes-per-week\">\n<h2>Notes per \(unit)</h2>\n"
         guard let busiest = periods.max(by: { $0.count < $1.count }) else {
             return out + "<p class=\"empty\">No notes to chart.</p>\n</section>\n\n"
@@ -121,20 +158,37 @@ public struct HTMLReport {
         let total = periods.reduce(0) { $0 + $1.count }
         // The period the report was made in is not over: its bar is not a whole one.
         let partialLast = ReportFigures.isUnfinished(periods.last?.start, unit: unit, today: data.generatedAt / 86_400)
-        out += "<p>\(ReportFigures.count(total, "note")) over \(ReportFigures.count(periods.count, unit)); the busiest \(unit) (starting \(e(ReportFigures.humanDate(busiest.start)))) had \(busiest.count)."
+        let fewPeople = "fewer than \(ReportFigures.count(minCount, "person"))"
+        if suppresses(people: Set(dated.map(\.1)).count) {
+            out += "<p>The notes over these \(ReportFigures.count(periods.count, unit)) are about \(fewPeople), so their number is suppressed."
+        } else {
+            out += "<p>\(ReportFigures.count(total, "note")) over \(ReportFigures.count(periods.count, unit))"
+            // The busiest period's count is given only where it may be shown.
+            out += suppresses(people: busiest.people) ? "." : "; the busiest \(unit) (starting \(e(ReportFigures.humanDate(busiest.start)))) had \(busiest.count)."
+        }
+        let hidden = periods.filter { suppresses(people: $0.people) }.count
+        if hidden == periods.count {
+            out += " Every \(unit)'s count is drawn from \(fewPeople) and is suppressed (marked &lt;\(minCount))."
+        } else if hidden > 0 {
+            out += " \(hidden) of the \(periods.count) \(unit)s' counts are drawn from \(fewPeople) and are suppressed (marked &lt;\(minCount))."
+        }
         if partialLast { out += " The last \(unit) is not over yet, so its bar is marked as partial." }
         out += "</p>\n<figure class=\"chart\">\n"
         let labels = periods.enumerated().map { index, period in partialLast && index == periods.count - 1 ? period.label + " (partial)" : period.label }
         let chart = SVGBarChart(id: "notes-chart", title: "Notes per \(unit)", labels: labels,
-                                descriptions: zip(periods, labels).map { "\(unit.capitalizedFirst) starting \($1 == $0.label ? ReportFigures.humanDate($0.start) : ReportFigures.humanDate($0.start) + ", not over yet"): \(ReportFigures.count($0.count, "note"))" },
-                                values: periods.map(\.count))
+                                descriptions: zip(periods, labels).map { period, label in
+                                    "\(unit.capitalizedFirst) starting \(label == period.label ? ReportFigures.humanDate(period.start) : ReportFigures.humanDate(period.start) + ", not over yet"): "
+                                        + (suppresses(people: period.people) ? "suppressed, \(fewPeople)" : ReportFigures.count(period.count, "note"))
+                                },
+                                values: periods.map { suppresses(people: $0.people) ? nil : $0.count }, suppressed: "<\(minCount)")
         out += chart.svg
         out += "<figcaption>Each bar is one \(unit)" + (chart.labelsEveryBar ? ", labelled with its number of notes." : "; the tallest is labelled, and the table below gives every value.")
+            + (hidden > 0 ? " A \(unit) whose count is suppressed has no bar and is marked &lt;\(minCount)." : "")
             + (partialLast ? " The last bar is a partial \(unit)." : "") + "</figcaption>\n</figure>\n"
         out += "<details>\n<summary>Notes per \(unit) as a table</summary>\n<table>\n<thead><tr><th scope=\"col\">\(e(unit.capitalizedFirst)) starting</th><th scope=\"col\" class=\"num\">Notes</th></tr></thead>\n<tbody>\n"
         for (index, period) in periods.enumerated() {
             let partial = partialLast && index == periods.count - 1 ? " (partial \(unit))" : ""
-            out += "<tr><td>\(e(period.start))\(partial)</td><td class=\"num\">\(period.count)</td></tr>\n"
+            out += "<tr><td>\(e(period.start))\(partial)</td>\(countCell(period.count, people: period.people))</tr>\n"
         }
         return out + "</tbody>\n</table>\n</details>\n</section>\n\n"
     }
@@ -156,7 +210,7 @@ public struct HTMLReport {
     /// Notes with no evidence in a cell are a gap; one or two are thin.
     static let thinBelow = 3
 
-    /// The area × theme matrix: per area, per theme (in codebook order), the
+    /// The area × theme matrix: per area, per theme in scope (in codebook order), the
     /// notes in scope coded with the theme or one below it, and the distinct
     /// people behind them.
     struct Matrix {
@@ -165,6 +219,8 @@ public struct HTMLReport {
         let notes: [String: [Int]]
         let people: [String: [Int]]
         let totals: [String: Int]
+        /// Per row, the distinct people behind its notes (behind its total).
+        let rowPeople: [String: Int]
 
         /// Rows that can be gaps: the known areas.
         let knownAreas: [String]
@@ -176,36 +232,32 @@ public struct HTMLReport {
         var cells: Int { knownAreas.count * themes.count }
     }
 
-    static func matrix(_ data: ExportDataset, noteAreas: [String], areas: [String]) -> Matrix {
-        let themes = data.tree.ordered
+    static func matrix(_ data: ExportDataset, noteAreas: [String], notePeople: [String], areas: [String]) -> Matrix {
+        let themes = data.scopedThemes
         var notes: [String: [Int]] = [:]
         var people: [String: [Set<String>]] = [:]
         var totals: [String: Int] = [:]
+        var rowPeople: [String: Set<String>] = [:]
         for area in areas {
             notes[area] = Array(repeating: 0, count: themes.count)
             people[area] = Array(repeating: [], count: themes.count)
         }
-        for (note, area) in zip(data.notes, noteAreas) {
+        for ((note, area), person) in zip(zip(data.notes, noteAreas), notePeople) {
             totals[area, default: 0] += 1
+            rowPeople[area, default: []].insert(person)
             for (index, theme) in themes.enumerated() where data.codes(note.id, theme.id) {
                 notes[area]?[index] += 1
-                people[area]?[index].insert(HTMLReport.person(note))
+                people[area]?[index].insert(person)
             }
         }
         return Matrix(themes: themes, areas: areas, notes: notes, people: people.mapValues { $0.map(\.count) }, totals: totals,
-                      knownAreas: areas.filter(isKnownArea))
-    }
-
-    /// Who a note is about, for counting people: its participant's pseudonym
-    /// (ignoring case), or the note itself when it names none.
-    static func person(_ note: VisibleRecord) -> String {
-        let participant = Codebook.key(note.value("participant")?.text ?? "")
-        return participant.isEmpty ? "note " + note.id.hex : "person " + participant
+                      rowPeople: rowPeople.mapValues(\.count), knownAreas: areas.filter(isKnownArea))
     }
 
     /// The page's first words about gaps: how many area–theme pairs have no evidence, and which.
     func gapHeadline() -> String {
-        guard !matrix.themes.isEmpty, !matrix.areas.isEmpty else { return "" }
+        // Gaps are counted among the known areas in scope only; with none (a free-text area filter) there are none to count.
+        guard !matrix.themes.isEmpty, !matrix.knownAreas.isEmpty else { return "" }
         let gaps = matrix.gaps
         guard !gaps.isEmpty else {
             return "<p class=\"headline\">Every one of the \(matrix.cells) area–theme pairs has some evidence.</p>"
@@ -223,12 +275,13 @@ public struct HTMLReport {
         guard !themes.isEmpty else { return out + "<p class=\"empty\">The codebook has no themes yet, so notes cannot be matched to themes.</p>\n</section>\n\n" }
         guard !data.notes.isEmpty else { return out + "<p class=\"empty\">No notes in scope, so every area and theme is a gap.</p>\n</section>\n\n" }
         let suppressed = matrix.areas.reduce(0) { sum, area in
-            sum + zip(matrix.notes[area] ?? [], matrix.people[area] ?? []).filter { $0 > 0 && $1 < minCount }.count
+            sum + zip(matrix.notes[area] ?? [], matrix.people[area] ?? []).filter { $0 > 0 && suppresses(people: $1) }.count
+                + (suppresses(people: matrix.rowPeople[area] ?? 0) ? 1 : 0)
         }
         out += "<p>Each cell counts <strong>notes</strong> in an area coded with a theme (a theme counts the notes of the themes below it; "
         out += "a note is coded by a tag naming the theme or by a coded passage). "
         out += "<strong>\(matrix.gapCount) of \(matrix.cells)</strong> area–theme pairs have no evidence (marked <span class=\"flag\">gap</span>): these are the conversations to go and have. "
-        out += "Cells drawn from fewer than \(ReportFigures.count(minCount, "person")) are suppressed (marked <span class=\"flag\">&lt;\(minCount)</span>)"
+        out += "Cells and row totals drawn from fewer than \(ReportFigures.count(minCount, "person")) are suppressed (marked <span class=\"flag\">&lt;\(minCount)</span>)"
         out += suppressed > 0 ? "; \(suppressed) are.</p>\n" : "; none is.</p>\n"
         // The whole matrix on a wide screen; on a phone and in print, the same cells a few themes at a time, the area repeated.
         out += "<div class=\"scroll full\">\n" + matrixTable(matrix, Array(themes.indices), caption: "Notes by area and theme") + "</div>\n"
@@ -264,15 +317,15 @@ public struct HTMLReport {
                     out += "<td class=\"num gap\">0 <span class=\"flag\">gap</span></td>"
                 } else if notes == 0 {
                     out += "<td class=\"num\">0</td>"
-                } else if people < minCount {
-                    out += "<td class=\"num thin suppressed\"><span class=\"flag\" title=\"fewer than \(minCount) people: suppressed\">&lt;\(minCount)</span></td>"
+                } else if suppresses(people: people) {
+                    out += "<td class=\"num thin suppressed\">\(suppressedFlag)</td>"
                 } else if notes < HTMLReport.thinBelow {
                     out += "<td class=\"num thin\">\(notes) <span class=\"flag\">thin</span></td>"
                 } else {
                     out += "<td class=\"num\">\(notes)</td>"
                 }
             }
-            out += "<td class=\"num total\">\(matrix.totals[area] ?? 0)</td></tr>\n"
+            out += countCell(matrix.totals[area] ?? 0, people: matrix.rowPeople[area] ?? 0, "num total") + "</tr>\n"
         }
         return out + "</tbody>\n</table>\n"
     }
@@ -293,7 +346,7 @@ public struct HTMLReport {
         // At most a person per note, each with two measures in two rows: no table grown in steps.
         people.reserveCapacity(data.notes.count)
         latest.reserveCapacity(data.notes.count * 4)
-        for (note, noteArea) in zip(data.notes, noteAreas) {
+        for ((note, noteArea), name) in zip(zip(data.notes, noteAreas), notePeople) {
             var person: Int?
             var when: String?
             // `Note.measures(of:)`'s rule, for the two measures the table shows: a field's winning number.
@@ -305,7 +358,6 @@ public struct HTMLReport {
                 if let person {
                     who = person
                 } else {
-                    let name = HTMLReport.person(note)
                     who = people[name] ?? people.count
                     if who == people.count { people[name] = who }
                 }
@@ -338,7 +390,7 @@ public struct HTMLReport {
                 let values = scores[row][measure]
                 if values.isEmpty {
                     out += "<td class=\"num\">0</td><td class=\"num\">–</td><td class=\"num\">–</td>"
-                } else if values.count < minCount {
+                } else if suppresses(people: values.count) {
                     out += "<td class=\"num suppressed\" colspan=\"3\"><span class=\"flag\">fewer than \(minCount)</span> people: suppressed</td>"
                 } else {
                     out += "<td class=\"num\">\(values.count)</td><td class=\"num\">\(ReportFigures.oneDecimal(ReportFigures.median(values)))</td><td class=\"num\">\(ReportFigures.oneDecimal(ReportFigures.mean(values)))</td>"
@@ -501,13 +553,15 @@ public struct HTMLReport {
     func about() -> String {
         var items = [
             "Scope: \(e(scope)). Themes, insights and decisions are always reported whole.",
-            data.withdrawnLeftOut > 0
+            data.withdrawnLeftOut > 0 && !suppresses(people: data.withdrawnPeople)
                 ? "\(ReportFigures.count(data.withdrawnLeftOut, "note")) whose participant withdrew consent \(data.withdrawnLeftOut == 1 ? "is" : "are") left out altogether: not counted, not shown."
                 : "Notes whose participant withdrew consent are left out altogether: not counted, not shown.",
             "Notes whose consent was declined count in the figures, but their words are never shown"
-                + (data.withheld.isEmpty ? "." : "; \(data.withheld.count) such note\(data.withheld.count == 1 ? " is" : "s are") in scope."),
+                + (data.withheld.isEmpty || suppresses(people: withheldPeople) ? "." : "; \(data.withheld.count) such note\(data.withheld.count == 1 ? " is" : "s are") in scope."),
             "Coverage: a note touches a theme when one of its tags names the theme (or one of its old names), or a passage of it is coded with the theme, or with a theme below it. Fewer than \(HTMLReport.thinBelow) notes is thin.",
-            "Small numbers: a figure drawn from fewer than \(ReportFigures.count(minCount, "person")) is suppressed (NHS practice). People are counted by pseudonym, so repeat visits are one person; a note with no pseudonym counts as one person.",
+            "Small numbers: a figure drawn from fewer than \(ReportFigures.count(minCount, "person")) is suppressed (NHS practice): the matrix's cells and row totals, the counts of notes and participants, "
+                + "the notes of each week or month, and the loneliness measures. People are counted by pseudonym, so repeat visits are one person; a note with no pseudonym counts as one person. "
+                + "Counts of areas, themes, insights and decisions, and of an insight's evidence notes, are not counts of people and are shown whole.",
             "Weeks start on Monday; times are UTC.",
         ]
         if data.redactions > 0 {

@@ -138,19 +138,33 @@ public enum IdentifierKind: String, CaseIterable, Sendable, Comparable {
     public static func < (a: IdentifierKind, b: IdentifierKind) -> Bool { a.order < b.order }
 }
 
-/// One direct identifier found in a record: where, and what kind, never the value.
+/// One direct identifier found in the text an export writes: where, and what kind, never the value.
 public struct IdentifierHit: Hashable, Sendable {
-    public let record: RecordID
-    /// The record's type: note, theme, insight, decision, device.
+    /// The record it is in; nil for text the export writes that is no record's (the report's title).
+    public let record: RecordID?
+    /// The record's type: note, theme, insight, decision, device, area; `report` for the report's own text.
     public let type: String
-    /// The field or set it is in (`body`, `tags`, `name`, …).
+    /// The field or set it is in (`body`, `tags`, `name`, …; `title` for the report's title).
     public let field: String
     public let kind: IdentifierKind
 
-    public init(record: RecordID, type: String, field: String, kind: IdentifierKind) {
+    public init(record: RecordID?, type: String, field: String, kind: IdentifierKind) {
         self.record = record
         self.type = type
         self.field = field
         self.kind = kind
+    }
+
+    /// Where it is, never what: `note 0123… body`, or `report title`.
+    public var place: String { record.map { "\(type) \($0.hex) \(field)" } ?? "\(type) \(field)" }
+
+    /// Where a list of hits is, for one line: "in 2 records", "in the report title",
+    /// "in 3 records and the report title".
+    public static func whereFound(_ hits: [IdentifierHit]) -> String {
+        let records = Set(hits.compactMap(\.record)).count
+        var places: [String] = []
+        for hit in hits where hit.record == nil && !places.contains("the \(hit.type) \(hit.field)") { places.append("the \(hit.type) \(hit.field)") }
+        if records > 0 || places.isEmpty { places.insert("\(records) record\(records == 1 ? "" : "s")", at: 0) }
+        return "in " + places.joined(separator: " and ")
     }
 }

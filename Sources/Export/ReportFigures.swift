@@ -33,25 +33,37 @@ enum ReportFigures {
     /// periods included: weeks starting on Monday, or calendar months when the
     /// notes span more than 78 weeks. Days outside the years 0001 to 9999
     /// (none that `day` gives) are left out, so every period has a date.
-    static func periods(_ days: [Int64]) -> (unit: String, periods: [(label: String, start: String, count: Int)]) {
-        let days = days.filter { (ISO8601.earliest / 86_400...ISO8601.latest / 86_400).contains($0) }
-        guard let first = days.min(), let last = days.max() else { return ("week", []) }
+    /// `people[i]` is who the note of `days[i]` is about; each period counts the
+    /// distinct ones (every note is a person of its own when `people` is shorter).
+    static func periods(_ days: [Int64], people: [String] = []) -> (unit: String, periods: [(label: String, start: String, count: Int, people: Int)]) {
+        let range = ISO8601.earliest / 86_400...ISO8601.latest / 86_400
+        let dated = days.indices.filter { range.contains(days[$0]) }
+        guard let first = dated.lazy.map({ days[$0] }).min(), let last = dated.lazy.map({ days[$0] }).max() else { return ("week", []) }
+        func person(_ index: Int) -> String { index < people.count ? people[index] : "day \(index)" }
         func monday(_ day: Int64) -> Int64 { day - ((day % 7 + 7 + 3) % 7) }
         if (monday(last) - monday(first)) / 7 <= 78 {
             var counts: [Int64: Int] = [:]
-            for day in days { counts[monday(day), default: 0] += 1 }
+            var persons: [Int64: Set<String>] = [:]
+            for index in dated {
+                counts[monday(days[index]), default: 0] += 1
+                persons[monday(days[index]), default: []].insert(person(index))
+            }
             let periods = stride(from: monday(first), through: monday(last), by: 7).map { start in
-                (label: shortLabel(start), start: isoDate(start), count: counts[start] ?? 0)
+                (label: shortLabel(start), start: isoDate(start), count: counts[start] ?? 0, people: persons[start]?.count ?? 0)
             }
             return ("week", periods)
         }
         func month(_ day: Int64) -> Int { let (year, month, _) = ISO8601.civilFromDays(Int(day)); return year * 12 + month - 1 }
         var counts: [Int: Int] = [:]
-        for day in days { counts[month(day), default: 0] += 1 }
-        let periods = (month(first)...month(last)).map { index -> (label: String, start: String, count: Int) in
+        var persons: [Int: Set<String>] = [:]
+        for index in dated {
+            counts[month(days[index]), default: 0] += 1
+            persons[month(days[index]), default: []].insert(person(index))
+        }
+        let periods = (month(first)...month(last)).map { index -> (label: String, start: String, count: Int, people: Int) in
             let year = index >= 0 ? index / 12 : (index - 11) / 12, month = index - year * 12 + 1
             let start = ISO8601.yearText(year) + "-" + (month < 10 ? "0" : "") + String(month)
-            return (label: months[month - 1] + " " + String(year), start: start, count: counts[index] ?? 0)
+            return (label: months[month - 1] + " " + String(year), start: start, count: counts[index] ?? 0, people: persons[index]?.count ?? 0)
         }
         return ("month", periods)
     }

@@ -1,12 +1,15 @@
 /// A vertical bar chart as inline SVG, drawn from numbers alone: each bar
 /// carries its value as a label (when there is room) and a `<title>` a screen
 /// reader reads; the page puts the same numbers in a table beside it.
+/// A value of nil is suppressed (too few people): it has no bar, the scale
+/// ignores it, and it is labelled `suppressed` instead of a number.
 struct SVGBarChart {
     let id: String
     let title: String
     let labels: [String]
     let descriptions: [String]
-    let values: [Int]
+    let values: [Int?]
+    var suppressed = "<5"
 
     var barWidth: Int { values.count <= 16 ? 32 : values.count <= 40 ? 16 : 8 }
 
@@ -28,7 +31,7 @@ struct SVGBarChart {
         let (left, right, top, plot, bottom) = (64, 12, 22, 180, 62)
         let width = left + count * (barWidth + gap) + right
         let height = top + plot + bottom
-        let maximum = max(values.max() ?? 0, 1)
+        let maximum = max(values.compactMap { $0 }.max() ?? 0, 1)
         let step = SVGBarChart.step(for: maximum)
         let ceiling = ((maximum + step - 1) / step) * step
         func y(_ value: Int) -> Int { top + plot - value * plot / ceiling }
@@ -41,13 +44,17 @@ struct SVGBarChart {
             out += "<text x=\"\(left - 6)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\">\(tick)</text>\n"
         }
         out += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(top + plot)\" x2=\"\(width - right)\" y2=\"\(top + plot)\"/>\n"
-        for (index, value) in values.enumerated() {
+        for (index, shown) in values.enumerated() {
             let x = left + gap / 2 + index * (barWidth + gap)
             let centre = x + barWidth / 2
             out += "<g><title>\(XMLText.content(descriptions[index]))</title>"
-            if value > 0 { out += "<rect class=\"bar\" x=\"\(x)\" y=\"\(y(value))\" width=\"\(barWidth)\" height=\"\(top + plot - y(value))\"/>" }
-            if labelsEveryBar || value == maximum {
-                out += "<text class=\"value\" x=\"\(centre)\" y=\"\(y(value) - 5)\" text-anchor=\"middle\">\(value)</text>"
+            if let value = shown {
+                if value > 0 { out += "<rect class=\"bar\" x=\"\(x)\" y=\"\(y(value))\" width=\"\(barWidth)\" height=\"\(top + plot - y(value))\"/>" }
+                if labelsEveryBar || value == maximum {
+                    out += "<text class=\"value\" x=\"\(centre)\" y=\"\(y(value) - 5)\" text-anchor=\"middle\">\(value)</text>"
+                }
+            } else if labelsEveryBar {
+                out += "<text class=\"value\" x=\"\(centre)\" y=\"\(y(0) - 5)\" text-anchor=\"middle\">\(XMLText.content(suppressed))</text>"
             }
             out += "</g>\n"
             if index % labelEvery == 0 {

@@ -33,7 +33,7 @@ import TestSupport
             let events = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [[String: Any]])
             #expect(events.map { $0["format"] as? String } == ["csv", "json", "qdpx", "report"])
             #expect(events.allSatisfy { $0["by"] as? String == "analyst-laptop" && $0["action"] as? String == "export" })
-            #expect(Set(events.first?.keys.map { $0 } ?? []) == ["id", "action", "format", "filters", "counts", "path", "by", "at", "purpose", "recipient"])
+            #expect(Set(events.first?.keys.map { $0 } ?? []) == ["id", "action", "format", "filters", "counts", "path", "by", "device", "at", "purpose", "recipient"])
             let table = try Self.run(fixture, "audit")
             #expect(table.status == 0 && table.stdout.hasPrefix("WHEN") && table.stdout.contains("analyst-laptop  export  qdpx"), "\(table)")
         }

@@ -14,9 +14,10 @@ import Testing
             #expect(html.contains("<svg id=\"notes-chart\"") && html.contains("role=\"img\""))
             #expect(html.contains("<details>\n<summary>Notes per week as a table</summary>"))
             #expect(html.contains("@media print"))
-            // Headline counts.
-            #expect(html.contains("<span class=\"n\">4</span> <span class=\"label\">Notes</span>"), "the withdrawn note is left out")
-            #expect(html.contains("1 note whose participant withdrew consent is left out altogether"))
+            // Headline counts (4 notes from 3 people: shown with suppression off).
+            let counts = try fixture.render(.report, options: ExportOptions(minCount: 1))
+            #expect(counts.contains("<span class=\"n\">4</span> <span class=\"label\">Notes</span>"), "the withdrawn note is left out")
+            #expect(counts.contains("1 note whose participant withdrew consent is left out altogether"))
             #expect(html.contains("<span class=\"n\">2</span> <span class=\"label\">Agreed insights</span>"))
         }
     }

@@ -25,12 +25,12 @@ enum ExportFilterOptions {
         var counts: [IdentifierHit: Int] = [:]
         for hit in hits { counts[hit, default: 0] += 1 }
         return counts.sorted { a, b in
-            (a.key.type, a.key.record, a.key.field, a.key.kind) < (b.key.type, b.key.record, b.key.field, b.key.kind)
+            (a.key.type, a.key.record?.hex ?? "", a.key.field, a.key.kind) < (b.key.type, b.key.record?.hex ?? "", b.key.field, b.key.kind)
         }.map { ($0.key, $0.value) }
     }
 
     static func line(_ hit: IdentifierHit, _ count: Int) -> String {
-        "\(hit.type) \(hit.record.hex) \(hit.field): \(hit.kind.label)" + (count > 1 ? " (\(count))" : "")
+        "\(hit.place): \(hit.kind.label)" + (count > 1 ? " (\(count))" : "")
     }
 }
 
@@ -171,17 +171,16 @@ struct ScanCommand: Command {
         let lines = ExportFilterOptions.describe(hits)
         if json {
             context.out(JSON.array(lines.map { hit, count in
-                .object([("record", .string(hit.record.hex)), ("type", .string(hit.type)), ("field", .string(hit.field)),
+                .object([("record", hit.record.map { .string($0.hex) } ?? .null), ("type", .string(hit.type)), ("field", .string(hit.field)),
                          ("kind", .string(hit.kind.rawValue)), ("count", .number(Double(count)))])
             }).pretty())
         } else {
             var table = Table("RECORD", "TYPE", "FIELD", "IDENTIFIER", "COUNT")
-            for (hit, count) in lines { table.add(hit.record.hex, hit.type, hit.field, hit.kind.label, String(count)) }
+            for (hit, count) in lines { table.add(hit.record?.hex ?? "–", hit.type, hit.field, hit.kind.label, String(count)) }
             context.out(table.render())
         }
         guard hits.isEmpty else {
-            let records = Set(hits.map(\.record)).count
-            throw CommandFailure(message: "found \(hits.count) direct identifier\(hits.count == 1 ? "" : "s") in \(records) record\(records == 1 ? "" : "s"); "
+            throw CommandFailure(message: "found \(hits.count) direct identifier\(hits.count == 1 ? "" : "s") \(IdentifierHit.whereFound(hits)); "
                                  + "edit them out, or export with --redact to replace them")
         }
         // Say what was checked, never more: a clean scan is not proof that nothing identifies anyone.
