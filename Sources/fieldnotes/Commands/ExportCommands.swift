@@ -44,7 +44,7 @@ struct ExportCommand: Command {
             .flag("redact", "replace each identifier 'fieldnotes scan' finds with its placeholder: " + IdentifierKind.placeholderList),
             .flag("allow-identifiers", "export direct identifiers as they are; recorded in the audit trail"),
             .flag("raw-cells", "csv only: keep cells starting with =, +, -, @, tab or CR as stored (they can run as formulas); recorded in the audit trail"),
-            .option("title", "TEXT", "report only: the page's title (the scope follows it in the headline)"),
+            .option("title", "TEXT", "report only: the page's title (the scope follows it in the headline); scanned for identifiers like the rest"),
             .option("min-count", "N", "report only: suppress figures drawn from fewer than N distinct people (default 5, NHS practice)"),
             .option("purpose", "TEXT", "why the export is made, for the audit trail"),
             .option("recipient", "TEXT", "who receives it, for the audit trail"),
