@@ -131,9 +131,7 @@ final class OutputTarget {
 
     /// The target's absolute path, for the audit trail (the target's directory exists by now).
     var absolutePath: String {
-        guard let resolved = realpath(parent, nil) else { return path }
-        defer { free(resolved) }
-        let directory = String(cString: resolved)
+        guard let directory = Syscall.realPath(parent) else { return path }
         return (directory == "/" ? "" : directory) + "/" + base
     }
 

@@ -71,23 +71,6 @@ extension Store {
         }
     }
 
-    /// Puts the backup at `backupPath` in place of the store at `path`, or
-    /// makes the store there from it, and returns the store opened.
-    ///
-    /// The backup is checked first (a fieldnotes store of a schema this
-    /// version knows, passing `PRAGMA integrity_check`); nothing is changed
-    /// if it fails. An existing store is overwritten through SQLite's backup
-    /// API in one write transaction, so a crash leaves it whole, old or new,
-    /// and its `-wal` file cannot be replayed onto the restored pages. The
-    /// caller makes sure no other process uses the store meanwhile (a hub
-    /// must be stopped). The time is recorded (`restoredMillis`), so a hub
-    /// knows it was restored.
-    ///
-    /// With `takingFreshReplica` (a hub), the restored store then writes
-    /// under a fresh replica id, moving nothing, so no change it makes can
-    /// reuse a seq of its old id that a device already holds with other
-    /// content; the old id is recorded (`restoredReplica`), for taking back
-    /// from devices that id's changes the backup lacked.
     /// What a backup holds, as `checkBackup` found it.
     public struct BackupContents: Sendable {
         /// The replica id of the store it copies.
@@ -141,6 +124,24 @@ extension Store {
         }
     }
 
+    /// Puts the backup at `backupPath` in place of the store at `path`, or
+    /// makes the store there from it, and returns the store opened.
+    ///
+    /// The backup is checked first (a fieldnotes store of a schema this
+    /// version knows, passing `PRAGMA integrity_check`); nothing is changed
+    /// if it fails. An existing store is overwritten through SQLite's backup
+    /// API in one write transaction, so a crash leaves it whole, old or new,
+    /// and its `-wal` file cannot be replayed onto the restored pages. The
+    /// caller makes sure no other process uses the store meanwhile (a hub
+    /// must be stopped). The time is recorded (`restoredMillis`), so a hub
+    /// knows it was restored, and the backup's own time as the last backup
+    /// (the copy cannot know it was taken).
+    ///
+    /// With `takingFreshReplica` (a hub), the restored store then writes
+    /// under a fresh replica id, moving nothing, so no change it makes can
+    /// reuse a seq of its old id that a device already holds with other
+    /// content; the old id is recorded (`restoredReplica`), for taking back
+    /// from devices that id's changes the backup lacked.
     public static func restore(from backupPath: String, to path: String, takingFreshReplica: Bool,
                                wallClock: @escaping () -> UInt64 = Store.systemMillis) throws -> Store {
         let source = try openBackup(backupPath)

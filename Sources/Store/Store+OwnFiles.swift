@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 extension Store {
     /// The key file beside the store at `storePath` (`STORE.key`), whose
@@ -50,9 +51,7 @@ extension Store {
         } else {
             (parent, base) = (".", trimmed)
         }
-        guard !base.isEmpty, base != ".", base != "..", let resolved = realpath(parent, nil) else { return nil }
-        defer { free(resolved) }
-        let directory = String(cString: resolved)
+        guard !base.isEmpty, base != ".", base != "..", let directory = Syscall.realPath(parent) else { return nil }
         return (directory == "/" ? "" : directory) + "/" + base
     }
 }

@@ -60,7 +60,6 @@ public struct StoreStatus: Sendable {
 extension Store {
     // MARK: Records
 
-    /// The record as this replica shows it, or nil if no create for it is held.
     /// The ids of the erased records of `type` (`records_type` finds them
     /// without reading every record).
     public func erasedIDs(type: String) throws -> [RecordID] {
@@ -70,6 +69,7 @@ extension Store {
         }
     }
 
+    /// The record as this replica shows it, or nil if no create for it is held.
     public func record(_ id: RecordID) throws -> VisibleRecord? {
         try guarded {
             guard let (rid, type, erased) = try statement("SELECT rid, type, erased FROM records WHERE id = ? AND type IS NOT NULL")

@@ -116,6 +116,14 @@ public enum Syscall {
         _ = try retrying { lockFile(fd, operation) }
     }
 
+    /// `realpath(3)`: `path` absolute, with every link, `.` and `..` resolved;
+    /// nil if it cannot be (it does not exist, or a part is not searchable).
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// `rename(2)`: gives `from` the name `to`, replacing a file there.
     public static func rename(_ from: String, _ to: String) throws(Errno) {
         _ = try retrying { Glibc.rename(from, to) }
