@@ -49,13 +49,14 @@ public enum Governance {
         func target(_ record: VisibleRecord, _ field: String) -> RecordID? { record.value(field)?.text.flatMap(RecordID.init(hex:)) }
         var passageFilter = RecordFilter(type: Passage.type)
         passageFilter.includeDeleted = true
-        // Erased passages too: a memo on one may have been written before its erase arrived.
-        let passages = try store.list(passageFilter).filter { target($0, "note").map(erased.contains) ?? false }
-        let targets = erased.union(passages.map(\.id))
+        let passages = try store.list(passageFilter).filter { !$0.erased && (target($0, "note").map(erased.contains) ?? false) }
+        // Erased passages too (an erase leaves no values, so not their note): a memo
+        // on one may have been written before its erase arrived.
+        let targets = erased.union(passages.map(\.id)).union(try store.erasedIDs(type: Passage.type))
         var memoFilter = RecordFilter(type: Memo.type)
         memoFilter.includeDeleted = true
         let memos = try store.list(memoFilter).filter { !$0.erased && (target($0, "target").map(targets.contains) ?? false) }
-        return passages.filter { !$0.erased } + memos
+        return passages + memos
     }
 
     /// The changes that erase `strandedDependents`.

@@ -8,11 +8,12 @@ extension Store {
 
     /// The files that make up the store at `storePath`, with what each is:
     /// the database, the `-wal`, `-shm` and `-journal` files SQLite keeps
-    /// beside it, and its key file.
+    /// beside it, its key file, and the status and lock file a serving hub
+    /// holds (`HubStatusFile`: overwritten, it would let a second hub serve the store).
     public static func ownFiles(of storePath: String) -> [(path: String, what: String)] {
         [(storePath, "the store itself"), (storePath + "-wal", "the store's write-ahead log"),
          (storePath + "-shm", "the store's shared-memory file"), (storePath + "-journal", "the store's rollback journal"),
-         (keyFilePath(forStore: storePath), "the store's key file")]
+         (keyFilePath(forStore: storePath), "the store's key file"), (storePath + ".hub", "the hub's status and lock file")]
     }
 
     /// What `path` is among the store's own files (`ownFiles(of:)`), or nil

@@ -26,6 +26,18 @@ struct Editor {
         directory = slash.map { String(storePath[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
     }
 
+    /// The files editors keep beside the one they edit, which hold its words
+    /// too: vim's swap files (kept on a closed terminal), nano's `.save` (written
+    /// on a hang-up), emacs's `#auto-save#`, and a `~` backup. Removed with the form.
+    static func leftovers(of path: String) -> [String] {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let swap = directory + (name.hasPrefix(".") ? name : "." + name)
+        return [swap + ".swp", swap + ".swo", swap + ".swn", directory + "." + name + ".swp", path + ".save", path + "~",
+                directory + "#" + name + "#"]
+    }
+
     /// Whether an executable called `name` is on `$PATH`.
     static func onPath(_ name: String) -> Bool {
         let path = Context.environment("PATH") ?? "/usr/bin:/bin"
@@ -43,7 +55,10 @@ struct Editor {
             throw CommandFailure(message: "cannot make a file for the editor in \(directory) (\(error)); "
                                  + "give the fields as options instead (see 'fieldnotes add --help')")
         }
-        defer { unlink(path) }
+        defer {
+            unlink(path)
+            for file in Editor.leftovers(of: path) { unlink(file) }
+        }
         do throws(Errno) {
             defer { try? Syscall.close(descriptor) }
             try Syscall.writeAll(descriptor, Array(text.utf8))

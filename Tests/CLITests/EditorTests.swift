@@ -55,6 +55,8 @@ struct EditorTests {
             let editor = try sandbox.script("editor.sh", #"""
                 sed -i 's/^title: *$/title: Hung up/' "$1"
                 printf 'quokkahangup words\n' >> "$1"
+                # What editors keep beside the file on a hang-up (vim's swap file, nano's .save) holds the words too.
+                for kept in "$1.swp" "$1.save" "$(dirname "$1")/.$(basename "$1").swp"; do cp "$1" "$kept"; done
                 # As a closed terminal does, SIGHUP to fieldnotes and to the editor.
                 p=$$
                 while [ "$p" -gt 1 ] && [ "$(cat /proc/$p/comm)" != fieldnotes ]; do p=$(cut -d' ' -f4 /proc/$p/stat); done
@@ -67,6 +69,8 @@ struct EditorTests {
             #expect(added.stdout.contains("the terminal was closed"), "\(added)")
             #expect(try store.list().isEmpty)
             #expect(try leftoverEditorFiles(sandbox).isEmpty)
+            let kept = try FileManager.default.contentsOfDirectory(atPath: sandbox.directory.path).filter { $0.contains("fieldnotes-edit") }
+            #expect(kept.isEmpty, "an editor's swap or save file with the note's words is left: \(kept)")
         }
     }
 

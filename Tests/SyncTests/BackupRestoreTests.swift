@@ -248,7 +248,9 @@ extension SyncSuite {
                         let digest = try store.digest()
                         let targets = [(key, "the store's key file"), (workspace.path("./\(store.name).sqlite.key"), "the store's key file"),
                                        (store.path, "the store itself"), (store.path + "-wal", "the store's write-ahead log"),
-                                       (store.path + "-shm", "the store's shared-memory file"), (store.path + "-journal", "the store's rollback journal")]
+                                       (store.path + "-shm", "the store's shared-memory file"), (store.path + "-journal", "the store's rollback journal"),
+                                       // Overwritten while a hub serves, it let a second hub serve the same store (a reviewer's try).
+                                       (store.path + ".hub", "the hub's status and lock file")]
                         for (target, what) in targets {
                             for force in [["--force"], []] {
                                 let run = try store.run(command + [target] + force)

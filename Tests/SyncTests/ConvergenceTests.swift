@@ -132,14 +132,16 @@ extension SyncSuite {
                     for device in [ana, ben] { try device.join(try hub.enroll(device.name)) }
                     try ana.succeed("theme", "add", "money")
                     let note = try ana.add("--title", "Visit", "--body", "Talked about the gas bill and the bus.", "--participant", "P-X")
+                    let anasPassage = try ana.succeed("code", note, "--theme", "money", "--quote", "the bus").output
                     for device in [ana, ben, ana] { try device.syncSucceeds() }
-                    // Offline, concurrently: ben writes about the note while ana erases it.
+                    // Offline, concurrently: ben writes about the note (and about ana's passage of it) while ana erases it.
                     try ben.succeed("memo", "add", note, "--body", "quokkamarmalade follow up next week")
+                    try ben.succeed("memo", "add", anasPassage, "--body", "quokkapassage memo on ana's passage")
                     try ben.succeed("code", note, "--theme", "money", "--quote", "the gas bill")
                     try ana.succeed("erase", note, "--reason", "consent withdrawn", "--yes")
                     try ana.syncSucceeds()
                     let benSync = try ben.succeed("sync")
-                    #expect(benSync.stderr.contains("erased 2 passages and memos written about notes erased on another device"), "\(benSync.stderr)")
+                    #expect(benSync.stderr.contains("erased 3 passages and memos written about notes erased on another device"), "\(benSync.stderr)")
                     try ana.syncSucceeds()
                     try expectConverged(everyone)
                     for device in everyone {
@@ -148,7 +150,9 @@ extension SyncSuite {
                         #expect(try parseArray(try device.succeed("passage", "list", "--format", "json").stdout).isEmpty, "on \(device.name)")
                         for suffix in ["", "-wal"] {
                             let bytes = (try? Data(contentsOf: URL(fileURLWithPath: device.path + suffix))) ?? Data()
-                            #expect(bytes.range(of: Data("quokkamarmalade".utf8)) == nil, "the memo's words are still in \(device.name)\(suffix)")
+                            for word in ["quokkamarmalade", "quokkapassage"] {
+                                #expect(bytes.range(of: Data(word.utf8)) == nil, "\(word): a memo's words are still in \(device.name)\(suffix)")
+                            }
                         }
                     }
                 }

@@ -6,6 +6,7 @@ import Glibc
 import Store
 import Sync
 import Synchronization
+import SystemCalls
 import TLS
 import Wire
 
@@ -215,7 +216,7 @@ struct JoinCommand: Command {
         options: [
             .option("token", "TOKEN", "the one-time token, when the code came without it (read over the phone)"),
             .option("timeout", "SECONDS", "give up on a silent hub after this long (default 30)"),
-            .flag("move", "this laptop has joined another hub and moves to this one: its notes will go to the new hub"),
+            .flag("move", "this laptop has joined another hub and moves to this one: the notes written on it will go to the new hub"),
         ],
         discussion: """
             Connects to the hub once: checks it is the hub the code names (by its key's fingerprint), and
@@ -223,7 +224,8 @@ struct JoinCommand: Command {
             back it up with the store). The hub records the key and the token stops working. Then run
             'fieldnotes sync'. A store that joined under sync protocol version 1 joins again with a new
             code and keeps its notes and identity. A store that has joined another hub (another key) is
-            refused unless --move is given: a code pasted by mistake would send every note to that hub.
+            refused unless --move is given: a code pasted by mistake would send this laptop's notes to that
+            hub. A laptop sends only what was written on it: colleagues' notes reach a new hub from their laptops.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
@@ -247,8 +249,8 @@ struct JoinCommand: Command {
         let store = try context.openStore()
         if let joined = try store.hubLink(), joined.hubFingerprint != code.hubFingerprint, !arguments.flag("move") {
             throw CommandFailure(message: "this laptop has joined another hub, at \(TerminalText.escaped(joined.address)) as '\(TerminalText.escaped(joined.device))', "
-                                 + "and the code is for the hub at \(TerminalText.escaped(code.address.description)) (another key); joining it would send every note "
-                                 + "in this store there. Check the code with the hub's administrator; to move this laptop to that hub, run join again with --move")
+                                 + "and the code is for the hub at \(TerminalText.escaped(code.address.description)) (another key); joining it would send the notes "
+                                 + "written on this laptop there. Check the code with the hub's administrator; to move this laptop to that hub, run join again with --move")
         }
         let identity = try KeyFile.loadOrCreate(forStore: context.storePath, commonName: "fieldnotes device")
         let link = HubLink(address: code.address.description, device: code.device, hubFingerprint: code.hubFingerprint)
@@ -284,8 +286,10 @@ struct SyncCommand: Command {
         }
         let identity = try KeyFile.load(forStore: context.storePath)
         let lock: SyncLock
+        var waited = false
         do {
             lock = try SyncLock.take(forStore: context.storePath) {
+                waited = true
                 context.info("fieldnotes: waiting for another sync of this store to finish")
             }
         } catch let error as SyncError {
@@ -297,8 +301,19 @@ struct SyncCommand: Command {
         let progress = ProgressLine(context)
         defer { progress.finish() }
         do {
-            report = try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).run { done in
-                progress.update("syncing with \(link.address): \(done.sent) operations sent, \(done.received) received")
+            var attempt = 0
+            while true {
+                do {
+                    report = try DeviceSync(store: store, link: link, identity: identity, timeout: timeout).run { done in
+                        progress.update("syncing with \(link.address): \(done.sent) operations sent, \(done.received) received")
+                    }
+                    break
+                } catch let error as SyncError where error.code == .busy && waited && attempt < 10 {
+                    // The sync this one waited for was stopped (killed, a closed lid): the hub may not have
+                    // seen its session end yet, and calls this device busy until it does.
+                    attempt += 1
+                    Syscall.sleep(milliseconds: 500)
+                }
             }
             progress.finish()
         } catch let error as SocketError {
