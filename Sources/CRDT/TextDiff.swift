@@ -7,11 +7,12 @@
 /// scalars: "The bus" to "The number 9 bus" is shortest as "num" + the old
 /// "b" + "er 9 b" + "us" (the old "b" kept as the one in "number"), and a
 /// rewritten sentence shares stray letters with the old one. So:
-/// - common prefix and suffix are cut first;
-/// - the middle is compared word by word (words, and each scalar between
-///   them) with Myers's algorithm (*An O(ND) Difference Algorithm and Its
-///   Variations*, 1986): what replaces a phrase replaces it whole, and a word
-///   that stands for one word (a typo fixed) is compared scalar by scalar;
+/// - the texts are compared word by word (words, and each scalar between
+///   them), the words they start and end with cut first, the middle with
+///   Myers's algorithm (*An O(ND) Difference Algorithm and Its Variations*,
+///   1986): what replaces a phrase replaces it whole ("cried" to "sobbed"
+///   keeps no "ed"), and only a word that stands for one word and differs
+///   from it in at most two scalars (a typo fixed) is compared scalar by scalar;
 /// - the script is cleaned up as Neil Fraser's *Diff Strategies* (2006)
 ///   describes: an equality no longer than the edits on both sides of it is
 ///   given up, neighbouring edits are merged with what they share moved into
@@ -30,20 +31,9 @@ public enum TextDiff {
     /// Edits in increasing offset order, not overlapping; applying them from
     /// the last to the first turns `old` into `new`.
     public static func edits(from old: [Unicode.Scalar], to new: [Unicode.Scalar], maxDifferences: Int = 1024) -> [Edit] {
-        var prefix = 0
-        while prefix < old.count, prefix < new.count, old[prefix] == new[prefix] { prefix += 1 }
-        var suffix = 0
-        while suffix < old.count - prefix, suffix < new.count - prefix, old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
-        let a = Array(old[prefix ..< old.count - suffix])
-        let b = Array(new[prefix ..< new.count - suffix])
-        if a.isEmpty && b.isEmpty { return [] }
+        guard old != new else { return [] }
         var script = Script()
-        script.add(.equal, old[..<prefix])
-        if a.isEmpty || b.isEmpty || !script.addWords(from: a, to: b, maxDifferences: maxDifferences) {
-            script.add(.delete, a[...])
-            script.add(.insert, b[...])
-        }
-        script.add(.equal, old[(old.count - suffix)...])
+        script.addWords(from: old, to: new, maxDifferences: maxDifferences)
         script.cleanUp()
         return script.edits
     }
@@ -68,12 +58,13 @@ public enum TextDiff {
             }
         }
 
-        /// Appends the script from `a` to `b` (neither empty), compared word by
-        /// word (words, and each space or punctuation scalar between them):
-        /// what replaces a phrase replaces it whole, and only a word that
-        /// stands for one word (a typo fixed) is compared scalar by scalar.
-        /// False past `maxDifferences`, with nothing appended.
-        mutating func addWords(from a: [Unicode.Scalar], to b: [Unicode.Scalar], maxDifferences: Int) -> Bool {
+        /// Appends the script from `a` to `b`, compared word by word (words, and
+        /// each space or punctuation scalar between them) after the words both
+        /// start and end with: what replaces a phrase replaces it whole, and
+        /// only a word that stands for one word and differs from it in at most
+        /// two scalars (a typo fixed: "bsu" to "bus") is compared scalar by
+        /// scalar. Past `maxDifferences` words, the middle is replaced whole.
+        mutating func addWords(from a: [Unicode.Scalar], to b: [Unicode.Scalar], maxDifferences: Int) {
             let wordsA = Script.words(a), wordsB = Script.words(b)
             // Compared as numbers: one per distinct word.
             var numbers: [[Unicode.Scalar]: Int] = [:]
@@ -83,43 +74,59 @@ public enum TextDiff {
                 return numbers.count - 1
             }
             let numbersA = wordsA.map(number), numbersB = wordsB.map(number)
-            guard let steps = TextDiff.myers(numbersA, numbersB, maxDifferences: maxDifferences) else { return false }
+            var prefix = 0
+            while prefix < numbersA.count, prefix < numbersB.count, numbersA[prefix] == numbersB[prefix] { prefix += 1 }
+            var suffix = 0
+            while suffix < numbersA.count - prefix, suffix < numbersB.count - prefix,
+                  numbersA[numbersA.count - 1 - suffix] == numbersB[numbersB.count - 1 - suffix] { suffix += 1 }
+            add(.equal, Array(wordsA[..<prefix].joined())[...])
+            let middleA = Array(numbersA[prefix ..< numbersA.count - suffix]), middleB = Array(numbersB[prefix ..< numbersB.count - suffix])
             var deleted: [[Unicode.Scalar]] = [], inserted: [[Unicode.Scalar]] = []
             func flush() {
                 defer { deleted = []; inserted = [] }
                 let from = Array(deleted.joined()), to = Array(inserted.joined())
                 func isWord(_ word: [Unicode.Scalar]) -> Bool { word.first.map(Script.isWordScalar) ?? false }
                 if !from.isEmpty, !to.isEmpty, deleted.filter(isWord).count <= 1, inserted.filter(isWord).count <= 1,
-                   let steps = TextDiff.myers(from, to, maxDifferences: maxDifferences) {
+                   let steps = TextDiff.myers(from, to, maxDifferences: 2) {
                     addScalars(steps, from, to)
                 } else {
                     add(.delete, from[...])
                     add(.insert, to[...])
                 }
             }
-            var x = 0
-            for step in steps {
-                let at: Int
-                switch step {
-                case .delete(let position): at = position
-                case .insert(let position, _): at = position
+            if middleA.isEmpty || middleB.isEmpty {
+                deleted = Array(wordsA[prefix ..< wordsA.count - suffix])
+                inserted = Array(wordsB[prefix ..< wordsB.count - suffix])
+            } else if let steps = TextDiff.myers(middleA, middleB, maxDifferences: maxDifferences) {
+                var x = 0
+                for step in steps {
+                    let at: Int
+                    switch step {
+                    case .delete(let position): at = position
+                    case .insert(let position, _): at = position
+                    }
+                    if at > x {
+                        flush()
+                        add(.equal, Array(wordsA[prefix + x ..< prefix + at].joined())[...])
+                        x = at
+                    }
+                    switch step {
+                    case .delete(let position):
+                        deleted.append(wordsA[prefix + position])
+                        x = position + 1
+                    case .insert(_, let y):
+                        inserted.append(wordsB[prefix + y])
+                    }
                 }
-                if at > x {
-                    flush()
-                    add(.equal, Array(wordsA[x ..< at].joined())[...])
-                    x = at
-                }
-                switch step {
-                case .delete(let position):
-                    deleted.append(wordsA[position])
-                    x = position + 1
-                case .insert(_, let y):
-                    inserted.append(wordsB[y])
-                }
+                flush()
+                add(.equal, Array(wordsA[prefix + x ..< wordsA.count - suffix].joined())[...])
+            } else {
+                // Too many differences to compare: the middle is replaced whole.
+                add(.delete, Array(wordsA[prefix ..< wordsA.count - suffix].joined())[...])
+                add(.insert, Array(wordsB[prefix ..< wordsB.count - suffix].joined())[...])
             }
             flush()
-            add(.equal, Array(wordsA[x...].joined())[...])
-            return true
+            add(.equal, Array(wordsA[(wordsA.count - suffix)...].joined())[...])
         }
 
         /// Appends Myers's script `steps` from `a` to `b`, scalar by scalar.

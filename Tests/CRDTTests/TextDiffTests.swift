@@ -78,6 +78,26 @@ import Testing
         #expect(Self.kept(edits, count: old.count).isDisjoint(with: coded), "kept: \(Self.kept(edits, count: old.count).sorted())")
     }
 
+    /// A word replaced by another keeps none of its letters, even those the
+    /// two share at an end ("cried" to "sobbed" kept "ed", and a passage
+    /// coded on "cried" became "ed": a reviewer's try); a typo fixed (two
+    /// scalars at most) is still compared letter by letter.
+    @Test func aReplacedWordKeepsNoneOfItsLetters() {
+        for (old, new, word) in [("She cried when the bus stopped.", "She sobbed when the bus stopped.", "cried"),
+                                 ("He was walking home.", "He was running home.", "walking"),
+                                 ("Her grandson visits on Sundays.", "Her grandmother visits on Sundays.", "grandson"),
+                                 ("He is worried about the heating bill.", "He is relaxed about the heating bill.", "worried")] {
+            let (a, b) = (Self.scalars(old), Self.scalars(new))
+            let edits = TextDiff.edits(from: a, to: b)
+            #expect(Self.applied(edits, to: a) == b)
+            let start = old.unicodeScalars.distance(from: old.unicodeScalars.startIndex,
+                                                    to: old.range(of: word)?.lowerBound.samePosition(in: old.unicodeScalars) ?? old.unicodeScalars.startIndex)
+            #expect(Self.kept(edits, count: a.count).isDisjoint(with: start ..< start + word.unicodeScalars.count), "\(old) → \(new): \(edits)")
+        }
+        let typo = TextDiff.edits(from: Self.scalars("She was lonley."), to: Self.scalars("She was lonely."))
+        #expect(typo.count == 1 && typo[0].deleteCount + typo[0].insert.count <= 4, "\(typo)")
+    }
+
     @Test func aOneWordFixStaysSmallAndLeavesTheRestAlone() {
         let old = Self.scalars("We talked about the bsu to town and the library.")
         let new = Self.scalars("We talked about the bus to town and the library.")
