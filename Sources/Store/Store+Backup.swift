@@ -77,6 +77,8 @@ extension Store {
         public let replica: ReplicaID?
         /// The operations it holds.
         public let vector: VersionVector
+        /// Whether it is a hub's store (it has enrolled devices): `hub restore` puts it back, not a laptop's restore.
+        public let isHub: Bool
     }
 
     /// Checks that `backupPath` is a backup `restore` can use (a fieldnotes
@@ -92,7 +94,9 @@ extension Store {
                 }
             }
             let replica = try source.first("SELECT value FROM meta WHERE key = 'replica'") { ReplicaID(bytes: $0.blob(0)) } ?? nil
-            return BackupContents(replica: replica, vector: VersionVector(entries))
+            let devices = try source.first("SELECT 1 FROM sqlite_master WHERE name = 'devices'", [], { _ in true }) == true
+                ? try source.first("SELECT count(*) FROM devices", [], { $0.int64(0) }) ?? 0 : 0
+            return BackupContents(replica: replica, vector: VersionVector(entries), isHub: devices > 0)
         } catch let error as SQLiteError {
             throw StoreError.invalid("cannot read the backup \(backupPath) (\(error.message))", "name the file 'fieldnotes backup' or 'fieldnotes hub backup' wrote; nothing was changed")
         }

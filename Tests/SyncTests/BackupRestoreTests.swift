@@ -226,6 +226,15 @@ extension SyncSuite {
                         "\(missing)")
                 let directory = try alice.run(["restore-backup", workspace.path(".")])
                 #expect(directory.status == 1 && lastErrorLine(directory).contains("is a directory"), "\(directory)")
+                // The store given as its own backup ("restored s.sqlite from s.sqlite", a reviewer's try), and a hub's backup.
+                let itself = try alice.run(["restore-backup", alice.path, "--force"])
+                #expect(itself.status == 1 && lastErrorLine(itself).contains("is the store itself"), "\(itself)")
+                let hubStore = try workspace.makeStore("hub.sqlite", device: "hub")
+                try hubStore.succeed("hub", "enroll", "field-1", "--address", "127.0.0.1:7420")
+                let hubBackup = workspace.path("hub-backup.sqlite")
+                try hubStore.succeed("hub", "backup", hubBackup)
+                let fromHub = try alice.run(["restore-backup", hubBackup, "--force"])
+                #expect(fromHub.status == 1 && lastErrorLine(fromHub).contains("hub restore"), "\(fromHub)")
                 #expect(try alice.titles() == ["in the backup", "after the backup", "after it too"])
             }
         }

@@ -46,8 +46,15 @@ struct RestoreBackupCommand: Command {
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         guard let file = arguments.positional(0), !file.isEmpty else { throw UsageError(message: "'restore-backup' needs FILE", command: spec.name) }
+        if let what = Store.ownFile(file, ofStore: context.storePath) {
+            throw CommandFailure(message: "\(file) is \(what), not a backup of it; name the file 'fieldnotes backup' wrote; nothing was changed")
+        }
         // The backup first: a bad one is named before anyone is asked to --force.
         let backup = try Store.checkBackup(file)
+        if backup.isHub {
+            throw CommandFailure(message: "\(file) is a backup of a hub's store (it has enrolled devices); restore it on the hub with "
+                                 + "'fieldnotes hub restore \(file)'; nothing was changed")
+        }
         if access(context.storePath, F_OK) == 0, !arguments.flag("force") {
             var lost = ""
             if let existing = try? context.openStore() {

@@ -12,8 +12,8 @@ struct ImportCommand: Command {
             or in columns named measures.NAME. The whole file is checked before anything is written: one bad
             row (or a value over a limit, such as a body over 512 KiB) rejects the file with its line number,
             and nothing is written. It is then written in one transaction: stopped part way (Ctrl-C, a power
-            cut), nothing of it is in the store, so running it again never imports a note twice. Other
-            commands that write wait for it, and say so.
+            cut), nothing of it is in the store, so it can simply be run again. A file imported whole adds its
+            notes again if imported again, unless its rows carry ids. Other commands that write wait for it.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {

@@ -13,7 +13,9 @@ struct CodeCommand: Command {
             .option("range", "START:END", "the passage by offsets in characters (Unicode code points), END exclusive"),
         ],
         discussion: "The passage is tied to its characters, not to offsets: edits before, inside or after it, here or on\n"
-            + "other devices, keep it on the same words. Your device's name and the time are recorded as its coder and date.")
+            + "other devices, keep it on the same words. A word rewritten as another is no longer coded (a typo fixed, two\n"
+            + "letters at most, is), and a sentence moved elsewhere is deleted and written again, so a passage on it goes.\n"
+            + "Your device's name and the time are recorded as its coder and date.")
 
     static func run(_ arguments: ParsedArguments, _ context: Context) throws {
         guard let themeName = arguments.value("theme") else { throw UsageError(message: "code needs --theme THEME", command: spec.name) }
