@@ -110,18 +110,18 @@ struct ImportTests {
     /// leaves nothing of it in the store, so running it again imports every
     /// note once. (In parts of 500 per transaction it left thousands, and the
     /// second run doubled them: a new user's try.) The kill lands while the
-    /// import writes: its write-ahead log has grown past 4 MiB.
+    /// import writes: its write-ahead log has grown past 2 MiB.
     @Test func anImportKilledPartWayLeavesNothingAndRunsAgainWhole() throws {
         try Sandbox.with { sandbox in
             let store = try sandbox.makeStore()
             let before = try store.digest()
-            let count = 6_000
+            let count = 2_500
             let lines = (0 ..< count).map { "{\"title\": \"Bulk note \($0)\", \"body\": \"\(String(repeating: "lorem ipsum dolor ", count: 40))\", \"tags\": [\"bulk\"]}" }
             let file = try sandbox.write("bulk.ndjson", lines.joined(separator: "\n") + "\n")
             let importing = try store.start(["import", file])
             let deadline = Date().addingTimeInterval(120)
             func walBytes() -> Int { ((try? FileManager.default.attributesOfItem(atPath: store.path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0 }
-            while importing.isRunning, walBytes() < 4 << 20, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            while importing.isRunning, walBytes() < 2 << 20, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
             try #require(importing.isRunning, "the import finished before it could be stopped part way: \(importing.stderrText)")
             importing.kill()
             #expect(try store.digest() == before, "an import stopped part way left notes in the store")
