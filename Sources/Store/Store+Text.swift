@@ -145,9 +145,13 @@ extension Store {
         guard let sequence = try textSequence(record),
               let start = sequence.offset(of: TextSequence.Anchor(character: first)),
               let lastOffset = sequence.offset(of: TextSequence.Anchor(character: last)) else { return nil }
-        let end = max(start, lastOffset + (sequence.isVisible(last) ? 1 : 0))
         let scalars = Array(sequence.text.unicodeScalars)
-        return TextSpan(start: start, end: end, text: String(String.UnicodeScalarView(scalars[min(start, scalars.count) ..< min(end, scalars.count)])))
+        var lower = min(start, scalars.count)
+        var upper = min(max(start, lastOffset + (sequence.isVisible(last) ? 1 : 0)), scalars.count)
+        // A first or last word deleted leaves the space that stood beside it at the edge: not part of what was coded.
+        if !sequence.isVisible(first) { while lower < upper, scalars[lower].properties.isWhitespace { lower += 1 } }
+        if !sequence.isVisible(last) { while upper > lower, scalars[upper - 1].properties.isWhitespace { upper -= 1 } }
+        return TextSpan(start: lower, end: upper, text: String(String.UnicodeScalarView(scalars[lower ..< upper])))
     }
 
     /// The first and last characters of `range` in a record's text today;

@@ -131,6 +131,15 @@ struct AnalysisCommandTests {
             #expect(byTheme["transport"]?["text"] as? String == "bus stopped")
             #expect(byTheme["isolation"]?["text"] as? String == "" && byTheme["isolation"]?["all_deleted"] as? Bool == true,
                     "\(String(describing: byTheme["isolation"]))")
+            // Its first word rewritten as another: the words still coded, without the space the old word left
+            // (it read " about the heating"), and none of the new word ("ed about the heating" before that).
+            _ = expectSuccess(try store.run("theme", "add", "money"))
+            let bill = try store.add("--title", "Bills", "--body", "He is worried about the heating bill.")
+            _ = expectSuccess(try store.run("code", bill, "--theme", "money", "--quote", "worried about the heating"))
+            _ = expectSuccess(try store.run("edit", bill, "--body", "He is relaxed about the heating bill."))
+            let money = try parseArray(try store.run("passage", "list", "--format", "json").stdout).first { $0["theme_name"] as? String == "money" }
+            #expect(money?["text"] as? String == "about the heating", "\(String(describing: money))")
+            #expect(money?["start"] as? Int == 14 && money?["end"] as? Int == 31, "\(String(describing: money))")
         }
     }
 
