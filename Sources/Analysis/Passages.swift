@@ -74,8 +74,9 @@ public enum Passages {
         public let record: VisibleRecord
         public let note: RecordID
         public let theme: RecordID
-        public let coder: String
-        public let codedAt: String
+        /// Who coded it and when, as its record says.
+        public var coder: String { record.value("coder")?.text ?? "" }
+        public var codedAt: String { record.value("coded_at")?.text ?? "" }
         /// Where its words stand in the note's body now; nil if this store
         /// does not hold the characters (the note has not synced yet).
         public let span: TextSpan?
@@ -84,11 +85,9 @@ public enum Passages {
         public var allDeleted: Bool { span?.isEmpty ?? false }
 
         /// The same passage with its record's values rewritten (as an
-        /// export's `--redact` rewrites them), its coder and coding time read
-        /// from the new record; where it stands is kept.
+        /// export's `--redact` rewrites them); where it stands is kept.
         public func replacing(record: VisibleRecord) -> Resolved {
-            Resolved(record: record, note: note, theme: theme, coder: record.value("coder")?.text ?? "",
-                     codedAt: record.value("coded_at")?.text ?? "", span: span)
+            Resolved(record: record, note: note, theme: theme, span: span)
         }
     }
 
@@ -104,8 +103,7 @@ public enum Passages {
               let theme = record.value("theme")?.text.flatMap(RecordID.init(hex:)),
               let first = record.value("start")?.text.flatMap(CharacterID.init(text:)),
               let last = record.value("last")?.text.flatMap(CharacterID.init(text:)) else { return nil }
-        return Resolved(record: record, note: note, theme: theme, coder: record.value("coder")?.text ?? "",
-                        codedAt: record.value("coded_at")?.text ?? "", span: try store.span(in: note, first: first, last: last))
+        return Resolved(record: record, note: note, theme: theme, span: try store.span(in: note, first: first, last: last))
     }
 }
 

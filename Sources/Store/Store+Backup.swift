@@ -79,6 +79,12 @@ extension Store {
         public let vector: VersionVector
         /// Whether it is a hub's store (it has enrolled devices): `hub restore` puts it back, not a laptop's restore.
         public let isHub: Bool
+
+        /// How many of the operations `held` counts the backup lacks: what
+        /// restoring it over a store holding them takes away.
+        public func lacks(_ held: VersionVector) -> UInt64 {
+            held.entries.reduce(0) { $0 + ($1.value > vector[$1.key] ? $1.value - vector[$1.key] : 0) }
+        }
     }
 
     /// Checks that `backupPath` is a backup `restore` can use (a fieldnotes

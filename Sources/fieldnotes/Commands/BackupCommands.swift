@@ -66,7 +66,7 @@ struct RestoreBackupCommand: Command {
                     if unsynced > 0 { lost += " (\(unsynced) of its changes have not reached the hub and would be lost: run 'fieldnotes sync' first)" }
                 } else if let vector = try? existing.versionVector() {
                     // No hub holds them: every change the backup lacks is lost.
-                    let missing = vector.entries.reduce(UInt64(0)) { $0 + ($1.value > backup.vector[$1.key] ? $1.value - backup.vector[$1.key] : 0) }
+                    let missing = backup.lacks(vector)
                     if missing > 0 { lost += " (\(missing) of its changes are not in the backup, and no hub holds them: they would be lost)" }
                 }
             }
